@@ -1,0 +1,10 @@
+/** Jest: one suite for the stacks, handlers, sandbox, website and trace checker. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.tsx?$': ['@swc/jest'] },
+  // Local services (DynamoDB Local, fauxqs, the sandbox) and synth need more than jest's 5 s default.
+  testTimeout: 120000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,259 @@
+/**
+ * The system's wiring, declared once.
+ *
+ * The CDKTF stacks (`stacks/`), the local sandbox (`sandbox/`) and the trace checker (`tools/check-traces/`)
+ * all read this module, so what runs on a laptop cannot drift from what is deployed: the same handler entry
+ * points, the same environment variable names, the same routes, the same event-source settings and the same
+ * expected trace graph.
+ *
+ * Keep it free of cdktf and AWS SDK imports: it is plain data, imported by stacks, sandbox, tools and tests.
+ */
+
+/** Environment variable names the handlers read. The stacks set them; the sandbox sets them to local values. */
+export const ENV = {
+  questionsTableName: 'QUESTIONS_TABLE_NAME',
+  questionsTopicArn: 'QUESTIONS_TOPIC_ARN',
+  mysfitsTableName: 'MYSFITS_TABLE_NAME',
+  mysfitsApiUrl: 'MYSFITS_API_URL',
+  mysfitsLookupTimeoutMs: 'MYSFITS_LOOKUP_TIMEOUT_MS',
+  allowedOrigin: 'ALLOWED_ORIGIN',
+  /** The seed's troubleshooting exercise: share (0..1) of post-question requests that hang then fail. Off = 0. */
+  hangingExceptionRate: 'HANGING_EXCEPTION_RATE',
+  /** How long a "hanging" request waits in the `hangingException` subsegment before failing. */
+  hangingExceptionDelayMs: 'HANGING_EXCEPTION_DELAY_MS',
+  /** Powertools-style service name, used as the logger's `service` key. */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+export type FunctionKey = 'postQuestion' | 'processQuestionsStream' | 'processClicks' | 'mysfitsApi';
+
+export interface FunctionDefinition {
+  /** Suffix of the deployed function name (`mysfits-<env>-<name>`) and the X-Ray service name's suffix. */
+  readonly name: string;
+  /** Handler source, relative to the repository root; bundled by `build/bundle.ts`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  /** Environment variables (names from ENV) this function is given. */
+  readonly environment: readonly (typeof ENV)[keyof typeof ENV][];
+}
+
+export const FUNCTIONS: Record<FunctionKey, FunctionDefinition> = {
+  postQuestion: {
+    name: 'post-question',
+    entry: 'handlers/post-question/index.ts',
+    description: 'POST /questions: validates a customer question and stores it in the questions table',
+    memorySize: 256,
+    timeoutSeconds: 10,
+    environment: [
+      ENV.questionsTableName,
+      ENV.allowedOrigin,
+      ENV.hangingExceptionRate,
+      ENV.hangingExceptionDelayMs,
+      ENV.serviceName,
+    ],
+  },
+  processQuestionsStream: {
+    name: 'process-questions-stream',
+    entry: 'handlers/process-questions-stream/index.ts',
+    description: 'Questions table stream: e-mails each new question to the staff through SNS',
+    memorySize: 256,
+    timeoutSeconds: 30,
+    environment: [ENV.questionsTopicArn, ENV.serviceName],
+  },
+  processClicks: {
+    name: 'process-clicks',
+    entry: 'handlers/process-clicks/index.ts',
+    description: 'Firehose transformation: enriches each click with the mysfit it names',
+    memorySize: 256,
+    // Firehose waits at most 5 minutes for a transformation; a click batch needs far less.
+    timeoutSeconds: 60,
+    environment: [ENV.mysfitsApiUrl, ENV.mysfitsLookupTimeoutMs, ENV.serviceName],
+  },
+  mysfitsApi: {
+    name: 'mysfits-api',
+    entry: 'handlers/mysfits-api/index.ts',
+    description: 'GET /mysfits, GET /mysfits/{mysfitId}: the catalogue',
+    memorySize: 256,
+    timeoutSeconds: 10,
+    environment: [ENV.mysfitsTableName, ENV.allowedOrigin, ENV.serviceName],
+  },
+};
+
+/** Default values the stacks and the sandbox both use unless configuration says otherwise. */
+export const DEFAULTS = {
+  mysfitsLookupTimeoutMs: 2000,
+  hangingExceptionRate: 0,
+  hangingExceptionDelayMs: 5000,
+  logRetentionDays: 30,
+} as const;
+
+export type ApiKey = 'questions' | 'clicks' | 'mysfits';
+
+export interface LambdaRoute {
+  readonly api: ApiKey;
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** API Gateway resource path; `{name}` is a path parameter. */
+  readonly path: string;
+  readonly function: FunctionKey;
+}
+
+/** Routes served by Lambda proxy integrations. */
+export const LAMBDA_ROUTES: readonly LambdaRoute[] = [
+  { api: 'questions', method: 'POST', path: '/questions', function: 'postQuestion' },
+  { api: 'mysfits', method: 'GET', path: '/mysfits', function: 'mysfitsApi' },
+  { api: 'mysfits', method: 'GET', path: '/mysfits/{mysfitId}', function: 'mysfitsApi' },
+];
+
+/** `PUT /clicks`: an API Gateway AWS service integration to Firehose PutRecord (no Lambda in front). */
+export const CLICKS_ROUTE = { api: 'clicks', method: 'PUT', path: '/clicks' } as const;
+
+/**
+ * The click request model. API Gateway validates the body against it (JSON Schema draft 4) before the
+ * Firehose integration runs, and the sandbox validates with the same schema, so a malformed click gets 400
+ * at the edge in both places.
+ */
+export const CLICK_REQUEST_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-04/schema#',
+  title: 'Click',
+  type: 'object',
+  required: ['userId', 'mysfitId'],
+  additionalProperties: false,
+  properties: {
+    userId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
+    mysfitId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
+  },
+} as const;
+
+/** Tables: key schema and streams, used by the stacks and by the sandbox's CreateTable. */
+export const TABLES = {
+  questions: {
+    name: 'questions',
+    hashKey: { name: 'QuestionId', type: 'S' },
+    streamViewType: 'NEW_IMAGE',
+  },
+  mysfits: {
+    name: 'mysfits',
+    hashKey: { name: 'MysfitId', type: 'S' },
+    streamViewType: undefined,
+  },
+} as const;
+
+/** The questions-stream -> process-questions-stream event source mapping (deployed and emulated alike). */
+export const QUESTIONS_STREAM_MAPPING = {
+  startingPosition: 'TRIM_HORIZON',
+  batchSize: 10,
+  maximumBatchingWindowInSeconds: 1,
+  bisectBatchOnFunctionError: true,
+  maximumRetryAttempts: 3,
+  maximumRecordAgeInSeconds: 3600,
+  functionResponseTypes: ['ReportBatchItemFailures'],
+} as const;
+
+/** The clicks delivery stream (deployed and emulated alike). */
+export const CLICKS_DELIVERY = {
+  prefix: 'firehose/',
+  errorOutputPrefix: 'firehose-errors/!{firehose:error-output-type}/',
+  bufferingIntervalSeconds: 60,
+  bufferingSizeMb: 5,
+  /** Lambda processor buffering (Firehose's own defaults are 3 MB / 60 s). */
+  processorBufferSizeMb: 1,
+  processorBufferIntervalSeconds: 60,
+  /** Newline between records, so the objects in S3 are JSON Lines. */
+  recordDelimiter: '\\n',
+} as const;
+
+/** Question rules shared by the API handler and the website's form. */
+export const QUESTION_RULES = {
+  maxQuestionLength: 2000,
+  maxBodyBytes: 16 * 1024,
+  maxEmailLength: 254,
+} as const;
+
+/** Annotations that make traces searchable and join the questions pipeline's two traces. */
+export const ANNOTATIONS = {
+  questionId: 'QuestionId',
+  mysfitId: 'MysfitId',
+} as const;
+
+/** Name of the subsegment the troubleshooting exercise hangs in. */
+export const HANGING_EXCEPTION_SUBSEGMENT = 'hangingException';
+
+/**
+ * The expected trace graph: what `npm run check-traces` verifies after a deploy and what the sandbox must
+ * produce. Node names use `{stage}` and `{fn}` placeholders that the checker resolves per environment
+ * (`{fn:postQuestion}` -> the deployed function name of postQuestion).
+ *
+ * Each flow is one probe; `edges` are parent -> child service-graph edges that must appear in its trace(s).
+ */
+export interface ExpectedFlow {
+  readonly id: 'question' | 'question-stream' | 'click' | 'click-enrichment' | 'invalid-question';
+  readonly description: string;
+  /** Annotation that finds the trace(s) of this flow. */
+  readonly findBy: { readonly annotation: string } | { readonly service: string };
+  readonly edges: readonly (readonly [string, string])[];
+  /** The status the flow's entry node must record: an invalid question is an error (4xx), never a fault. */
+  readonly expect: 'ok' | 'error';
+}
+
+export const EXPECTED_TRACE_FLOWS: readonly ExpectedFlow[] = [
+  {
+    id: 'question',
+    description: 'POST /questions is traced from the stage through post-question to DynamoDB',
+    findBy: { annotation: ANNOTATIONS.questionId },
+    edges: [
+      ['{stage:questions}', '{fn:postQuestion}'],
+      ['{fn:postQuestion}', 'DynamoDB'],
+    ],
+    expect: 'ok',
+  },
+  {
+    id: 'question-stream',
+    description: 'the stream trace, joined by the same QuestionId, goes through process-questions-stream to SNS',
+    findBy: { annotation: ANNOTATIONS.questionId },
+    edges: [['{fn:processQuestionsStream}', 'SNS']],
+    expect: 'ok',
+  },
+  {
+    id: 'click',
+    description: 'PUT /clicks is traced from the stage to Firehose',
+    findBy: { service: '{stage:clicks}' },
+    edges: [['{stage:clicks}', 'Firehose']],
+    expect: 'ok',
+  },
+  {
+    id: 'click-enrichment',
+    description: 'process-clicks calls the mysfits API for the clicked mysfit',
+    findBy: { annotation: ANNOTATIONS.mysfitId },
+    edges: [['{fn:processClicks}', '{mysfitsApiHost}']],
+    expect: 'ok',
+  },
+  {
+    id: 'invalid-question',
+    description: 'an invalid question is recorded as an error (4xx), not a fault',
+    findBy: { service: '{fn:postQuestion}' },
+    edges: [['{stage:questions}', '{fn:postQuestion}']],
+    expect: 'error',
+  },
+];
+
+/** Names as deployed, per environment: one place so stacks, sandbox and checker agree. */
+export const names = {
+  prefix: (env: string) => `mysfits-${env}`,
+  function: (env: string, key: FunctionKey) => `mysfits-${env}-${FUNCTIONS[key].name}`,
+  table: (env: string, table: keyof typeof TABLES) => `mysfits-${env}-${TABLES[table].name}`,
+  api: (env: string, api: ApiKey) => `mysfits-${env}-${api}-api`,
+  /** X-Ray names a REST API stage's segment `<api name>/<stage name>`. */
+  stageSegment: (env: string, api: ApiKey, stage = env) => `mysfits-${env}-${api}-api/${stage}`,
+  topic: (env: string) => `mysfits-${env}-questions`,
+  deliveryStream: (env: string) => `mysfits-${env}-clicks`,
+} as const;
+
+/** Default local ports of the sandbox (`npm start`). Tests use free ports instead. */
+export const SANDBOX_PORTS = {
+  gateway: 3000,
+  xray: 2000,
+  dynamodb: 8000,
+  fauxqs: 4566,
+} as const;
