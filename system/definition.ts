@@ -257,3 +257,24 @@ export const SANDBOX_PORTS = {
   dynamodb: 8000,
   fauxqs: 4566,
 } as const;
+
+/** Stacks of one environment, in deploy order (later ones read earlier ones' outputs). */
+export const STACKS = ['tracing', 'mysfits', 'questions', 'clickstream', 'website'] as const;
+export type StackKey = (typeof STACKS)[number];
+export const stackName = (env: string, stack: StackKey) => `mysfits-${env}-${stack}`;
+/** The stack that creates the Terraform state bucket itself, on local state (run once per account). */
+export const BOOTSTRAP_STACK = 'mysfits-state-bootstrap';
+
+/**
+ * Terraform output ids. `cdktf output --outputs-file f.json` writes `{ "<stack>": { "<output id>": value } }`;
+ * the website's `config.json` uses the same three endpoint keys.
+ */
+export const OUTPUTS = {
+  mysfitsApiEndpoint: 'mysfitsApiEndpoint',
+  questionsApiEndpoint: 'questionsApiEndpoint',
+  streamingApiEndpoint: 'streamingApiEndpoint',
+  websiteUrl: 'websiteUrl',
+  region: 'region',
+  clicksBucketName: 'clicksBucketName',
+  questionsTableName: 'questionsTableName',
+} as const;
