@@ -278,3 +278,27 @@ export const OUTPUTS = {
   clicksBucketName: 'clicksBucketName',
   questionsTableName: 'questionsTableName',
 } as const;
+
+/**
+ * A mysfit as the mysfits API returns it (`GET /mysfits` -> `{ mysfits: MysfitView[] }`,
+ * `GET /mysfits/{mysfitId}` -> `MysfitView`). The table stores the PascalCase attributes of `data/mysfits.json`.
+ */
+export interface MysfitView {
+  mysfitId: string;
+  name: string;
+  species: string;
+  age: number;
+  goodEvil: 'Good' | 'Neutral' | 'Evil';
+  lawChaos: 'Lawful' | 'Neutral' | 'Chaotic';
+  description: string;
+  thumbImageUri: string;
+  profileImageUri: string;
+  likes: number;
+  adopted: boolean;
+}
+
+/** `GET /mysfits?filter=<one of these>&value=<one of its values>`. */
+export const MYSFIT_FILTERS = {
+  GoodEvil: ['Good', 'Neutral', 'Evil'],
+  LawChaos: ['Lawful', 'Neutral', 'Chaotic'],
+} as const;
