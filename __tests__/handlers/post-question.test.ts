@@ -1,0 +1,199 @@
+/** post-question against DynamoDB Local: stores exactly one valid question, rejects bad input, writes nothing else. */
+import fc from 'fast-check';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ENV, QUESTION_RULES } from '../../system/definition';
+import { createTable, lambdaContext, loadHandler, scanTable, startLocalAws, type LocalAws } from '../support/local-aws';
+
+type Handler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
+const HANDLER = '../../handlers/post-question';
+const TABLE = 'questions-test';
+const ORIGIN = 'https://mysfits.example';
+
+let aws: LocalAws;
+let handler: Handler;
+let endpoint: string;
+
+function request(body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) {
+  return {
+    httpMethod: 'POST',
+    resource: '/questions',
+    path: '/questions',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { requestId: 'apigw-request' },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const post = (event: APIGatewayProxyEvent, requestId = 'req-1') => handler(event, lambdaContext(requestId));
+const count = async () => (await scanTable(endpoint, TABLE)).length;
+
+beforeAll(async () => {
+  aws = await startLocalAws({ dynamodb: true });
+  endpoint = aws.dynamodb!.endpoint;
+  await createTable(endpoint, 'questions', TABLE);
+  handler = loadHandler<{ handler: Handler }>(HANDLER, {
+    ...aws.env,
+    [ENV.questionsTableName]: TABLE,
+    [ENV.allowedOrigin]: ORIGIN,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  }).handler;
+});
+afterAll(async () => {
+  await aws?.stop();
+});
+
+test('a valid question is stored exactly once and answered 201 with its id and CORS headers', async () => {
+  const before = await scanTable(endpoint, TABLE);
+  const response = await post(request({ email: '  ada@example.com ', questionText: '  Is Pauly house-trained?  ' }));
+  expect(response.statusCode).toBe(201);
+  expect(response.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
+  const { questionId } = JSON.parse(response.body);
+  expect(questionId).toMatch(/^[0-9a-f-]{36}$/);
+  const after = await scanTable(endpoint, TABLE);
+  expect(after.length).toBe(before.length + 1);
+  const item = after.find((i) => i.QuestionId.S === questionId)!;
+  expect(item.UserEmailAddress.S).toBe('ada@example.com');
+  expect(item.QuestionText.S).toBe('Is Pauly house-trained?');
+  expect(new Date(item.CreatedAt.S!).toString()).not.toBe('Invalid Date');
+});
+
+test('a question of exactly the maximum length is accepted', async () => {
+  const text = '🦄'.repeat(QUESTION_RULES.maxQuestionLength); // counted as characters, not UTF-16 units
+  const body = { email: 'max@example.com', questionText: text };
+  expect(JSON.stringify(body).length).toBeLessThan(QUESTION_RULES.maxBodyBytes);
+  const response = await post(request(body));
+  expect(response.statusCode).toBe(201);
+});
+
+const valid = { email: 'bob@example.com', questionText: 'Hello?' };
+const badInputs: [string, APIGatewayProxyEvent, string][] = [
+  ['missing email', request({ questionText: 'Hi' }), 'email'],
+  ['email not an address', request({ ...valid, email: 'not-an-email' }), 'email'],
+  ['email not a string', request({ ...valid, email: 42 }), 'email'],
+  ['email too long', request({ ...valid, email: `${'a'.repeat(250)}@example.com` }), 'email'],
+  ['missing question', request({ email: valid.email }), 'questionText'],
+  ['blank question', request({ ...valid, questionText: ' \n\t ' }), 'questionText'],
+  ['question too long', request({ ...valid, questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) }), 'questionText'],
+  ['question not a string', request({ ...valid, questionText: ['a'] }), 'questionText'],
+  ['malformed JSON', request('{"email": "bob@example.com",'), 'body'],
+  ['JSON array', request('[1,2]'), 'body'],
+  ['JSON null', request('null'), 'body'],
+  ['empty body', request(''), 'body'],
+  ['body too large', request({ ...valid, padding: 'p'.repeat(QUESTION_RULES.maxBodyBytes) }), 'body'],
+  ['wrong content type', request(valid, { 'Content-Type': 'text/plain' }), 'body'],
+  ['no content type', request(valid, {}), 'body'],
+];
+
+test.each(badInputs)('%s: 400 naming the field, nothing written', async (_name, event, field) => {
+  const before = await count();
+  const response = await post(event);
+  expect(response.statusCode).toBe(400);
+  expect(response.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
+  const body = JSON.parse(response.body);
+  expect(typeof body.message).toBe('string');
+  expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  for (const e of body.errors) expect(typeof e.reason).toBe('string');
+  expect(await count()).toBe(before);
+});
+
+test('content type is matched case-insensitively and with parameters', async () => {
+  const response = await post(request(valid, { 'content-type': 'Application/JSON; charset=utf-8' }));
+  expect(response.statusCode).toBe(201);
+});
+
+test('base64-encoded bodies (binary media types) are decoded', async () => {
+  const event = { ...request(valid), body: Buffer.from(JSON.stringify(valid)).toString('base64'), isBase64Encoded: true };
+  expect((await post(event)).statusCode).toBe(201);
+});
+
+test('property: random bodies never get a 5xx and never store an invalid item', async () => {
+  const emailish = fc.oneof(fc.emailAddress(), fc.string(), fc.constant(''), fc.integer(), fc.constant(null));
+  const textish = fc.oneof(
+    fc.string({ maxLength: 50 }),
+    fc.string({ minLength: 1990, maxLength: 2010 }),
+    fc.constantFrom('   ', '\n', '🦄 ok'),
+    fc.integer(),
+    fc.constant(undefined),
+  );
+  const body = fc.oneof(
+    fc.record({ email: emailish, questionText: textish }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc.json(),
+    fc.string(),
+  );
+  await fc.assert(
+    fc.asyncProperty(body, async (raw) => {
+      const before = await count();
+      const response = await post(request(raw));
+      expect([201, 400]).toContain(response.statusCode);
+      const after = await scanTable(endpoint, TABLE);
+      if (response.statusCode === 400) {
+        expect(after.length).toBe(before);
+        return;
+      }
+      expect(after.length).toBe(before + 1);
+      const stored = after.find((i) => i.QuestionId.S === JSON.parse(response.body).questionId)!;
+      const text = stored.QuestionText.S!;
+      expect(text.trim()).toBe(text);
+      expect(text.length).toBeGreaterThan(0);
+      expect([...text].length).toBeLessThanOrEqual(QUESTION_RULES.maxQuestionLength);
+      expect(stored.UserEmailAddress.S).toMatch(/^[^\s@]+@[^\s@]+\.[^\s@]+$/);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('an unexpected failure is a 500 with the request id and no internals', async () => {
+  const broken = loadHandler<{ handler: Handler }>(HANDLER, { [ENV.questionsTableName]: 'no-such-table' }).handler;
+  const response = await broken(request(valid), lambdaContext('req-500'));
+  expect(response.statusCode).toBe(500);
+  expect(response.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
+  expect(JSON.parse(response.body)).toEqual({ message: 'Internal server error', requestId: 'req-500' });
+  expect(response.body).not.toMatch(/no-such-table|ResourceNotFound|at /);
+  process.env[ENV.questionsTableName] = TABLE;
+});
+
+test('the hanging switch: the request waits the delay, fails with 500 and stores nothing', async () => {
+  const hanging = loadHandler<{ handler: Handler }>(HANDLER, {
+    [ENV.hangingExceptionRate]: '1',
+    [ENV.hangingExceptionDelayMs]: '150',
+  }).handler;
+  const before = await count();
+  const started = Date.now();
+  const response = await hanging(request(valid), lambdaContext('req-hang'));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  expect(response.statusCode).toBe(500);
+  expect(JSON.parse(response.body).requestId).toBe('req-hang');
+  expect(await count()).toBe(before);
+  delete process.env[ENV.hangingExceptionRate];
+  delete process.env[ENV.hangingExceptionDelayMs];
+});
+
+test.each([
+  [ENV.hangingExceptionRate, 'often'],
+  [ENV.hangingExceptionRate, '1.5'],
+  [ENV.hangingExceptionDelayMs, '-1'],
+  [ENV.hangingExceptionDelayMs, '2.5'],
+  [ENV.questionsTableName, ''],
+  [ENV.allowedOrigin, undefined],
+])('a bad %s (%p) fails at cold start, naming the setting', (name, value) => {
+  const saved = process.env[name];
+  try {
+    expect(() => loadHandler(HANDLER, { [name]: value })).toThrow(name);
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+});
+
+test('outside Lambda and without a trace context the X-Ray SDK stays silent', async () => {
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(console, m));
+  try {
+    const ok = await post(request(valid));
+    const bad = await post(request({ email: 'x' }));
+    expect([ok.statusCode, bad.statusCode]).toEqual([201, 400]);
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+});
