@@ -1,0 +1,97 @@
+/**
+ * Creates the system's resources in the local services, from the same definitions the stacks use:
+ * the tables (keys and stream view from TABLES) with the mysfits seeded from data/mysfits.json, and in fauxqs
+ * the questions topic, the stream's on-failure queue, the clicks bucket, and a queue subscribed to the topic that
+ * stands in for the staff's e-mail inbox (SNS e-mail subscriptions cannot be delivered here).
+ */
+import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import mysfits from '../../data/mysfits.json';
+import { TABLES } from '../../system/definition';
+import { localNames, type LocalClients } from '../local-aws';
+
+export interface SandboxResources {
+  questionsTable: string;
+  mysfitsTable: string;
+  /** The questions table's stream, read by the stream poller. */
+  questionsStreamArn: string;
+  topicArn: string;
+  mailboxQueueUrl: string;
+  onFailureQueueUrl: string;
+  onFailureQueueArn: string;
+  clicksBucket: string;
+  deliveryStream: string;
+}
+
+function tableInput(table: keyof typeof TABLES, tableName: string): CreateTableCommandInput {
+  const def = TABLES[table];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: def.hashKey.name, AttributeType: def.hashKey.type }],
+    KeySchema: [{ AttributeName: def.hashKey.name, KeyType: 'HASH' }],
+    StreamSpecification: def.streamViewType ? { StreamEnabled: true, StreamViewType: def.streamViewType } : undefined,
+  };
+}
+
+async function seedMysfits(clients: LocalClients, tableName: string): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(clients.dynamodb);
+  // BatchWriteItem takes at most 25 items per call.
+  for (let i = 0; i < mysfits.length; i += 25) {
+    const chunk = mysfits.slice(i, i + 25);
+    let unprocessed: Record<string, any> | undefined = {
+      [tableName]: chunk.map((item) => ({ PutRequest: { Item: item } })),
+    };
+    while (unprocessed && Object.keys(unprocessed).length > 0) {
+      const out: { UnprocessedItems?: Record<string, any> } = await doc.send(
+        new BatchWriteCommand({ RequestItems: unprocessed }),
+      );
+      unprocessed = out.UnprocessedItems;
+    }
+  }
+}
+
+export async function provisionResources(clients: LocalClients): Promise<SandboxResources> {
+  const questions = await clients.dynamodb.send(
+    new CreateTableCommand(tableInput('questions', localNames.questionsTable)),
+  );
+  const questionsStreamArn = questions.TableDescription?.LatestStreamArn;
+  if (!questionsStreamArn) throw new Error(`DynamoDB Local: ${localNames.questionsTable} was created without a stream`);
+  await clients.dynamodb.send(new CreateTableCommand(tableInput('mysfits', localNames.mysfitsTable)));
+  await seedMysfits(clients, localNames.mysfitsTable);
+
+  const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: localNames.topic }));
+  const { QueueUrl: mailboxQueueUrl } = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: localNames.mailboxQueue }),
+  );
+  const { QueueUrl: onFailureQueueUrl } = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: localNames.onFailureQueue }),
+  );
+  if (!topicArn || !mailboxQueueUrl || !onFailureQueueUrl) throw new Error('fauxqs: topic or queue was not created');
+  const arnOf = async (QueueUrl: string) => {
+    const out = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const arn = out.Attributes?.QueueArn;
+    if (!arn) throw new Error(`fauxqs: no ARN for ${QueueUrl}`);
+    return arn;
+  };
+  // SNS envelope kept (no raw delivery): the mailbox shows Subject and Message as an e-mail would.
+  await clients.sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: await arnOf(mailboxQueueUrl) }),
+  );
+  await clients.s3.send(new CreateBucketCommand({ Bucket: localNames.clicksBucket }));
+
+  return {
+    questionsTable: localNames.questionsTable,
+    mysfitsTable: localNames.mysfitsTable,
+    questionsStreamArn,
+    topicArn,
+    mailboxQueueUrl,
+    onFailureQueueUrl,
+    onFailureQueueArn: await arnOf(onFailureQueueUrl),
+    clicksBucket: localNames.clicksBucket,
+    deliveryStream: localNames.deliveryStream,
+  };
+}
