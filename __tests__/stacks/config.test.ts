@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadEnvironment, loadEnvironments, parseEnvironmentConfig } from '../../config/load';
+import { DEFAULTS } from '../../system/definition';
+
+const valid = {
+  region: 'eu-west-1',
+  notificationEmail: 'staff@example.com',
+  websiteOrigin: 'https://www.example.com',
+  state: { bucket: 'my-state-bucket', region: 'eu-west-1' },
+  sampling: { reservoirSize: 1, fixedRate: 0.1 },
+  apiThrottling: { rateLimit: 10, burstLimit: 20 },
+};
+
+const errorOf = (raw: unknown, env = 'dev') => {
+  try {
+    parseEnvironmentConfig(env, raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('environment configuration', () => {
+  it('loads the dev and prod files that ship with the project', () => {
+    const envs = loadEnvironments();
+    expect(envs.map((e) => e.name)).toEqual(expect.arrayContaining(['dev', 'prod']));
+    for (const { config } of envs) {
+      expect(config.hangingException.enabled).toBe(false);
+      expect(config.sampling.fixedRate).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('applies defaults for optional settings', () => {
+    const config = parseEnvironmentConfig('dev', valid);
+    expect(config.logRetentionDays).toBe(DEFAULTS.logRetentionDays);
+    expect(config.hangingException).toEqual({ enabled: false, rate: 0.5, delayMs: DEFAULTS.hangingExceptionDelayMs });
+    expect(config.mysfitsLookupTimeoutMs).toBe(DEFAULTS.mysfitsLookupTimeoutMs);
+    expect(config.manageApiGatewayAccount).toBe(true);
+  });
+
+  it.each(([
+    [{ ...valid, notificationEmail: 'not-an-email' }, 'config/dev: notificationEmail: Invalid email address'],
+    [{ ...valid, notificationEmail: undefined }, 'config/dev: notificationEmail: Invalid input'],
+    [{ ...valid, region: 'Europe' }, 'config/dev: region: must be an AWS region'],
+    [{ ...valid, websiteOrigin: 'http://www.example.com' }, 'config/dev: websiteOrigin: must be an https URL'],
+    [{ ...valid, websiteOrigin: 'https://www.example.com/app' }, 'config/dev: websiteOrigin: must be an origin only'],
+    [{ ...valid, websiteOrigin: undefined }, 'config/dev: websiteOrigin: Invalid input'],
+    [{ ...valid, state: { bucket: 'Bad_Bucket', region: 'eu-west-1' } }, 'config/dev: state.bucket: must be an S3 bucket name'],
+    [{ ...valid, state: undefined }, 'config/dev: state: Invalid input'],
+    [{ ...valid, sampling: { reservoirSize: 1, fixedRate: 2 } }, 'config/dev: sampling.fixedRate: Too big'],
+    [{ ...valid, sampling: { reservoirSize: -1, fixedRate: 0.5 } }, 'config/dev: sampling.reservoirSize: Too small'],
+    [{ ...valid, logRetentionDays: 10 }, 'config/dev: logRetentionDays: must be one of 1, 3, 5, 7, 14'],
+    [{ ...valid, apiThrottling: { rateLimit: 0, burstLimit: 1 } }, 'config/dev: apiThrottling.rateLimit: Too small'],
+    [{ ...valid, hangingException: { enabled: 'yes' } }, 'config/dev: hangingException.enabled: Invalid input'],
+    [{ ...valid, notifcationEmail: 'typo@example.com' }, 'config/dev: (file): Unrecognized key: "notifcationEmail"'],
+  ] as [unknown, string][]).map(([raw, message]) => [message, raw] as const))('reports "%s"', (message, raw) => {
+    expect(errorOf(raw)).toContain(message);
+  });
+
+  it('rejects an environment name that cannot be part of resource names', () => {
+    expect(errorOf(valid, 'Dev_1')).toContain('config/Dev_1: environment name must match');
+  });
+
+  describe('files', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysfits-config-'));
+      fs.writeFileSync(path.join(dir, 'qa.json'), JSON.stringify({ ...valid, notificationEmail: 'nope' }));
+      fs.writeFileSync(path.join(dir, 'broken.json'), '{ "region": ');
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('names the file and the setting of an invalid file', () => {
+      expect(() => loadEnvironment('qa', dir)).toThrow('config/qa: notificationEmail: Invalid email address');
+    });
+    it('reports a file that is not JSON', () => {
+      expect(() => loadEnvironment('broken', dir)).toThrow(/config\/broken: .*broken\.json is not valid JSON/);
+    });
+    it('reports a missing environment', () => {
+      expect(() => loadEnvironment('staging', dir)).toThrow(/config\/staging: no configuration file/);
+    });
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Per-environment configuration, validated with zod at synth so that a missing or malformed setting stops
+ * synth with a message naming it (`config/dev: notificationEmail: Invalid email address`).
+ */
+import { z } from 'zod';
+import { DEFAULTS } from '../system/definition';
+
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+// S3 bucket naming rules (no dots: virtual-host style TLS breaks on dotted names).
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** The values CloudWatch Logs accepts for a log group's retention. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const region = z.string().regex(AWS_REGION, 'must be an AWS region such as eu-west-1');
+
+/** A browser origin: https scheme, host, optional port, nothing else (it is sent verbatim in CORS headers). */
+const origin = z
+  .url({
+    protocol: /^https$/,
+    error: (issue) => (issue.input === undefined ? 'Invalid input: expected string, received undefined' : 'must be an https URL'),
+  })
+  .refine((value) => new URL(value).origin === value, 'must be an origin only (https://host[:port], no path or slash)');
+
+export const environmentConfigSchema = z.strictObject({
+  region,
+  /** Optional guard: the AWS provider refuses to run against any other account. */
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  notificationEmail: z.email(),
+  /** The website's origin, the only one CORS allows on the APIs. */
+  websiteOrigin: origin,
+  state: z.strictObject({
+    bucket: z.string().regex(BUCKET_NAME, 'must be an S3 bucket name (3-63 of a-z, 0-9, -)'),
+    region,
+  }),
+  sampling: z.strictObject({
+    /** Traces per second always recorded before `fixedRate` applies. */
+    reservoirSize: z.int().min(0),
+    fixedRate: z.number().min(0).max(1),
+  }),
+  logRetentionDays: z
+    .number()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(DEFAULTS.logRetentionDays),
+  apiThrottling: z.strictObject({
+    rateLimit: z.number().positive(),
+    burstLimit: z.int().positive(),
+  }),
+  /** The seed's troubleshooting exercise: off unless switched on. */
+  hangingException: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      rate: z.number().gt(0).max(1).default(0.5),
+      delayMs: z.int().min(0).max(9000).default(DEFAULTS.hangingExceptionDelayMs),
+    })
+    .default({ enabled: false, rate: 0.5, delayMs: DEFAULTS.hangingExceptionDelayMs }),
+  mysfitsLookupTimeoutMs: z.int().positive().max(30000).default(DEFAULTS.mysfitsLookupTimeoutMs),
+  /**
+   * API Gateway's CloudWatch role is one setting per account and region: let exactly one environment of an
+   * account/region manage it.
+   */
+  manageApiGatewayAccount: z.boolean().default(true),
+});
+
+export type EnvironmentConfig = z.output<typeof environmentConfigSchema>;
+export type EnvironmentConfigInput = z.input<typeof environmentConfigSchema>;
