@@ -1,0 +1,246 @@
+/**
+ * A REST API as every API of this system is deployed: regional, a stage named after the environment with X-Ray
+ * tracing on, JSON access logs to its own log group, throttling on every method, CORS allowed for the website's
+ * origin only (OPTIONS mock integrations, headers on 4xx/5xx gateway responses), and a deployment that is
+ * replaced whenever a method, integration, template or model changes, created before the old one is destroyed.
+ *
+ * Usage: add routes (`addLambdaRoute`, or `method` + `addMember` for custom integrations), then `deploy()`.
+ */
+import { Lazy, TerraformStack, type TerraformResource } from 'cdktf';
+import { resolveTokens } from './resolve';
+import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
+import { ApiGatewayGatewayResponse } from '@cdktf/provider-aws/lib/api-gateway-gateway-response';
+import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayIntegrationResponse } from '@cdktf/provider-aws/lib/api-gateway-integration-response';
+import { ApiGatewayMethod, type ApiGatewayMethodConfig } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayMethodResponse } from '@cdktf/provider-aws/lib/api-gateway-method-response';
+import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
+import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
+import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { names, type ApiKey } from '../../system/definition';
+
+export interface TracedRestApiProps {
+  readonly env: string;
+  readonly api: ApiKey;
+  readonly description: string;
+  /** The one origin CORS allows (the website's). */
+  readonly allowedOrigin: string;
+  readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetentionDays: number;
+}
+
+const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id';
+
+/** One JSON line per request; `$context.*` has no `${`, so Terraform leaves it alone. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  xrayTraceId: '$context.xrayTraceId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integration.status',
+  errorMessage: '$context.error.message',
+  validationError: '$context.error.validationErrorString',
+});
+
+/** A literal value of a mapped header: API Gateway wants it in single quotes. */
+const literal = (value: string) => `'${value}'`;
+
+export class TracedRestApi extends Construct {
+  readonly restApi: ApiGatewayRestApi;
+  readonly props: TracedRestApiProps;
+  private readonly resources = new Map<string, ApiGatewayResource>();
+  private readonly corsMethods = new Map<string, Set<string>>();
+  /** Everything the deployment snapshots: its hash is the deployment's replacement trigger. */
+  private readonly members: TerraformResource[] = [];
+  private deployed?: { stage: ApiGatewayStage; deployment: ApiGatewayDeployment };
+
+  constructor(scope: Construct, id: string, props: TracedRestApiProps) {
+    super(scope, id);
+    this.props = props;
+    this.restApi = new ApiGatewayRestApi(this, 'api', {
+      name: names.api(props.env, props.api),
+      description: props.description,
+      endpointConfiguration: { types: ['REGIONAL'] },
+    });
+  }
+
+  /** The API Gateway resource id of a path such as `/mysfits/{mysfitId}`, creating the resources on the way. */
+  resourceId(path: string): string {
+    if (path === '/') return this.restApi.rootResourceId;
+    const existing = this.resources.get(path);
+    if (existing) return existing.id;
+    const cut = path.lastIndexOf('/');
+    const parentPath = cut === 0 ? '/' : path.slice(0, cut);
+    const resource = new ApiGatewayResource(this, `resource${path.replace(/[{}]/g, '').replace(/\//g, '-')}`, {
+      restApiId: this.restApi.id,
+      parentId: this.resourceId(parentPath),
+      pathPart: path.slice(cut + 1),
+    });
+    this.resources.set(path, resource);
+    this.members.push(resource);
+    return resource.id;
+  }
+
+  /** A method on a path; CORS preflight for the path will allow it. */
+  method(httpMethod: string, path: string, options: Partial<ApiGatewayMethodConfig> = {}): ApiGatewayMethod {
+    const method = new ApiGatewayMethod(this, `${httpMethod.toLowerCase()}${this.idOf(path)}`, {
+      restApiId: this.restApi.id,
+      resourceId: this.resourceId(path),
+      httpMethod,
+      authorization: 'NONE',
+      ...options,
+    });
+    this.members.push(method);
+    if (!this.corsMethods.has(path)) this.corsMethods.set(path, new Set());
+    this.corsMethods.get(path)!.add(httpMethod);
+    return method;
+  }
+
+  /** Resources (integrations, responses, models, validators) whose change must redeploy the API. */
+  addMember(...resources: TerraformResource[]): void {
+    this.members.push(...resources);
+  }
+
+  /** A Lambda proxy integration, and a permission to invoke the function from exactly this method and path. */
+  addLambdaRoute(httpMethod: string, path: string, fn: LambdaFunction): void {
+    const method = this.method(httpMethod, path);
+    const integration = new ApiGatewayIntegration(this, `${httpMethod.toLowerCase()}${this.idOf(path)}-integration`, {
+      restApiId: this.restApi.id,
+      resourceId: method.resourceId,
+      httpMethod: method.httpMethod,
+      type: 'AWS_PROXY',
+      integrationHttpMethod: 'POST',
+      uri: fn.invokeArn,
+    });
+    this.addMember(integration);
+    new LambdaPermission(this, `${httpMethod.toLowerCase()}${this.idOf(path)}-permission`, {
+      statementId: `AllowApiGateway-${httpMethod}${this.idOf(path)}`,
+      action: 'lambda:InvokeFunction',
+      functionName: fn.functionName,
+      principal: 'apigateway.amazonaws.com',
+      // Any stage, this method, this path (path parameters become `*`).
+      sourceArn: `${this.restApi.executionArn}/*/${httpMethod}${path.replace(/\{[^}]+\}/g, '*')}`,
+    });
+  }
+
+  /** Creates the CORS preflights, the deployment and the traced, logged, throttled stage. Call once, last. */
+  deploy(): { stage: ApiGatewayStage; url: string } {
+    if (this.deployed) throw new Error(`${this.restApi.name}: deploy() called twice`);
+    const { env, allowedOrigin, throttling, logRetentionDays } = this.props;
+    for (const [path, methods] of this.corsMethods) this.addPreflight(path, [...methods, 'OPTIONS']);
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      this.addMember(
+        new ApiGatewayGatewayResponse(this, `gateway-response-${type.toLowerCase()}`, {
+          restApiId: this.restApi.id,
+          responseType: type,
+          responseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': literal(allowedOrigin) },
+          responseTemplates: {
+            'application/json': '{"message":$context.error.messageString,"detail":"$context.error.validationErrorString"}',
+          },
+        }),
+      );
+    }
+
+    const members = [...this.members];
+    const deployment = new ApiGatewayDeployment(this, 'deployment', {
+      restApiId: this.restApi.id,
+      description: 'Managed by cdktf; replaced when the API definition changes',
+      triggers: { redeployment: Lazy.stringValue({ produce: () => this.definitionHash(members) }) },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: members,
+    });
+
+    const accessLogs = new CloudwatchLogGroup(this, 'access-logs', {
+      name: `/aws/apigateway/${names.api(env, this.props.api)}/access`,
+      retentionInDays: logRetentionDays,
+    });
+    // API Gateway would otherwise create the execution log group itself, with no expiry.
+    const executionLogs = new CloudwatchLogGroup(this, 'execution-logs', {
+      name: `API-Gateway-Execution-Logs_${this.restApi.id}/${env}`,
+      retentionInDays: logRetentionDays,
+    });
+    const stage = new ApiGatewayStage(this, 'stage', {
+      restApiId: this.restApi.id,
+      deploymentId: deployment.id,
+      stageName: env,
+      xrayTracingEnabled: true,
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      dependsOn: [executionLogs],
+    });
+    new ApiGatewayMethodSettings(this, 'method-settings', {
+      restApiId: this.restApi.id,
+      stageName: stage.stageName,
+      methodPath: '*/*',
+      settings: {
+        throttlingRateLimit: throttling.rateLimit,
+        throttlingBurstLimit: throttling.burstLimit,
+        metricsEnabled: true,
+        loggingLevel: 'ERROR',
+        dataTraceEnabled: false,
+      },
+    });
+    this.deployed = { stage, deployment };
+    return { stage, url: stage.invokeUrl };
+  }
+
+  private addPreflight(path: string, methods: string[]): void {
+    const id = `options${this.idOf(path)}`;
+    const method = this.method('OPTIONS', path);
+    const integration = new ApiGatewayIntegration(this, `${id}-integration`, {
+      restApiId: this.restApi.id,
+      resourceId: method.resourceId,
+      httpMethod: 'OPTIONS',
+      type: 'MOCK',
+      requestTemplates: { 'application/json': '{"statusCode": 200}' },
+    });
+    const header = (name: string) => `method.response.header.${name}`;
+    const methodResponse = new ApiGatewayMethodResponse(this, `${id}-response`, {
+      restApiId: this.restApi.id,
+      resourceId: method.resourceId,
+      httpMethod: 'OPTIONS',
+      statusCode: '204',
+      responseParameters: {
+        [header('Access-Control-Allow-Origin')]: true,
+        [header('Access-Control-Allow-Methods')]: true,
+        [header('Access-Control-Allow-Headers')]: true,
+        [header('Vary')]: true,
+      },
+    });
+    const integrationResponse = new ApiGatewayIntegrationResponse(this, `${id}-integration-response`, {
+      restApiId: this.restApi.id,
+      resourceId: method.resourceId,
+      httpMethod: 'OPTIONS',
+      statusCode: methodResponse.statusCode,
+      responseParameters: {
+        [header('Access-Control-Allow-Origin')]: literal(this.props.allowedOrigin),
+        [header('Access-Control-Allow-Methods')]: literal([...new Set(methods)].join(',')),
+        [header('Access-Control-Allow-Headers')]: literal(CORS_ALLOW_HEADERS),
+        [header('Vary')]: literal('Origin'),
+      },
+      dependsOn: [integration],
+    });
+    this.addMember(integration, methodResponse, integrationResponse);
+  }
+
+  private idOf(path: string): string {
+    return path.replace(/[{}]/g, '').replace(/\//g, '-');
+  }
+
+  /** Hash of the synthesized configuration of every member: any change to them changes it. */
+  private definitionHash(members: TerraformResource[]): string {
+    const stack = TerraformStack.of(this);
+    const definition = members.map((member) => resolveTokens(stack, member.toTerraform()));
+    return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  }
+}
