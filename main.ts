@@ -1,0 +1,21 @@
+/**
+ * The CDKTF app: every environment in `config/environments/` (or only those in `MYSFITS_ENVS=dev,prod`),
+ * each as the stacks of `STACKS`, plus the state bootstrap stack. `npm run synth` writes `cdktf.out/`.
+ */
+import { App } from 'cdktf';
+import { ConfigError, loadEnvironments } from './config/load';
+import { buildApp } from './stacks/app';
+
+const only = (process.env.MYSFITS_ENVS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+try {
+  const app = new App();
+  buildApp(app, loadEnvironments(undefined, only));
+  app.synth();
+} catch (error) {
+  // A configuration or policy error is the whole message: no stack trace needed to act on it.
+  if (error instanceof ConfigError || (error as Error).name === 'PolicyViolationError') {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,64 @@
+/**
+ * The mysfits catalogue: a DynamoDB table seeded by Terraform with `data/mysfits.json`, and the mysfits REST API
+ * (`GET /mysfits`, `GET /mysfits/{mysfitId}`) on the traced mysfits-api Lambda, which may only read that table.
+ */
+import { TerraformOutput } from 'cdktf';
+import type { Construct } from 'constructs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
+import type { Environment } from '../config/load';
+import mysfits from '../data/mysfits.json';
+import { ENV, LAMBDA_ROUTES, names, OUTPUTS, TABLES } from '../system/definition';
+import { allow } from './constructs/policy-statements';
+import { SecureTable } from './constructs/secure-table';
+import { TracedFunction } from './constructs/traced-function';
+import { TracedRestApi } from './constructs/traced-rest-api';
+import { EnvironmentStack } from './environment-stack';
+
+export class MysfitsStack extends EnvironmentStack {
+  readonly table: SecureTable;
+  readonly api: TracedRestApi;
+  readonly apiFunction: TracedFunction;
+  /** Invoke URL of the stage (`https://<id>.execute-api.<region>.amazonaws.com/<env>`). */
+  readonly apiUrl: string;
+
+  constructor(scope: Construct, env: Environment) {
+    super(scope, 'mysfits', env);
+    const { config } = env;
+    this.table = new SecureTable(this, 'table', { env: env.name, table: 'mysfits' });
+    for (const mysfit of mysfits) {
+      new DynamodbTableItem(this, `mysfit-${mysfit.Name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, {
+        tableName: this.table.table.name,
+        hashKey: TABLES.mysfits.hashKey.name,
+        item: JSON.stringify(marshall(mysfit)),
+      });
+    }
+
+    this.apiFunction = new TracedFunction(this, 'mysfits-api', {
+      env: env.name,
+      fn: 'mysfitsApi',
+      logRetentionDays: config.logRetentionDays,
+      environment: {
+        [ENV.mysfitsTableName]: this.table.table.name,
+        [ENV.allowedOrigin]: config.websiteOrigin,
+        [ENV.serviceName]: names.function(env.name, 'mysfitsApi'),
+      },
+      statements: [allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.table.table.arn], 'ReadCatalogue')],
+    });
+
+    this.api = new TracedRestApi(this, 'api', {
+      env: env.name,
+      api: 'mysfits',
+      description: 'Mythical Mysfits catalogue',
+      allowedOrigin: config.websiteOrigin,
+      throttling: config.apiThrottling,
+      logRetentionDays: config.logRetentionDays,
+    });
+    for (const route of LAMBDA_ROUTES.filter((r) => r.api === 'mysfits')) {
+      this.api.addLambdaRoute(route.method, route.path, this.apiFunction.function);
+    }
+    this.apiUrl = this.api.deploy().url;
+
+    new TerraformOutput(this, OUTPUTS.mysfitsApiEndpoint, { value: this.apiUrl });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The questions service: `POST /questions` -> post-question -> the questions table, whose `NEW_IMAGE` stream
+ * feeds process-questions-stream (bisect on error, bounded retries, partial batch failures, and an encrypted
+ * on-failure queue so no question is lost), which e-mails each question through an encrypted, traced SNS topic
+ * that only it may publish to.
+ */
+import { TerraformOutput } from 'cdktf';
+import type { Construct } from 'constructs';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { Environment } from '../config/load';
+import { ENV, LAMBDA_ROUTES, names, OUTPUTS, QUESTIONS_STREAM_MAPPING } from '../system/definition';
+import { allow, denyInsecureTransport } from './constructs/policy-statements';
+import { SecureTable } from './constructs/secure-table';
+import { TracedFunction } from './constructs/traced-function';
+import { TracedRestApi } from './constructs/traced-rest-api';
+import { EnvironmentStack } from './environment-stack';
+
+/** SNS actions a TLS-only topic policy denies over plain HTTP. */
+const SNS_ACTIONS = ['sns:Publish', 'sns:Subscribe', 'sns:Receive', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic'];
+
+export class QuestionsStack extends EnvironmentStack {
+  readonly table: SecureTable;
+  readonly topic: SnsTopic;
+  readonly failureQueue: SqsQueue;
+  readonly postQuestion: TracedFunction;
+  readonly processStream: TracedFunction;
+  readonly streamMapping: LambdaEventSourceMapping;
+  readonly api: TracedRestApi;
+  readonly apiUrl: string;
+
+  constructor(scope: Construct, env: Environment) {
+    super(scope, 'questions', env);
+    const { config } = env;
+    this.table = new SecureTable(this, 'table', { env: env.name, table: 'questions' });
+    const table = this.table.table;
+
+    this.postQuestion = new TracedFunction(this, 'post-question', {
+      env: env.name,
+      fn: 'postQuestion',
+      logRetentionDays: config.logRetentionDays,
+      environment: {
+        [ENV.questionsTableName]: table.name,
+        [ENV.allowedOrigin]: config.websiteOrigin,
+        [ENV.hangingExceptionRate]: String(config.hangingException.enabled ? config.hangingException.rate : 0),
+        [ENV.hangingExceptionDelayMs]: String(config.hangingException.delayMs),
+        [ENV.serviceName]: names.function(env.name, 'postQuestion'),
+      },
+      statements: [allow(['dynamodb:PutItem'], [table.arn], 'StoreQuestion')],
+    });
+
+    this.topic = new SnsTopic(this, 'topic', {
+      name: names.topic(env.name),
+      displayName: 'Mythical Mysfits questions',
+      kmsMasterKeyId: 'alias/aws/sns',
+      tracingConfig: 'Active',
+    });
+    this.failureQueue = new SqsQueue(this, 'stream-failures', {
+      name: `${names.prefix(env.name)}-questions-stream-failures`,
+      sqsManagedSseEnabled: true,
+      // The longest SQS keeps a message: time to replay a question that could not be e-mailed.
+      messageRetentionSeconds: 14 * 24 * 3600,
+    });
+    new SqsQueuePolicy(this, 'stream-failures-policy', {
+      queueUrl: this.failureQueue.url,
+      policy: new DataAwsIamPolicyDocument(this, 'stream-failures-policy-document', {
+        statement: [denyInsecureTransport(['sqs:*'], [this.failureQueue.arn])],
+      }).json,
+    });
+
+    this.processStream = new TracedFunction(this, 'process-questions-stream', {
+      env: env.name,
+      fn: 'processQuestionsStream',
+      logRetentionDays: config.logRetentionDays,
+      environment: {
+        [ENV.questionsTopicArn]: this.topic.arn,
+        [ENV.serviceName]: names.function(env.name, 'processQuestionsStream'),
+      },
+      statements: [
+        allow(
+          ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          [table.streamArn],
+          'ReadQuestionsStream',
+        ),
+        allow(['sns:Publish'], [this.topic.arn], 'EmailQuestions'),
+        allow(['sqs:SendMessage'], [this.failureQueue.arn], 'KeepFailedBatches'),
+      ],
+    });
+
+    const streamRole = this.processStream.role.arn;
+    new SnsTopicPolicy(this, 'topic-policy', {
+      arn: this.topic.arn,
+      policy: new DataAwsIamPolicyDocument(this, 'topic-policy-document', {
+        statement: [
+          {
+            sid: 'StreamFunctionPublishes',
+            actions: ['sns:Publish'],
+            resources: [this.topic.arn],
+            principals: [{ type: 'AWS', identifiers: [streamRole] }],
+          },
+          {
+            sid: 'OnlyStreamFunctionPublishes',
+            effect: 'Deny',
+            actions: ['sns:Publish'],
+            resources: [this.topic.arn],
+            principals: [{ type: '*', identifiers: ['*'] }],
+            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole] }],
+          },
+          denyInsecureTransport(SNS_ACTIONS, [this.topic.arn]),
+        ],
+      }).json,
+    });
+    new SnsTopicSubscription(this, 'email', {
+      topicArn: this.topic.arn,
+      protocol: 'email',
+      endpoint: config.notificationEmail,
+    });
+
+    const mapping = QUESTIONS_STREAM_MAPPING;
+    this.streamMapping = new LambdaEventSourceMapping(this, 'stream-mapping', {
+      eventSourceArn: table.streamArn,
+      functionName: this.processStream.function.arn,
+      startingPosition: mapping.startingPosition,
+      batchSize: mapping.batchSize,
+      maximumBatchingWindowInSeconds: mapping.maximumBatchingWindowInSeconds,
+      bisectBatchOnFunctionError: mapping.bisectBatchOnFunctionError,
+      maximumRetryAttempts: mapping.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: mapping.maximumRecordAgeInSeconds,
+      functionResponseTypes: [...mapping.functionResponseTypes],
+      destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
+    });
+
+    this.api = new TracedRestApi(this, 'api', {
+      env: env.name,
+      api: 'questions',
+      description: 'Mythical Mysfits customer questions',
+      allowedOrigin: config.websiteOrigin,
+      throttling: config.apiThrottling,
+      logRetentionDays: config.logRetentionDays,
+    });
+    for (const route of LAMBDA_ROUTES.filter((r) => r.api === 'questions')) {
+      this.api.addLambdaRoute(route.method, route.path, this.postQuestion.function);
+    }
+    this.apiUrl = this.api.deploy().url;
+
+    new TerraformOutput(this, OUTPUTS.questionsApiEndpoint, { value: this.apiUrl });
+    new TerraformOutput(this, OUTPUTS.questionsTableName, { value: table.name });
+  }
+}
