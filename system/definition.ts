@@ -302,3 +302,6 @@ export const MYSFIT_FILTERS = {
   GoodEvil: ['Good', 'Neutral', 'Evil'],
   LawChaos: ['Lawful', 'Neutral', 'Chaotic'],
 } as const;
+
+/** Request headers the APIs' CORS preflights allow: the stacks' OPTIONS mock integrations and the sandbox alike. */
+export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id';
