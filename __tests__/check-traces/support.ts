@@ -1,0 +1,162 @@
+/**
+ * Test support for the trace checker: the recorded fixtures (templated), a fake X-Ray behind
+ * aws-sdk-client-mock (filters, time window, pagination, the 5-id limit, traces that arrive late), and a local
+ * HTTP stub standing in for the three APIs (it keeps the trace ids the probes send, as API Gateway does).
+ */
+import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient, type GetTraceSummariesCommandInput } from '@aws-sdk/client-xray';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { SegmentDocument } from '../../tools/check-traces/trace-graph';
+
+type FixtureKey = 'question' | 'questionStream' | 'questionStreamInProgress' | 'click' | 'otherClick' | 'clickEnrichment' | 'invalidQuestion';
+
+const FIXTURES = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'traces.json'), 'utf8')) as {
+  traces: Record<FixtureKey, { id: string; segments: unknown[] }>;
+};
+
+export type Vars = Record<string, string | number | boolean>;
+
+/** Fills `{{name}}` placeholders (a whole-string placeholder takes the variable's type) and shifts times by `base`. */
+function fill(value: unknown, vars: Vars, base: number, key?: string): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\{\{(\w+)\}\}$/.exec(value);
+    const filled = whole && whole[1] in vars ? vars[whole[1]] : value.replace(/\{\{(\w+)\}\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+    if (typeof filled === 'string' && /\{\{\w+\}\}/.test(filled)) throw new Error(`fixture: unfilled placeholder in ${filled}`);
+    return (key === 'start_time' || key === 'end_time') && typeof filled === 'number' ? base + filled : filled;
+  }
+  if (typeof value === 'number' && (key === 'start_time' || key === 'end_time')) return base + value;
+  if (Array.isArray(value)) return value.map((v) => fill(v, vars, base));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, vars, base, k)]));
+  }
+  return value;
+}
+
+export interface FakeTrace {
+  id: string;
+  documents: SegmentDocument[];
+}
+
+export function loadTrace(key: FixtureKey, vars: Vars, baseSeconds: number): FakeTrace {
+  const fixture = FIXTURES.traces[key];
+  return {
+    id: fill(fixture.id, vars, baseSeconds) as string,
+    documents: fill(fixture.segments, vars, baseSeconds) as SegmentDocument[],
+  };
+}
+
+/** Every element (segment or nested subsegment) of a trace, for tests that alter a fixture. */
+export function findElement(trace: FakeTrace, name: string): SegmentDocument {
+  const all: SegmentDocument[] = [];
+  const walk = (d: SegmentDocument) => {
+    all.push(d);
+    d.subsegments?.forEach(walk);
+  };
+  trace.documents.forEach(walk);
+  const found = all.find((d) => d.name === name);
+  if (!found) throw new Error(`fixture: no element named ${name}`);
+  return found;
+}
+
+function hasAnnotation(trace: FakeTrace, key: string, value: string) {
+  const walk = (d: SegmentDocument): boolean => d.annotations?.[key] === value || (d.subsegments ?? []).some(walk);
+  return trace.documents.some(walk);
+}
+
+/**
+ * A fake X-Ray: `traces()` says what X-Ray holds at the moment of each call (so a test can make traces arrive late,
+ * in pieces, or never). GetTraceSummaries pages by `pageSize`; BatchGetTraces rejects more than 5 ids as AWS does.
+ */
+export function installFakeXRay(traces: () => FakeTrace[], options: { pageSize?: number } = {}) {
+  const pageSize = options.pageSize ?? 2;
+  const mock = mockClient(XRayClient);
+  const log = { summaries: [] as GetTraceSummariesCommandInput[], batchSizes: [] as number[], rejectedBatches: 0 };
+
+  mock.on(GetTraceSummariesCommand).callsFake((input: GetTraceSummariesCommandInput) => {
+    log.summaries.push(input);
+    const filter = input.FilterExpression ?? '';
+    const annotation = /^annotation\.(\w+) = "([^"]*)"$/.exec(filter);
+    const service = /^service\("([^"]+)"\)$/.exec(filter);
+    if (!annotation && !service) throw Object.assign(new Error(`unsupported filter ${filter}`), { name: 'InvalidRequestException' });
+    const start = (input.StartTime as Date).getTime() / 1000;
+    const end = (input.EndTime as Date).getTime() / 1000;
+    const matching = traces().filter((t) => {
+      const first = Math.min(...t.documents.map((d) => d.start_time ?? Infinity));
+      if (first < start || first > end) return false;
+      return annotation ? hasAnnotation(t, annotation[1], annotation[2]) : t.documents.some((d) => d.name === service![1] && d.type !== 'subsegment');
+    });
+    const offset = input.NextToken ? Number(input.NextToken) : 0;
+    const page = matching.slice(offset, offset + pageSize);
+    return {
+      TraceSummaries: page.map((t) => ({ Id: t.id, IsPartial: t.documents.some((d) => d.in_progress) })),
+      NextToken: offset + pageSize < matching.length ? String(offset + pageSize) : undefined,
+      ApproximateTime: new Date(),
+      TracesProcessedCount: matching.length,
+    };
+  });
+
+  mock.on(BatchGetTracesCommand).callsFake((input: { TraceIds: string[] }) => {
+    log.batchSizes.push(input.TraceIds.length);
+    if (input.TraceIds.length > 5) {
+      log.rejectedBatches++;
+      throw Object.assign(new Error('1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less than or equal to 5'), {
+        name: 'ValidationException',
+      });
+    }
+    const held = traces();
+    const found = input.TraceIds.map((id) => held.find((t) => t.id === id)).filter((t): t is FakeTrace => !!t);
+    return {
+      Traces: found.map((t) => ({ Id: t.id, Segments: t.documents.map((d, i) => ({ Id: d.id ?? String(i), Document: JSON.stringify(d) })) })),
+      UnprocessedTraceIds: input.TraceIds.filter((id) => !found.some((t) => t.id === id)),
+    };
+  });
+  return { mock, log };
+}
+
+export interface ApiStub {
+  url: string;
+  /** The trace ids the probes sent, by probe. */
+  traceIds: { question?: string; invalid?: string; click?: string };
+  close(): Promise<void>;
+}
+
+/** The three APIs on one local port. `questionStatus` lets a test make the valid question fail (e.g. 500). */
+export async function startApiStub(options: { questionId: string; questionStatus?: number }): Promise<ApiStub> {
+  const traceIds: ApiStub['traceIds'] = {};
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const root = /Root=([^;]+)/.exec(String(req.headers['x-amzn-trace-id'] ?? ''))?.[1];
+      const answer = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      const parsed = JSON.parse(body || '{}') as { email?: string; questionText?: string };
+      if (req.method === 'POST' && req.url === '/questions') {
+        if (!parsed.email?.includes('@') || !parsed.questionText) {
+          traceIds.invalid = root;
+          return answer(400, { message: 'The question is not valid', errors: [{ field: 'email', reason: 'invalid' }] });
+        }
+        traceIds.question = root;
+        const status = options.questionStatus ?? 201;
+        return status === 201 ? answer(201, { questionId: options.questionId }) : answer(status, { message: 'Internal server error' });
+      }
+      if (req.method === 'PUT' && req.url === '/clicks') {
+        traceIds.click = root;
+        return answer(200, { RecordId: 'abc', Encrypted: false });
+      }
+      answer(404, { message: 'not found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    traceIds,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
