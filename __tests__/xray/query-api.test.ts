@@ -424,6 +424,19 @@ describe('sampling (asked by the SDKs centralized sampler)', () => {
     expect(targets.UnprocessedStatistics?.map((u) => u.RuleName)).toEqual(['Missing']);
     expect(targets.LastRuleModification).toBeInstanceOf(Date);
   });
+  test("aws-xray-sdk-core's own sampling connector reads the rule and a target from the daemon", async () => {
+    // The SDK's centralized sampler (used outside Lambda) talks to the daemon address given by setDaemonAddress.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const connector = require('aws-xray-sdk-core/dist/lib/middleware/sampling/service_connector');
+    const rules: { getName(): string; snapshotStatistics(): object }[] = await new Promise((resolve, reject) =>
+      connector.fetchSamplingRules((err: Error | null, r: never) => (err ? reject(err) : resolve(r))),
+    );
+    expect(rules.map((r) => r.getName())).toEqual(['Default']);
+    const targets = await new Promise((resolve, reject) =>
+      connector.fetchTargets(rules, (err: Error | null, t: unknown) => (err ? reject(err) : resolve(t))),
+    );
+    expect(targets).toEqual({ Default: expect.objectContaining({ rate: 1, interval: 10 }) });
+  });
 });
 
 describe('ports', () => {
