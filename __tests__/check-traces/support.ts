@@ -124,12 +124,17 @@ export interface ApiStub {
 }
 
 /** The three APIs on one local port. `questionStatus` lets a test make the valid question fail (e.g. 500). */
-export async function startApiStub(options: { questionId: string; questionStatus?: number }): Promise<ApiStub> {
+export async function startApiStub(options: {
+  questionId: string;
+  questionStatus?: number;
+  /** Called once a probe's trace id is known, before the answer (e.g. to send its segments to a daemon). */
+  onProbe?: (probe: 'question' | 'invalid' | 'click') => Promise<void>;
+}): Promise<ApiStub> {
   const traceIds: ApiStub['traceIds'] = {};
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const root = /Root=([^;]+)/.exec(String(req.headers['x-amzn-trace-id'] ?? ''))?.[1];
       const answer = (status: number, payload: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -139,14 +144,17 @@ export async function startApiStub(options: { questionId: string; questionStatus
       if (req.method === 'POST' && req.url === '/questions') {
         if (!parsed.email?.includes('@') || !parsed.questionText) {
           traceIds.invalid = root;
+          await options.onProbe?.('invalid');
           return answer(400, { message: 'The question is not valid', errors: [{ field: 'email', reason: 'invalid' }] });
         }
         traceIds.question = root;
+        await options.onProbe?.('question');
         const status = options.questionStatus ?? 201;
         return status === 201 ? answer(201, { questionId: options.questionId }) : answer(status, { message: 'Internal server error' });
       }
       if (req.method === 'PUT' && req.url === '/clicks') {
         traceIds.click = root;
+        await options.onProbe?.('click');
         return answer(200, { RecordId: 'abc', Encrypted: false });
       }
       answer(404, { message: 'not found' });

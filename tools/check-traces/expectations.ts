@@ -38,18 +38,23 @@ export interface NameContext {
 const isFunctionKey = (key: string): key is FunctionKey => key in FUNCTIONS;
 const isApiKey = (key: string): key is ApiKey => key === 'questions' || key === 'clicks' || key === 'mysfits';
 
-export function resolveName(template: string, context: NameContext): string {
+/**
+ * `{host:<api>}` is the API's host name (what the X-Ray SDK names an HTTP subsegment); `hostWithPort` gives
+ * `host:port` instead, which is what a node inferred from the request URL is called when the URL has a port.
+ */
+export function resolveName(template: string, context: NameContext, hostWithPort = false): string {
   return template.replace(/\{(stage|fn|host):([A-Za-z]+)\}/g, (whole, kind: string, key: string) => {
     if (kind === 'fn' && isFunctionKey(key)) return names.function(context.env, key);
     if (kind === 'stage' && isApiKey(key)) return names.stageSegment(context.env, key);
-    if (kind === 'host' && isApiKey(key)) return new URL(context.apiUrls[key]).hostname;
+    if (kind === 'host' && isApiKey(key)) return new URL(context.apiUrls[key])[hostWithPort ? 'host' : 'hostname'];
     throw new Error(`EXPECTED_TRACE_FLOWS: unknown placeholder ${whole}`);
   });
 }
 
 function resolveNode(node: ExpectedNode, context: NameContext): NodeMatcher {
   const templates = typeof node.name === 'string' ? [node.name] : node.name;
-  return { names: templates.map((t) => resolveName(t, context)), type: node.type };
+  const resolved = templates.flatMap((t) => [resolveName(t, context), resolveName(t, context, true)]);
+  return { names: [...new Set(resolved)], type: node.type };
 }
 
 export function resolveFlows(context: NameContext, flows: readonly ExpectedFlow[] = EXPECTED_TRACE_FLOWS): ResolvedFlow[] {
