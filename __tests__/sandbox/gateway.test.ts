@@ -1,0 +1,279 @@
+/**
+ * The local API gateway with in-test backends and a UDP socket standing in for the X-Ray daemon: proxy events,
+ * response mapping, 502s, CORS, the clicks validator and Firehose integration, config.json, static files, and
+ * the stage segments it records.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startGateway, type FunctionOutcome, type Gateway } from '../../sandbox/gateway/server';
+import { startStageTracer, type StageTracer } from '../../sandbox/tracing/stage-tracer';
+import { CORS_ALLOW_HEADERS, names, type FunctionKey } from '../../system/definition';
+
+interface Invocation {
+  key: FunctionKey;
+  event: APIGatewayProxyEvent;
+  traceHeader: string;
+}
+
+let gateway: Gateway;
+let tracer: StageTracer;
+let udp: dgram.Socket;
+let websiteDir: string;
+const documents: any[] = [];
+const invocations: Invocation[] = [];
+const clickRecords: Buffer[] = [];
+let nextOutcome: (inv: Invocation) => FunctionOutcome;
+
+beforeAll(async () => {
+  websiteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-site-'));
+  fs.writeFileSync(path.join(websiteDir, 'index.html'), '<h1>Mysfits</h1>');
+  fs.writeFileSync(path.join(websiteDir, 'styles.css'), 'body{}');
+  fs.writeFileSync(path.join(os.tmpdir(), 'gateway-secret.txt'), 'secret');
+
+  udp = dgram.createSocket('udp4');
+  udp.on('message', (msg) => {
+    const [header, body] = msg.toString('utf8').split('\n');
+    expect(JSON.parse(header)).toEqual({ format: 'json', version: 1 });
+    documents.push(JSON.parse(body));
+  });
+  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
+  tracer = startStageTracer(`127.0.0.1:${udp.address().port}`);
+  gateway = await startGateway({ port: 0, websiteDir, tracer, links: () => ({ xrayConsole: 'http://x' }) });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await tracer?.close();
+  udp?.close();
+});
+
+beforeEach(() => {
+  documents.length = 0;
+  invocations.length = 0;
+  clickRecords.length = 0;
+  nextOutcome = () => ({
+    ok: true,
+    result: { statusCode: 201, headers: { 'Content-Type': 'application/json', 'X-Custom': 'yes' }, body: '{"questionId":"q-1"}' },
+  });
+});
+
+function attach() {
+  gateway.attach({
+    invokeFunction: async (key, event, traceHeader) => {
+      const inv = { key, event, traceHeader };
+      invocations.push(inv);
+      return nextOutcome(inv);
+    },
+    putClickRecord: (data) => {
+      clickRecords.push(data);
+      return { recordId: String(clickRecords.length) };
+    },
+    readMailbox: async () => [{ messageId: 'm1', subject: 'New question', message: 'Hello <b>', timestamp: '2024-01-01T00:00:00Z' }],
+  });
+}
+
+async function segmentsFor(traceRoot: string, count = 1) {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const found = documents.filter((d) => d.trace_id === traceRoot);
+    if (found.length >= count || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const rootOf = (res: Response) => /Root=([^;]+)/.exec(res.headers.get('x-amzn-trace-id') ?? '')![1];
+
+test('before the backends are attached, APIs answer 503 and the site still loads', async () => {
+  const api = await fetch(`${gateway.url}/mysfits`);
+  expect(api.status).toBe(503);
+  const site = await fetch(`${gateway.url}/`);
+  expect(site.status).toBe(200);
+  attach();
+});
+
+test('POST /questions becomes a REST proxy event; the answer is mapped; the stage segment parents the Lambda call', async () => {
+  const res = await fetch(`${gateway.url}/questions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Mixed-Case': 'v' },
+    body: JSON.stringify({ email: 'a@b.co', questionText: 'Hi?' }),
+  });
+  expect(res.status).toBe(201);
+  expect(await res.json()).toEqual({ questionId: 'q-1' });
+  expect(res.headers.get('x-custom')).toBe('yes');
+  expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+
+  expect(invocations).toHaveLength(1);
+  const { key, event, traceHeader } = invocations[0];
+  expect(key).toBe('postQuestion');
+  expect(event).toMatchObject({
+    resource: '/questions',
+    path: '/questions',
+    httpMethod: 'POST',
+    body: JSON.stringify({ email: 'a@b.co', questionText: 'Hi?' }),
+    isBase64Encoded: false,
+    pathParameters: null,
+    queryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      stage: 'local',
+      resourcePath: '/questions',
+      httpMethod: 'POST',
+      path: '/local/questions',
+      requestId: res.headers.get('x-amzn-requestid'),
+      accountId: '000000000000',
+    },
+  });
+  expect(event.headers['X-Mixed-Case']).toBe('v');
+  expect(event.multiValueHeaders['X-Mixed-Case']).toEqual(['v']);
+  expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
+  expect(event.requestContext.requestTime).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+
+  const root = rootOf(res);
+  const [segment] = await segmentsFor(root);
+  expect(segment).toMatchObject({
+    name: names.stageSegment('local', 'questions'),
+    origin: 'AWS::ApiGateway::Stage',
+    trace_id: root,
+    http: { request: { method: 'POST' }, response: { status: 201 } },
+    aws: { api_gateway: { stage: 'local', request_id: res.headers.get('x-amzn-requestid') } },
+  });
+  expect(segment.in_progress).toBeUndefined();
+  expect(segment.error).toBeUndefined();
+  expect(segment.fault).toBeUndefined();
+  expect(segment.parent_id).toBeUndefined();
+  expect(segment.subsegments).toHaveLength(1);
+  const [lambda] = segment.subsegments;
+  expect(lambda).toMatchObject({ name: 'Lambda', namespace: 'aws', aws: { function_name: 'mysfits-local-post-question', operation: 'Invoke' } });
+  expect(traceHeader).toBe(`Root=${root};Parent=${lambda.id};Sampled=1`);
+});
+
+test('GET /mysfits/{mysfitId} carries path parameters and repeated query values', async () => {
+  nextOutcome = () => ({ ok: true, result: { statusCode: 404, body: '{"message":"no such mysfit"}' } });
+  const res = await fetch(`${gateway.url}/mysfits/abc%20d?x=1&x=2&y=3`);
+  expect(res.status).toBe(404);
+  const { event, key } = invocations[0];
+  expect(key).toBe('mysfitsApi');
+  expect(event.resource).toBe('/mysfits/{mysfitId}');
+  expect(event.pathParameters).toEqual({ mysfitId: 'abc d' });
+  expect(event.queryStringParameters).toEqual({ x: '2', y: '3' });
+  expect(event.multiValueQueryStringParameters).toEqual({ x: ['1', '2'], y: ['3'] });
+  expect(event.body).toBeNull();
+  const [segment] = await segmentsFor(rootOf(res));
+  expect(segment.name).toBe(names.stageSegment('local', 'mysfits'));
+  expect(segment.error).toBe(true); // 4xx
+  expect(segment.fault).toBeUndefined();
+});
+
+test.each([
+  ['a function error', { ok: false, error: { errorType: 'Error', errorMessage: 'boom' } }],
+  ['a malformed proxy answer', { ok: true, result: { body: 'no status' } }],
+])('%s gives 502 Internal server error and a fault on the stage', async (_what, outcome) => {
+  nextOutcome = () => outcome as FunctionOutcome;
+  const res = await fetch(`${gateway.url}/mysfits`);
+  expect(res.status).toBe(502);
+  expect(await res.json()).toMatchObject({ message: 'Internal server error' });
+  const [segment] = await segmentsFor(rootOf(res));
+  expect(segment.fault).toBe(true);
+  expect(segment.subsegments[0].fault).toBe(true);
+});
+
+test('an incoming X-Amzn-Trace-Id is honoured: same trace, parent set', async () => {
+  const root = '1-5f84c7a5-0123456789abcdef01234567';
+  const res = await fetch(`${gateway.url}/mysfits`, {
+    headers: { 'X-Amzn-Trace-Id': `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1` },
+  });
+  expect(rootOf(res)).toBe(root);
+  const [segment] = await segmentsFor(root);
+  expect(segment.parent_id).toBe('53995c3f42cd8ad8');
+  expect(invocations[0].traceHeader).toContain(`Root=${root};Parent=${segment.subsegments[0].id}`);
+});
+
+test('a caller that does not sample gets no segment, and the decision is passed on', async () => {
+  const root = '1-5f84c7a5-aaaaaaaaaaaaaaaaaaaaaaaa';
+  await fetch(`${gateway.url}/mysfits`, { headers: { 'X-Amzn-Trace-Id': `Root=${root};Sampled=0` } });
+  expect(invocations[0].traceHeader).toMatch(/Sampled=0$/);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(documents.filter((d) => d.trace_id === root)).toEqual([]);
+});
+
+test('CORS preflight answers like the stacks\' mock integration; an undeclared method is 403', async () => {
+  const pre = await fetch(`${gateway.url}/mysfits/abc`, { method: 'OPTIONS' });
+  expect(pre.status).toBe(204);
+  expect(pre.headers.get('access-control-allow-origin')).toBe(gateway.url);
+  expect(pre.headers.get('access-control-allow-methods')).toBe('GET,OPTIONS');
+  expect(pre.headers.get('access-control-allow-headers')).toBe(CORS_ALLOW_HEADERS);
+  const wrong = await fetch(`${gateway.url}/questions`, { method: 'DELETE' });
+  expect(wrong.status).toBe(403);
+  expect(await wrong.json()).toMatchObject({ message: 'Missing Authentication Token' });
+  expect(invocations).toHaveLength(0);
+});
+
+test('PUT /clicks: a valid click goes to Firehose as sent and is traced stage -> Firehose', async () => {
+  const body = JSON.stringify({ userId: 'user-1', mysfitId: 'abc' });
+  const res = await fetch(`${gateway.url}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ status: 'OK' });
+  expect(clickRecords.map((b) => b.toString())).toEqual([body]);
+  const [segment] = await segmentsFor(rootOf(res));
+  expect(segment.name).toBe(names.stageSegment('local', 'clicks'));
+  expect(segment.subsegments[0]).toMatchObject({ name: 'Firehose', namespace: 'aws', aws: { operation: 'PutRecord' } });
+});
+
+test.each([
+  ['a missing field', { userId: 'u' }, 'mysfitId: is required'],
+  ['an extra field', { userId: 'u', mysfitId: 'm', admin: true }, 'admin: is not allowed'],
+  ['a bad pattern', { userId: 'u u', mysfitId: 'm' }, 'userId: must match pattern'],
+  ['a wrong type', { userId: 1, mysfitId: 'm' }, 'userId: must be string'],
+])('PUT /clicks with %s is 400 naming the problem and nothing reaches Firehose', async (_what, click, problem) => {
+  const res = await fetch(`${gateway.url}/clicks`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(click),
+  });
+  expect(res.status).toBe(400);
+  const answer = await res.json();
+  expect(answer.message).toBe('Invalid request body');
+  expect(answer.detail).toContain(problem);
+  expect(clickRecords).toHaveLength(0);
+  const [segment] = await segmentsFor(rootOf(res));
+  expect(segment.error).toBe(true);
+  expect(segment.subsegments).toBeUndefined();
+});
+
+test('PUT /clicks: malformed JSON is 400, another content type 415', async () => {
+  const bad = await fetch(`${gateway.url}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{' });
+  expect(bad.status).toBe(400);
+  expect((await bad.json()).detail).toContain('body: is not valid JSON');
+  const text = await fetch(`${gateway.url}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+  expect(text.status).toBe(415);
+  expect(clickRecords).toHaveLength(0);
+});
+
+test('config.json points at the gateway under the name the browser used', async () => {
+  const config = await (await fetch(`${gateway.url}/config.json`)).json();
+  expect(config).toEqual({
+    mysfitsApiEndpoint: gateway.url,
+    questionsApiEndpoint: gateway.url,
+    streamingApiEndpoint: gateway.url,
+  });
+  const viaLocalhost = await (await fetch(`http://localhost:${gateway.port}/config.json`)).json();
+  expect(viaLocalhost.mysfitsApiEndpoint).toBe(`http://localhost:${gateway.port}`);
+});
+
+test('static files are served with their content type; nothing outside the site is', async () => {
+  const css = await fetch(`${gateway.url}/styles.css`);
+  expect(css.headers.get('content-type')).toContain('text/css');
+  expect(await css.text()).toBe('body{}');
+  expect((await fetch(`${gateway.url}/nope.html`)).status).toBe(404);
+  expect((await fetch(`${gateway.url}/..%2fgateway-secret.txt`)).status).toBe(404);
+});
+
+test('the mailbox page shows the e-mails, escaped', async () => {
+  const page = await (await fetch(`${gateway.url}/_sandbox/mailbox`)).text();
+  expect(page).toContain('New question');
+  expect(page).toContain('Hello &lt;b&gt;');
+  const json = await (await fetch(`${gateway.url}/_sandbox/mailbox.json`)).json();
+  expect(json.messages[0].messageId).toBe('m1');
+});
