@@ -130,7 +130,7 @@ export function evaluateFlow(
     const seen = [...new Set(candidates.flatMap((g) => entryNodes(g).map(describeNode)))];
     problems.push(
       `no trace starting at ${describeMatcher(flow.entry)} yet` +
-        (seen.length > 0 ? ` (found traces starting at: ${seen.join(', ')})` : ''),
+        (seen.length > 0 ? ` (the traces found start at: ${seen.join(', ')})` : ''),
     );
     return { state: 'waiting', settled: false, traceIds: [], edges: flow.edges.map(([from, to]) => ({ from, to })), problems, notes };
   }

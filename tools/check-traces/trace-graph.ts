@@ -255,7 +255,12 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
       for (const sub of doc.subsegments ?? []) {
         for (const [key, value] of Object.entries(sub.annotations ?? {})) (annotations[key] ??= []).push(value);
         if (isDownstreamCall(sub)) {
-          if (continued.has(sub.id)) continue;
+          if (continued.has(sub.id)) {
+            // The call into a traced service (the stage's Lambda integration): its node is the callee's
+            // segment, but a failed call still counts against the caller.
+            record(sub, `${path} › ${sub.name}`);
+            continue;
+          }
           const type = inferredType(sub);
           const inferred: GraphNode = { id: nodeKey(sub.name, type), name: sub.name, type, inferred: true };
           nodes.set(inferred.id, inferred);

@@ -8,7 +8,7 @@ import { nodeLabel, toMermaid } from './mermaid';
 const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const NODE_W = 270;
+const NODE_W = 310;
 const NODE_H = 66;
 const GAP_X = 80;
 const GAP_Y = 26;
@@ -86,9 +86,9 @@ export function serviceMapSvg(map: CheckReport['serviceMap']): string {
     return [
       `<g><title>${escapeHtml(nodeLabel(node).join('\n'))}</title>`,
       `<rect x="${x}" y="${y}" width="${NODE_W}" height="${NODE_H}" rx="${rx}" fill="${color.fill}" stroke="${color.stroke}" stroke-width="2"${dash}/>`,
-      `<text x="${x + 12}" y="${y + 21}" font-weight="600" font-size="13">${escapeHtml(shorten(name, 36))}</text>`,
+      `<text x="${x + 12}" y="${y + 21}" font-weight="600" font-size="13">${escapeHtml(shorten(name, 42))}</text>`,
       ...rest.map(
-        (line, i) => `<text x="${x + 12}" y="${y + 39 + i * 16}" font-size="12" fill="#3c4043">${escapeHtml(shorten(line, 40))}</text>`,
+        (line, i) => `<text x="${x + 12}" y="${y + 39 + i * 16}" font-size="12" fill="#3c4043">${escapeHtml(shorten(line, 46))}</text>`,
       ),
       '</g>',
     ].join('');
