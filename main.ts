@@ -6,6 +6,9 @@ import { App } from 'cdktf';
 import { ConfigError, loadEnvironments } from './config/load';
 import { buildApp } from './stacks/app';
 
+// cdktf records a stack trace for every token; with tsx's source maps on, mapping them dominated synth time.
+process.setSourceMapsEnabled(false);
+
 const only = (process.env.MYSFITS_ENVS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 try {
   const app = new App();

@@ -1,7 +1,9 @@
 /** Builds every stack of the given environments, in `STACKS` order, plus the state bootstrap stack. */
 import type { App } from 'cdktf';
 import type { Environment } from '../config/load';
+import { bundleHandlers } from '../build/bundle';
 import type { WebsiteFile } from '../build/website';
+import { FUNCTIONS, type FunctionKey } from '../system/definition';
 import { StateBootstrapStack } from './bootstrap-stack';
 import { ClickstreamStack } from './clickstream-stack';
 import { MysfitsStack } from './mysfits-stack';
@@ -41,6 +43,8 @@ export function buildEnvironment(app: App, env: Environment, options: BuildOptio
 }
 
 export function buildApp(app: App, environments: readonly Environment[], options: BuildOptions = {}) {
+  // One esbuild run for all handlers: shared modules (AWS SDK, X-Ray SDK) are parsed once.
+  bundleHandlers(Object.keys(FUNCTIONS) as FunctionKey[]);
   const bootstrap = new StateBootstrapStack(app, environments);
   const stacks = Object.fromEntries(environments.map((env) => [env.name, buildEnvironment(app, env, options)]));
   return { bootstrap, stacks };

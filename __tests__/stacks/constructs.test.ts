@@ -60,7 +60,7 @@ describe('TracedFunction', () => {
     expect(Object.keys(fn.environment.variables).sort()).toEqual(
       ['ALLOWED_ORIGIN', 'HANGING_EXCEPTION_DELAY_MS', 'HANGING_EXCEPTION_RATE', 'POWERTOOLS_SERVICE_NAME', 'QUESTIONS_TABLE_NAME'],
     );
-    expect(fn.filename).toMatch(/archive\.zip$/);
+    expect(fn.filename).toMatch(/^assets\/.*\.zip$/);
     expect(only(json.resource.aws_cloudwatch_log_group)).toMatchObject({
       name: '/aws/lambda/mysfits-dev-post-question',
       retention_in_days: 14,

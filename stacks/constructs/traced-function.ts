@@ -1,6 +1,6 @@
 /**
  * A Lambda function as every function of this system is deployed: bundled by `build/bundle.ts` and shipped as
- * a Terraform asset (hash of the bundle's content, so it changes only when the code does), X-Ray tracing
+ * a Terraform asset (a deterministic zip, so its hash changes only when the code does), X-Ray tracing
  * Active, its own role with exactly the given statements plus the X-Ray write actions, and its own log group
  * with a retention period (created before the function, so Lambda never creates one that never expires).
  */
@@ -13,6 +13,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { bundleHandler } from '../../build/bundle';
 import { FUNCTIONS, names, type FunctionKey } from '../../system/definition';
+import { packageCode } from './lambda-package';
 import { allow, assumeRolePolicy, XRAY_WRITE, type Statement } from './policy-statements';
 
 export const LAMBDA_RUNTIME = 'nodejs22.x';
@@ -65,9 +66,10 @@ export class TracedFunction extends Construct {
       policy: permissions.json,
     });
 
+    // A ready-made deterministic zip shipped as a FILE asset: its hash is the hash of the code.
     this.asset = new TerraformAsset(this, 'code', {
-      path: props.codeDir ?? bundleHandler(props.fn),
-      type: AssetType.ARCHIVE,
+      path: packageCode(props.codeDir ?? bundleHandler(props.fn)),
+      type: AssetType.FILE,
     });
 
     this.function = new LambdaFunction(this, 'function', {
