@@ -150,7 +150,17 @@ export function evaluateFlow(
     }
     return { from, to };
   });
-  const missing = edges.filter((e) => !e.found).map((e) => `missing edge ${describeMatcher(e.from)} -> ${describeMatcher(e.to)}`);
+  const seenNode = (matcher: NodeMatcher) => [...nodes.values()].some((n) => matches(matcher, n));
+  const missing = edges
+    .filter((e) => !e.found)
+    .map((e) => {
+      // A caller that is there with no segment from the Lambda function it called: the function sends no trace.
+      const hint =
+        e.to.type === 'AWS::Lambda' && seenNode(e.from) && !seenNode(e.to)
+          ? ` (no segment from ${e.to.names[0]} arrived: is its tracing Active?)`
+          : '';
+      return `missing edge ${describeMatcher(e.from)} -> ${describeMatcher(e.to)}${hint}`;
+    });
 
   // Status: faults and errors are final; a missing edge may still arrive.
   const visits: NodeVisit[] = traces.flatMap((g) => g.visits);
