@@ -11,8 +11,10 @@ process.setSourceMapsEnabled(false);
 
 const only = (process.env.MYSFITS_ENVS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 try {
+  // Validate all configuration before cdktf creates anything in the outdir.
+  const environments = loadEnvironments(undefined, only);
   const app = new App();
-  buildApp(app, loadEnvironments(undefined, only));
+  buildApp(app, environments);
   app.synth();
 } catch (error) {
   // A configuration or policy error is the whole message: no stack trace needed to act on it.
