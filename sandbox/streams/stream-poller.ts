@@ -317,7 +317,9 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
           }
         } catch (err) {
           const name = (err as Error).name;
-          if (name === 'ExpiredIteratorException') {
+          if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
+            // A stale iterator: start again just after the last record read (DynamoDB Local also answers
+            // TrimmedDataAccessException for an iterator taken on an empty shard once records arrive).
             iterator = await shardIterator(shardId, lastRead).catch(() => iterator);
           } else if (!stopped) {
             report(err);
