@@ -215,6 +215,9 @@ test('names the fault: the hangingException subsegment of post-question', async 
   expect(flow(report, 'question').problems).toContain(
     'fault at mysfits-test-post-question › ## handler › hangingException: Error: hangingException: the mysfits were too slow',
   );
+  // The handler's fault is the consequence of its hangingException subsegment's: a note, not a second cause.
+  expect(flow(report, 'question').problems).not.toContain('fault at mysfits-test-post-question › ## handler');
+  expect(flow(report, 'question').notes).toContain('fault at mysfits-test-post-question › ## handler (a consequence of the above)');
   // A fault is final: no need to wait for the timeout.
   expect(report.timedOut).toBe(false);
   expect(Date.now() - started).toBeLessThan(2500);

@@ -11,7 +11,7 @@ import {
   type ExpectedNode,
   type FunctionKey,
 } from '../../system/definition';
-import { edgeKey, type GraphNode, type NodeVisit, type RecordedProblem, type TraceGraph } from './trace-graph';
+import { edgeKey, splitEdgeKey, type GraphNode, type NodeVisit, type RecordedProblem, type TraceGraph } from './trace-graph';
 
 export interface NodeMatcher {
   readonly names: readonly string[];
@@ -109,6 +109,46 @@ function problemText(problem: RecordedProblem) {
 }
 
 /**
+ * Faults and errors that are not explained by another one further down the same trace: a stage's 500 is the
+ * consequence of its function's fault, a `## handler` fault the consequence of its `hangingException` subsegment's.
+ */
+function rootCauses(traces: readonly TraceGraph[]): { causes: RecordedProblem[]; consequences: RecordedProblem[] } {
+  const rank = { error: 1, fault: 2 } as const;
+  const causes: RecordedProblem[] = [];
+  const consequences: RecordedProblem[] = [];
+  for (const graph of traces) {
+    const below = (from: string) => {
+      const reached = new Set<string>();
+      const queue = [from];
+      while (queue.length > 0) {
+        const at = queue.shift()!;
+        for (const key of graph.edges) {
+          const [a, b] = splitEdgeKey(key);
+          if (a === at && !reached.has(b)) {
+            reached.add(b);
+            queue.push(b);
+          }
+        }
+      }
+      reached.delete(from);
+      return reached;
+    };
+    const found = graph.visits.flatMap((v) => v.problems.map((p) => ({ nodeId: v.nodeId, p })));
+    for (const { nodeId, p } of found) {
+      const downstream = below(nodeId);
+      const explained = found.some(
+        (q) =>
+          q.p !== p &&
+          rank[q.p.kind] >= rank[p.kind] &&
+          (downstream.has(q.nodeId) || (q.nodeId === nodeId && q.p.path.startsWith(`${p.path} › `))),
+      );
+      (explained ? consequences : causes).push(p);
+    }
+  }
+  return { causes, consequences };
+}
+
+/**
  * Judges one flow over the candidate traces found for it. `preferredTraceIds` are the traces the probe itself
  * started (its own X-Amzn-Trace-Id): when one of them is among the flow's traces, other requests' traces in the
  * same time window are left out.
@@ -164,7 +204,8 @@ export function evaluateFlow(
 
   // Status: faults and errors are final; a missing edge may still arrive.
   const visits: NodeVisit[] = traces.flatMap((g) => g.visits);
-  const recorded = visits.flatMap((v) => v.problems);
+  const { causes: recorded, consequences } = rootCauses(traces);
+  for (const c of consequences) notes.push(`${problemText(c)} (a consequence of the above)`);
   const statusProblems: string[] = [];
   if (flow.expect === 'ok') {
     for (const p of recorded) statusProblems.push(problemText(p));
