@@ -48,7 +48,7 @@ export function setUpContactForm(getConfig: () => SiteConfig | undefined): void 
     submit.textContent = 'Sending…';
     try {
       const outcome = await postQuestion(config, input);
-      if (!outcome.ok) return showProblems(outcome.problems);
+      if (!outcome.ok) return showProblems(outcome.problems.map((p) => ({ field: p.field, reason: asSentence(p.field, p.reason) })));
       form.reset();
       updateHint();
       status.textContent = `Thank you! Your question was sent; we will answer at ${input.email}.`;
@@ -75,6 +75,14 @@ export function setUpContactForm(getConfig: () => SiteConfig | undefined): void 
     setFieldError('questionText', undefined);
     setFieldError('body', undefined);
   }
+}
+
+// The API words reasons relative to the field ("must be an e-mail address"); next to the field, a full sentence reads better.
+const SUBJECT: Record<QuestionField, string> = { email: 'The e-mail address', questionText: 'The question', body: 'The message' };
+
+function asSentence(field: QuestionField, reason: string): string {
+  const sentence = /^[a-z]/.test(reason) ? `${SUBJECT[field]} ${reason}` : reason;
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 function setFieldError(field: QuestionField, reason: string | undefined): void {
