@@ -1,0 +1,67 @@
+/**
+ * `npm start`: runs the whole system on this machine until Ctrl-C.
+ * Ports: PORT (gateway, default 3000), XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566); 0 = any free.
+ * Exit codes: 0 after a clean stop, 1 when a part fails to start (the message names it), 2 for a bad setting.
+ */
+import { SANDBOX_PORTS } from '../system/definition';
+import { startSandbox, type Sandbox } from './index';
+
+// The SDK's notice that Node 20 support ends in 2027 says nothing about the sandbox.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function portSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    console.error(`✗ ${name}=${raw} is not a port number (0-65535; 0 = any free port)`);
+    process.exit(2);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const ports = {
+    port: portSetting('PORT', SANDBOX_PORTS.gateway),
+    xrayPort: portSetting('XRAY_PORT', SANDBOX_PORTS.xray),
+    dynamodbPort: portSetting('DYNAMODB_PORT', SANDBOX_PORTS.dynamodb),
+    fauxqsPort: portSetting('FAUXQS_PORT', SANDBOX_PORTS.fauxqs),
+  };
+  console.log('Starting the Mythical Mysfits sandbox…');
+  let sandbox: Sandbox | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      console.log(`\n${signal} again: exiting without waiting.`);
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping every part…`);
+    await sandbox?.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    sandbox = await startSandbox({ ...ports, log: (line) => console.log(line) });
+  } catch (err) {
+    console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
+    process.exit(1);
+  }
+  if (stopping) return; // a signal arrived while starting; stop() is under way
+  const { url, xrayEndpoint, resources } = sandbox;
+  console.log(`
+The sandbox is running (Ctrl-C stops it):
+  Website          ${url}/
+  X-Ray console    ${xrayEndpoint}/            (service map; traces at ${xrayEndpoint}/traces)
+  Staff mailbox    ${url}/_sandbox/mailbox     (or: npm run mailbox)
+  APIs             POST ${url}/questions · GET ${url}/mysfits · PUT ${url}/clicks
+  X-Ray API        ${xrayEndpoint} (AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:${new URL(xrayEndpoint).port})
+  DynamoDB         ${sandbox.dynamodbEndpoint}  tables ${resources.questionsTable}, ${resources.mysfitsTable}
+  SNS/SQS/S3       ${sandbox.fauxqsEndpoint}  bucket ${resources.clicksBucket}
+`);
+}
+
+void main();
