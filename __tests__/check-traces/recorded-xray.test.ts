@@ -217,7 +217,7 @@ test('names the fault: the hangingException subsegment of post-question', async 
   );
   // The handler's fault is the consequence of its hangingException subsegment's: a note, not a second cause.
   expect(flow(report, 'question').problems).not.toContain('fault at mysfits-test-post-question › ## handler');
-  expect(flow(report, 'question').notes).toContain('fault at mysfits-test-post-question › ## handler (a consequence of the above)');
+  expect(flow(report, 'question').notes).toContain('fault at mysfits-test-post-question › ## handler (follows from one further down the trace)');
   // A fault is final: no need to wait for the timeout.
   expect(report.timedOut).toBe(false);
   expect(Date.now() - started).toBeLessThan(2500);

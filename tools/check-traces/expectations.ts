@@ -205,7 +205,7 @@ export function evaluateFlow(
   // Status: faults and errors are final; a missing edge may still arrive.
   const visits: NodeVisit[] = traces.flatMap((g) => g.visits);
   const { causes: recorded, consequences } = rootCauses(traces);
-  for (const c of consequences) notes.push(`${problemText(c)} (a consequence of the above)`);
+  for (const c of consequences) notes.push(`${problemText(c)} (follows from one further down the trace)`);
   const statusProblems: string[] = [];
   if (flow.expect === 'ok') {
     for (const p of recorded) statusProblems.push(problemText(p));
