@@ -47,6 +47,8 @@ export interface SandboxOptions {
   tracing?: Partial<Record<FunctionKey, 'Active' | 'Off'>>;
   /** Default 1000 here (AWS: 60 s) so a click lands quickly. */
   firehoseBufferIntervalMs?: number;
+  /** Execution environments (processes) per function at most; default 4 (Lambda would scale much further). */
+  functionConcurrency?: number;
   /** Progress lines (and the functions' logs); silent by default. */
   log?: (line: string) => void;
 }
@@ -201,6 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           },
           tracing: options.tracing?.[key] ?? 'Active',
           daemonAddress: xray.address,
+          concurrency: options.functionConcurrency,
           logSink: (text) => log(text.replace(/\n$/, '').replace(/^/gm, `  [${localNames.function(key)}] `)),
         });
         stops.push({ name: localNames.function(key), stop: () => runtimes[key].stop() });
