@@ -265,7 +265,9 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
     });
   }
 
-  async function stop() {
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopAll());
+  async function stopAll() {
     stopped = true;
     const exits = environments.map(
       (env) => new Promise<void>((resolve) => (env.child.exitCode !== null || env.child.signalCode !== null ? resolve() : env.child.once('exit', () => resolve()))),
