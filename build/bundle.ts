@@ -6,6 +6,7 @@
  * asset hash changes only when the code or its dependencies do.
  */
 import { buildSync, type BuildOptions } from 'esbuild';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FUNCTIONS, type FunctionKey } from '../system/definition';
 
@@ -24,7 +25,25 @@ const BUNDLE_OPTIONS = {
   keepNames: true,
   legalComments: 'none',
   logLevel: 'error',
+  // Files are written by writeOutputs, not by esbuild: see there.
+  write: false,
 } as const satisfies BuildOptions;
+
+/**
+ * Writes esbuild's output files atomically (temporary file + rename) and only when their content changed.
+ * Several test workers and a running sandbox may bundle at the same time; a process loading `index.js` must
+ * never see a half-written file.
+ */
+export function writeOutputs(files: readonly { path: string; contents: Uint8Array }[]): void {
+  for (const file of files) {
+    const current = fs.existsSync(file.path) ? fs.readFileSync(file.path) : undefined;
+    if (current && Buffer.compare(current, file.contents) === 0) continue;
+    fs.mkdirSync(path.dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, file.contents);
+    fs.renameSync(temporary, file.path);
+  }
+}
 
 /** Bundles the handler once per process and returns the directory that holds `index.js`. */
 export function bundleHandler(key: FunctionKey): string {
@@ -32,11 +51,12 @@ export function bundleHandler(key: FunctionKey): string {
   if (cached) return cached;
   const fn = FUNCTIONS[key];
   const outdir = path.join(BUILD_DIR, fn.name);
-  buildSync({
+  const result = buildSync({
     ...BUNDLE_OPTIONS,
     entryPoints: [path.join(REPO_ROOT, fn.entry)],
     outfile: path.join(outdir, 'index.js'),
   });
+  writeOutputs(result.outputFiles);
   built.set(key, outdir);
   return outdir;
 }
@@ -50,12 +70,13 @@ export function bundleHandlers(keys: readonly FunctionKey[]): void {
   const todo = keys.filter((key) => !built.has(key));
   const together = todo.filter((key) => FUNCTIONS[key].entry === `handlers/${FUNCTIONS[key].name}/index.ts`);
   if (together.length > 1) {
-    buildSync({
+    const result = buildSync({
       ...BUNDLE_OPTIONS,
       entryPoints: together.map((key) => path.join(REPO_ROOT, FUNCTIONS[key].entry)),
       outbase: path.join(REPO_ROOT, 'handlers'),
       outdir: BUILD_DIR,
     });
+    writeOutputs(result.outputFiles);
     for (const key of together) built.set(key, path.join(BUILD_DIR, FUNCTIONS[key].name));
   }
   for (const key of todo) bundleHandler(key);

@@ -6,7 +6,7 @@
 import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUILD_DIR, REPO_ROOT } from './bundle';
+import { BUILD_DIR, REPO_ROOT, writeOutputs } from './bundle';
 
 export const WEBSITE_SRC = path.join(REPO_ROOT, 'website');
 export const WEBSITE_OUT = path.join(BUILD_DIR, 'website');
@@ -47,20 +47,21 @@ function walk(dir: string, skip: string): string[] {
 
 let built: WebsiteFile[] | undefined;
 
-/** Builds once per process; returns the files in a stable order. */
+/**
+ * Builds once per process; returns the files in a stable order. Files are replaced atomically and stale ones
+ * removed afterwards (never the directory as a whole), because a sandbox may be serving it while tests rebuild.
+ */
 export function buildWebsite(): WebsiteFile[] {
   if (built) return built;
-  fs.rmSync(WEBSITE_OUT, { recursive: true, force: true });
-  fs.mkdirSync(WEBSITE_OUT, { recursive: true });
   const srcDir = path.join(WEBSITE_SRC, 'src');
-  for (const file of walk(WEBSITE_SRC, srcDir)) {
-    const target = path.join(WEBSITE_OUT, path.relative(WEBSITE_SRC, file));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(file, target);
-  }
+  const outputs: { path: string; contents: Uint8Array }[] = walk(WEBSITE_SRC, srcDir).map((file) => ({
+    path: path.join(WEBSITE_OUT, path.relative(WEBSITE_SRC, file)),
+    contents: fs.readFileSync(file),
+  }));
   const entry = path.join(srcDir, 'main.ts');
   if (fs.existsSync(entry)) {
-    buildSync({
+    const result = buildSync({
+      write: false,
       entryPoints: [entry],
       outfile: path.join(WEBSITE_OUT, 'app.js'),
       bundle: true,
@@ -71,8 +72,17 @@ export function buildWebsite(): WebsiteFile[] {
       legalComments: 'none',
       logLevel: 'error',
     });
+    outputs.push(...result.outputFiles.map((file) => ({ path: file.path, contents: file.contents })));
+  }
+  writeOutputs(outputs);
+  const wanted = new Set(outputs.map((file) => file.path));
+  if (fs.existsSync(WEBSITE_OUT)) {
+    for (const stale of walk(WEBSITE_OUT, '').filter((file) => !wanted.has(file) && !file.endsWith('.tmp'))) {
+      fs.rmSync(stale, { force: true });
+    }
   }
   built = walk(WEBSITE_OUT, '')
+    .filter((file) => wanted.has(file))
     .map((absolutePath) => {
       const key = path.relative(WEBSITE_OUT, absolutePath).split(path.sep).join('/');
       return { key, absolutePath, contentType: contentTypeOf(absolutePath) };
