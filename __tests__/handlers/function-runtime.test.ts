@@ -72,7 +72,7 @@ test('Active tracing: the caller -> AWS::Lambda -> AWS::Lambda::Function -> hand
   expect(response.statusCode).toBe(201);
   const { questionId } = JSON.parse(response.body);
 
-  const docs = await traceOf(callerTrace, (d) => named(d, 'DynamoDB').length > 0);
+  const docs = await traceOf(callerTrace, (d) => ['DynamoDB', 'storeQuestion', 'validateQuestion', '## handler'].every((n) => named(d, n).length > 0));
   const [service] = byOrigin(docs, 'AWS::Lambda');
   const [fnSegment] = byOrigin(docs, 'AWS::Lambda::Function');
   expect(service).toMatchObject({ name: FUNCTION_NAME, parent_id: '53995c3f42cd8ad8' });
@@ -106,7 +106,7 @@ test('an invalid question is an error on the validation subsegment, never a faul
   const fn = await runtime();
   const result = await fn.invoke(question({ email: 'nope' }));
   expect((result.result as { statusCode: number }).statusCode).toBe(400);
-  const docs = await traceOf(result.traceId!, (d) => named(d, 'validateQuestion').length > 0);
+  const docs = await traceOf(result.traceId!, (d) => named(d, 'validateQuestion').length > 0 && named(d, '## handler').length > 0);
   const [validation] = named(docs, 'validateQuestion');
   expect(validation.error).toBe(true);
   expect(validation.fault).toBeUndefined();
@@ -120,7 +120,7 @@ test('the hanging switch: the hangingException subsegment spends the delay and r
   const response = result.result as { statusCode: number; body: string };
   expect(response.statusCode).toBe(500);
   expect(JSON.parse(response.body).requestId).toMatch(/[0-9a-f-]{36}/);
-  const docs = await traceOf(result.traceId!, (d) => named(d, HANGING_EXCEPTION_SUBSEGMENT).length > 0);
+  const docs = await traceOf(result.traceId!, (d) => named(d, HANGING_EXCEPTION_SUBSEGMENT).length > 0 && named(d, '## handler').length > 0);
   const [hanging] = named(docs, HANGING_EXCEPTION_SUBSEGMENT);
   expect(hanging.fault).toBe(true);
   expect(hanging.cause?.exceptions?.[0]?.message).toMatch(/hangingException/);
