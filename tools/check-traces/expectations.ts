@@ -205,7 +205,10 @@ export function evaluateFlow(
   // Status: faults and errors are final; a missing edge may still arrive.
   const visits: NodeVisit[] = traces.flatMap((g) => g.visits);
   const { causes: recorded, consequences } = rootCauses(traces);
-  for (const c of consequences) notes.push(`${problemText(c)} (follows from one further down the trace)`);
+  const causeTexts = new Set(recorded.map(problemText));
+  for (const c of consequences) {
+    if (!causeTexts.has(problemText(c))) notes.push(`${problemText(c)} (follows from one further down the trace)`);
+  }
   const statusProblems: string[] = [];
   if (flow.expect === 'ok') {
     for (const p of recorded) statusProblems.push(problemText(p));
@@ -228,12 +231,18 @@ export function evaluateFlow(
       }
     }
   }
+  // The same problem in several traces (a retried batch) is one line, with its count.
+  const counted = (lines: string[]) =>
+    [...new Set(lines)].map((line) => {
+      const n = lines.filter((l) => l === line).length;
+      return n > 1 ? `${line} (x${n})` : line;
+    });
   const anyInProgress = traces.some((g) => g.inProgress);
   if (anyInProgress) notes.push('in-progress segments seen (normal while a request or batch is still running)');
 
-  problems.push(...statusProblems, ...slow, ...missing);
+  problems.push(...counted(statusProblems), ...counted(slow), ...missing);
   const traceIds = traces.map((g) => g.traceId);
-  if (statusProblems.length > 0 || slow.length > 0) return { state: 'failed', settled: true, traceIds, edges, problems, notes };
-  if (missing.length > 0) return { state: 'waiting', settled: false, traceIds, edges, problems, notes };
-  return { state: 'passed', settled: !anyInProgress, traceIds, edges, problems, notes };
+  if (statusProblems.length > 0 || slow.length > 0) return { state: 'failed', settled: true, traceIds, edges, problems, notes: [...new Set(notes)] };
+  if (missing.length > 0) return { state: 'waiting', settled: false, traceIds, edges, problems, notes: [...new Set(notes)] };
+  return { state: 'passed', settled: !anyInProgress, traceIds, edges, problems, notes: [...new Set(notes)] };
 }

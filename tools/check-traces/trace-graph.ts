@@ -197,12 +197,15 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
   // Which segment owns each element id (the segment itself and all its nested subsegments).
   const owner = new Map<string, SegmentDocument>();
   const elements = new Map<string, SegmentDocument>();
-  const walk = (segment: SegmentDocument, doc: SegmentDocument) => {
+  /** `segment › subsegment › ...` of every element, to say where a problem was recorded. */
+  const pathOf = new Map<string, string>();
+  const walk = (segment: SegmentDocument, doc: SegmentDocument, path: string) => {
     owner.set(doc.id, segment);
     elements.set(doc.id, doc);
-    for (const sub of doc.subsegments ?? []) walk(segment, sub);
+    pathOf.set(doc.id, path);
+    for (const sub of doc.subsegments ?? []) walk(segment, sub, `${path} › ${sub.name}`);
   };
-  for (const segment of segments) walk(segment, segment);
+  for (const segment of segments) walk(segment, segment, segment.name);
 
   const segmentNode = (segment: SegmentDocument) => {
     const type = segment.origin ?? '';
@@ -247,7 +250,9 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
         problems.push({ kind: status, path, httpStatus: doc.http?.response?.status, cause: causeText(doc.cause) });
       }
     };
-    record(segment, segment.name);
+    // An inferred segment (the DynamoDB / SNS node X-Ray returns for an SDK call) is named after its caller's call.
+    const callPath = segment.inferred && segment.parent_id ? pathOf.get(segment.parent_id) : undefined;
+    record(segment, callPath ?? segment.name);
     for (const [key, value] of Object.entries(segment.annotations ?? {})) (annotations[key] ??= []).push(value);
 
     // Local subsegments count towards this node; aws/remote ones are nodes of their own.

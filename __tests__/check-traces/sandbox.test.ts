@@ -1,0 +1,111 @@
+/**
+ * The checker against the whole sandbox (one sandbox per scenario): it passes on the healthy system, and fails
+ * naming the cause when tracing is off for post-question, when the hangingException switch is on, and when the
+ * stream handler fails. Short timeouts: the failing scenarios end as soon as the cause is certain, except the
+ * missing edge, which is only certain when the wait ends.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { runCheck, type CheckReport } from '../../tools/check-traces/check';
+import { main } from '../../tools/check-traces/cli';
+
+const SANDBOX_START_MS = 90_000;
+
+function withSandbox(options: Omit<SandboxOptions, 'port' | 'xrayPort' | 'dynamodbPort' | 'fauxqsPort'>) {
+  const holder: { sandbox?: Sandbox } = {};
+  beforeAll(async () => {
+    holder.sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0, ...options });
+  }, SANDBOX_START_MS);
+  afterAll(async () => {
+    await holder.sandbox?.stop();
+  }, 30_000);
+  return holder;
+}
+
+const check = (sandbox: Sandbox, timeoutSeconds: number) =>
+  runCheck({
+    env: 'local',
+    questionsApi: sandbox.url,
+    clicksApi: sandbox.url,
+    mysfitsApi: sandbox.url,
+    endpoint: sandbox.xrayEndpoint,
+    timeoutSeconds,
+    pollIntervalMs: 250,
+    maxPollIntervalMs: 1000,
+  });
+
+const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
+
+describe('healthy sandbox', () => {
+  const held = withSandbox({});
+
+  test('passes through the CLI: exit 0, every flow holds, reports written', async () => {
+    const sandbox = held.sandbox!;
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-traces-sandbox-'));
+    let stdout = '';
+    let stderr = '';
+    const code = await main(
+      ['--env', 'local', '--endpoint', sandbox.xrayEndpoint, '--questions-api', sandbox.url, '--clicks-api', sandbox.url,
+        '--mysfits-api', sandbox.url, '--timeout', '30', '--poll-interval', '250', '--out-dir', outDir],
+      { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+    );
+    const report = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8')) as CheckReport;
+    expect(report.problems).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.flows.every((f) => f.state === 'passed')).toBe(true);
+    expect(stdout).toMatch(/OK: traced end to end/);
+    expect(stderr).toMatch(/poll \d+ at/);
+    // The two traces of the question pipeline are joined by the same QuestionId.
+    const questionId = report.probes.find((p) => p.probe === 'question')!.annotationValue;
+    expect(questionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(flow(report, 'question-stream').traceIds.length).toBeGreaterThanOrEqual(1);
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }, 60_000);
+});
+
+describe('tracing off for post-question', () => {
+  const held = withSandbox({ tracing: { postQuestion: 'Off' } });
+
+  test('fails naming the missing edge from the stage to post-question', async () => {
+    const report = await check(held.sandbox!, 8);
+    expect(report.exitCode).toBe(1);
+    expect(flow(report, 'question').problems).toContainEqual(
+      expect.stringContaining(
+        'missing edge mysfits-local-questions-api/local (AWS::ApiGateway::Stage) -> mysfits-local-post-question (AWS::Lambda) (no segment from mysfits-local-post-question arrived: is its tracing Active?)',
+      ),
+    );
+    // The rest of the system is still traced.
+    expect(flow(report, 'click').state).toBe('passed');
+  }, 60_000);
+});
+
+describe('hangingException switch on', () => {
+  const held = withSandbox({ functionEnvironment: { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '300' } } });
+
+  test('fails naming the fault in the hangingException subsegment', async () => {
+    const report = await check(held.sandbox!, 15);
+    expect(report.exitCode).toBe(1);
+    expect(report.problems).toContainEqual(expect.stringMatching(/^probe question: POST .* answered 500/));
+    expect(flow(report, 'question').problems).toContainEqual(
+      expect.stringMatching(/^fault at mysfits-local-post-question › .*hangingException/),
+    );
+  }, 60_000);
+});
+
+describe('stream handler failing', () => {
+  const held = withSandbox({
+    functionEnvironment: { processQuestionsStream: { QUESTIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:missing' } },
+  });
+
+  test('fails naming the failed SNS call of process-questions-stream', async () => {
+    const report = await check(held.sandbox!, 20);
+    expect(report.exitCode).toBe(1);
+    expect(flow(report, 'question').state).toBe('passed');
+    expect(flow(report, 'question-stream').state).toBe('failed');
+    expect(flow(report, 'question-stream').problems).toContainEqual(
+      expect.stringMatching(/^(error|fault)( \d+)? at mysfits-local-process-questions-stream › .*SNS/),
+    );
+  }, 60_000);
+});
