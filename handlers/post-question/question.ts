@@ -1,5 +1,5 @@
 /** What a valid question is (rules in QUESTION_RULES, shared with the website's form). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { QUESTION_RULES } from '../../system/definition';
 import { header, type FieldError } from '../shared/http-responses';
 import { fieldErrors } from '../shared/validation';

@@ -10,7 +10,7 @@ import type {
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ANNOTATIONS, CLICK_REQUEST_SCHEMA, DEFAULTS, ENV, FUNCTIONS } from '../../system/definition';
 import { createLogger } from '../shared/logger';
 import { numberSetting, urlSetting } from '../shared/settings';

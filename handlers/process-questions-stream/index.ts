@@ -10,7 +10,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ANNOTATIONS, ENV, FUNCTIONS } from '../../system/definition';
 import { createLogger } from '../shared/logger';
 import { requiredSetting } from '../shared/settings';
