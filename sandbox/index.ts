@@ -139,15 +139,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   try {
     await step('Java (for DynamoDB Local)', () => assertJava());
-    await step('Ports', async () => {
-      const named: [number, string][] = [
-        [ports.gateway, 'API gateway (PORT)'],
-        [ports.xray, 'X-Ray daemon'],
-        [ports.dynamodb, 'DynamoDB Local'],
-        [ports.fauxqs, 'fauxqs (SNS, SQS, S3)'],
-      ];
-      for (const [port, what] of named) if (port !== 0) await assertPortFree(port, what);
-    }, () => Object.entries(ports).map(([k, p]) => `${k} ${p || 'free'}`).join(', '));
+    const named: [number, string][] = [
+      [ports.gateway, 'API gateway (PORT)'],
+      [ports.xray, 'X-Ray daemon'],
+      [ports.dynamodb, 'DynamoDB Local'],
+      [ports.fauxqs, 'fauxqs (SNS, SQS, S3)'],
+    ];
+    for (const [port, what] of named) {
+      if (port === 0) continue;
+      try {
+        await assertPortFree(port, what); // the message names the part and the port
+      } catch (err) {
+        throw new SandboxStartError(what, err);
+      }
+    }
+    log(`  ✓ Ports ${Object.entries(ports).map(([k, p]) => `${k} ${p || 'free'}`).join(', ')}`);
 
     // The three services start side by side; each one that did start is stopped if another fails.
     const services = await Promise.allSettled([
