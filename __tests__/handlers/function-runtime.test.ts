@@ -90,6 +90,8 @@ test('Active tracing: the caller -> AWS::Lambda -> AWS::Lambda::Function -> hand
   expect(dynamo).toMatchObject({ namespace: 'aws', parent_id: store.id });
   expect(dynamo.aws).toMatchObject({ operation: 'PutItem', table_name: TABLE });
   expect(named(docs, 'validateQuestion')[0].error).toBeUndefined();
+  // The SDK call is one `aws` node: the patched http module does not add a second, `remote` one for it.
+  expect(docs.filter((d) => d.namespace === 'remote')).toEqual([]);
   expect(xray.malformed()).toEqual([]);
 
   // A second invocation reuses the warm environment; without a trace header it starts a new trace.
