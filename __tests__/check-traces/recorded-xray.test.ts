@@ -295,7 +295,7 @@ describe('CLI', () => {
     const json = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8')) as CheckReport;
     expect(json.ok).toBe(true);
     const mermaid = fs.readFileSync(path.join(outDir, 'service-map.mmd'), 'utf8');
-    expect(mermaid).toMatch(/^flowchart LR/);
+    expect(mermaid).toMatch(/^flowchart TD/);
     expect(mermaid).toContain('mysfits-test-questions-api/test');
     const html = fs.readFileSync(path.join(outDir, 'report.html'), 'utf8');
     expect(html).toContain('<svg');

@@ -51,7 +51,7 @@ async function main() {
     const shot = spawnSync(
       CHROMIUM,
       ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--hide-scrollbars',
-        '--window-size=1400,1000', `--screenshot=${png}`, `file://${files.html}`],
+        '--window-size=1500,1250', `--screenshot=${png}`, `file://${files.html}`],
       { encoding: 'utf8', timeout: 60_000 },
     );
     if (shot.status !== 0) throw new Error(`chromium: screenshot failed: ${shot.stderr}`);

@@ -8,10 +8,10 @@ import { nodeLabel, toMermaid } from './mermaid';
 const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const NODE_W = 310;
+const NODE_W = 320;
 const NODE_H = 66;
-const GAP_X = 80;
-const GAP_Y = 26;
+const GAP_X = 28;
+const GAP_Y = 54;
 const PAD = 24;
 const COLORS: Record<MapNode['status'], { fill: string; stroke: string }> = {
   ok: { fill: '#e6f4ea', stroke: '#1e8e3e' },
@@ -54,11 +54,12 @@ export function layoutServiceMap(map: CheckReport['serviceMap']): { placed: Map<
     nodes.forEach((n, j) => row.set(n.id, j));
   });
   const placed = new Map<string, Placed>();
+  // Top-down: a layer per row (call chains are long, fan-out is small), nodes side by side within it.
   layers.forEach((nodes, i) =>
-    nodes.forEach((node, j) => placed.set(node.id, { node, x: PAD + i * (NODE_W + GAP_X), y: PAD + j * (NODE_H + GAP_Y) })),
+    nodes.forEach((node, j) => placed.set(node.id, { node, x: PAD + j * (NODE_W + GAP_X), y: PAD + i * (NODE_H + GAP_Y) })),
   );
-  const width = PAD * 2 + Math.max(1, layers.length) * (NODE_W + GAP_X) - GAP_X;
-  const height = PAD * 2 + Math.max(1, ...layers.map((l) => l?.length ?? 0)) * (NODE_H + GAP_Y) - GAP_Y;
+  const width = PAD * 2 + Math.max(1, ...layers.map((l) => l?.length ?? 0)) * (NODE_W + GAP_X);
+  const height = PAD * 2 + Math.max(1, layers.length) * (NODE_H + GAP_Y) - GAP_Y;
   return { placed, width, height };
 }
 
@@ -69,14 +70,14 @@ export function serviceMapSvg(map: CheckReport['serviceMap']): string {
   const edgePath = (edge: MapEdge) => {
     const a = placed.get(edge.from)!;
     const b = placed.get(edge.to)!;
-    const x1 = a.x + NODE_W;
-    const y1 = a.y + NODE_H / 2;
-    const x2 = b.x;
-    const y2 = b.y + NODE_H / 2;
-    const bend = Math.max(40, Math.abs(x2 - x1) / 2);
     const style = edge.missing ? 'stroke="#d93025" stroke-dasharray="6 4"' : 'stroke="#5f6368"';
     const title = `<title>${escapeHtml(`${a.node.name} -> ${b.node.name}${edge.missing ? ' (missing)' : ''}`)}</title>`;
-    return `<path d="M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}" fill="none" stroke-width="2" ${style} marker-end="url(#${edge.missing ? 'arrow-missing' : 'arrow'})">${title}</path>`;
+    // Next row: straight down. Further (or back up): along the right-hand sides, clear of the rows between.
+    const adjacent = b.y - a.y === NODE_H + GAP_Y;
+    const d = adjacent
+      ? `M${a.x + NODE_W / 2},${a.y + NODE_H} C${a.x + NODE_W / 2},${a.y + NODE_H + GAP_Y / 2} ${b.x + NODE_W / 2},${b.y - GAP_Y / 2} ${b.x + NODE_W / 2},${b.y}`
+      : `M${a.x + NODE_W},${a.y + NODE_H / 2} C${Math.max(a.x, b.x) + NODE_W + GAP_X * 1.3},${a.y + NODE_H / 2} ${Math.max(a.x, b.x) + NODE_W + GAP_X * 1.3},${b.y + NODE_H / 2} ${b.x + NODE_W},${b.y + NODE_H / 2}`;
+    return `<path d="${d}" fill="none" stroke-width="2" ${style} marker-end="url(#${edge.missing ? 'arrow-missing' : 'arrow'})">${title}</path>`;
   };
   const nodeBox = ({ node, x, y }: Placed) => {
     const color = COLORS[node.status];

@@ -16,7 +16,7 @@ export function nodeLabel(node: MapNode): string[] {
 
 export function toMermaid(map: CheckReport['serviceMap']): string {
   const ids = new Map(map.nodes.map((n, i) => [n.id, `n${i}`]));
-  const lines = ['flowchart LR'];
+  const lines = ['flowchart TD'];
   for (const node of map.nodes) {
     const label = `"${nodeLabel(node).map(escapeLabel).join('<br/>')}"`;
     // Inferred nodes (AWS services, remote hosts) get rounded boxes, as on X-Ray's map.
