@@ -326,11 +326,18 @@ describe('CLI', () => {
       [['--env', 'test', '--questions-api', 'ftp://x', '--clicks-api', stub.url, '--mysfits-api', stub.url], /--questions-api: "ftp:\/\/x" must be an http\(s\) URL/],
       [['--env', 'test', '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url, '--region', 'us-east-1', '--timeout', '-3'], /--timeout: "-3" must be a number of seconds/],
     ];
+    // X-Ray unreachable: found before any probe is sent.
+    cases.push([
+      ['--env', 'test', '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url, '--endpoint', 'http://127.0.0.1:9'],
+      /--endpoint: X-Ray at http:\/\/127.0.0.1:9 cannot be reached \(ECONNREFUSED\)/,
+    ]);
     for (const [argv, message] of cases) {
       const { out, io: cliIo } = io();
       await expect(main(argv, cliIo)).resolves.toBe(2);
       expect(out.stderr).toMatch(message);
+      expect(out.stderr).not.toMatch(/probing/);
     }
+    expect(stub.traceIds.question).toBeUndefined();
   });
 
   test('reads the endpoints from a cdktf outputs file', async () => {

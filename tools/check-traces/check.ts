@@ -112,6 +112,15 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
   const flows = resolveFlows({ env: config.env, apiUrls: config.apiUrls });
   const source = new XRaySource(options.client ?? createXRayClient(config), config.endpoint);
 
+  // Reach X-Ray first: a wrong endpoint or missing credentials should not cost a probe question in the mailbox.
+  progress(`X-Ray: ${config.endpoint ?? `the ${config.region} endpoint`}`);
+  try {
+    const stage = names.stageSegment(config.env, 'questions');
+    await source.findTraceIds(`service("${stage}")`, new Date(startedAt - 1000), new Date(startedAt), AbortSignal.timeout(Math.min(30_000, config.timeoutMs)));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    progress(`X-Ray: ${(err as Error).message} (will retry while waiting for the traces)`);
+  }
   progress(`probing ${config.env}: question, click, invalid question`);
   const probes = await sendProbes(config, { timeoutMs: Math.min(options.probeTimeoutMs ?? 30_000, config.timeoutMs) });
   for (const probe of probes) progress(`  ${probe.probe}: ${probe.method} ${probe.url} -> ${probe.message}`);

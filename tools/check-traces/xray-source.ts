@@ -30,8 +30,13 @@ export function createXRayClient(options: { region: string; endpoint?: string; e
 
 /** Turns errors that no waiting can fix into ConfigErrors naming the setting; others are retried by the caller. */
 export function classifyXRayError(err: unknown, endpoint: string | undefined): Error {
-  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  const code = e.code ?? e.cause?.code;
+  const e = err as { name?: string; code?: string; message?: string; cause?: unknown };
+  // Network errors come as they are or wrapped by the SDK's retry layer (`cause`, or only in the message).
+  let code: string | undefined;
+  for (let at: unknown = err, depth = 0; at && !code && depth < 5; at = (at as { cause?: unknown }).cause, depth++) {
+    const c = at as { code?: string; message?: string };
+    code = c.code ?? /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b/.exec(c.message ?? '')?.[1];
+  }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new ConfigError(endpoint ? '--endpoint' : '--region', `X-Ray at ${endpoint ?? 'the regional endpoint'} cannot be reached (${code})`);
   }
