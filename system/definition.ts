@@ -144,7 +144,8 @@ export const TABLES = {
 export const QUESTIONS_STREAM_MAPPING = {
   startingPosition: 'TRIM_HORIZON',
   batchSize: 10,
-  maximumBatchingWindowInSeconds: 1,
+  // No batching window: questions are few, and staff should get them at once (Lambda polls the shard 4x/s).
+  maximumBatchingWindowInSeconds: 0,
   bisectBatchOnFunctionError: true,
   maximumRetryAttempts: 3,
   maximumRecordAgeInSeconds: 3600,

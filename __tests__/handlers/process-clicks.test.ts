@@ -70,12 +70,12 @@ afterAll(async () => {
   await new Promise((r) => api?.close(r));
 });
 
-test('a click on a known mysfit is enriched: JSON plus a newline, result Ok', async () => {
+test('a click on a known mysfit is enriched: one JSON object (the delimiter processor adds the newline), result Ok', async () => {
   const { records } = await handler(batch({ userId: 'user-1', mysfitId: pauly.MysfitId }));
   expect(records).toHaveLength(1);
   expect(records[0]).toMatchObject({ recordId: 'r0', result: 'Ok' });
   const text = decode(records[0].data);
-  expect(text.endsWith('\n')).toBe(true);
+  expect(text).toBe(text.trim());
   expect(JSON.parse(text)).toEqual({
     userId: 'user-1',
     mysfitId: pauly.MysfitId,

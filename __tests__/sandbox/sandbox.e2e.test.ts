@@ -164,11 +164,14 @@ test('a click: the enriched record in the bucket and a trace that shows the mysf
     for (const object of list.Contents ?? []) {
       const body = await (await s3.send(new GetObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: object.Key! }))).Body!.transformToString();
       const line = body.split('\n').find((l) => l.includes(userId));
-      if (line) return { key: object.Key!, record: JSON.parse(line) };
+      // JSON Lines: one newline after each record (the delimiter processor's), never a blank line.
+      if (line) return { key: object.Key!, body, record: JSON.parse(line) };
     }
     return undefined;
   });
   expect(record.key).toMatch(/^firehose\/\d{4}\/\d{2}\/\d{2}\/\d{2}\//);
+  expect(record.body).not.toContain('\n\n');
+  expect(record.body.endsWith('\n')).toBe(true);
   expect(record.record).toMatchObject({
     userId,
     mysfitId: mysfit.MysfitId,

@@ -69,7 +69,9 @@ async function transform(record: FirehoseTransformationEventRecord): Promise<Fir
         species: mysfit.species,
         timestamp: new Date(record.approximateArrivalTimestamp ?? Date.now()).toISOString(),
       };
-      return { recordId: record.recordId, result: 'Ok', data: Buffer.from(JSON.stringify(enriched) + '\n').toString('base64') };
+      // No trailing newline: the delivery stream's AppendDelimiterToRecord processor (CLICKS_DELIVERY) adds one
+      // after every record, so the objects in S3 are JSON Lines without blank lines.
+      return { recordId: record.recordId, result: 'Ok', data: Buffer.from(JSON.stringify(enriched)).toString('base64') };
     } catch (err) {
       // Unknown mysfits are bad data (an error); unreachable/slow/broken upstreams are faults.
       if ((err as Error).name === 'UnknownMysfit') recordClientError(subsegment, (err as Error).message);
