@@ -230,6 +230,14 @@ test('names the slow node against its latency budget', async () => {
   expect(flow(report, 'question').problems).toEqual(['slow node DynamoDB (AWS::DynamoDB::Table): 1500 ms > budget 1000 ms']);
 });
 
+test('--latency-budget-factor scales every budget (a slower environment), and must be from 1 to 100', async () => {
+  fake = installFakeXRay(() => healthyTraces({ dynamoDbEnd: 1.717 }));
+  const report = await check({ latencyBudgetFactor: 2 });
+  expect(flow(report, 'question').problems).toEqual([]);
+  expect(report.ok).toBe(true);
+  await expect(check({ latencyBudgetFactor: '0.5' })).rejects.toThrow(/--latency-budget-factor/);
+});
+
 test('names the missing edge when post-question does not trace its DynamoDB call', async () => {
   fake = installFakeXRay(() => {
     const all = healthyTraces();

@@ -109,7 +109,7 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
   const progress = options.onProgress ?? (() => {});
   const startedAt = Date.now();
   const deadline = startedAt + config.timeoutMs;
-  const flows = resolveFlows({ env: config.env, apiUrls: config.apiUrls });
+  const flows = resolveFlows({ env: config.env, apiUrls: config.apiUrls }, undefined, config.latencyBudgetFactor);
   const source = new XRaySource(options.client ?? createXRayClient(config), config.endpoint);
 
   // Reach X-Ray first: a wrong endpoint or missing credentials should not cost a probe question in the mailbox.

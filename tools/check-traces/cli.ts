@@ -21,6 +21,7 @@ interface CliOptions {
   endpoint?: string;
   region?: string;
   timeout?: string;
+  latencyBudgetFactor?: string;
   outDir: string;
   json?: boolean;
   pollInterval?: string;
@@ -47,6 +48,7 @@ function program(io: CliIO) {
     .option('--endpoint <url>', 'X-Ray endpoint, e.g. http://127.0.0.1:2000 for the sandbox')
     .option('--region <region>', 'AWS region (default: outputs, then AWS_REGION)')
     .option('--timeout <seconds>', `overall wait for the traces (default ${DEFAULT_TIMEOUT_SECONDS})`)
+    .option('--latency-budget-factor <n>', 'multiply every latency budget (slower environments, e.g. the sandbox in CI)')
     .option('--out-dir <dir>', 'where report.json, service-map.mmd and report.html go', DEFAULT_OUT_DIR)
     .option('--json', 'print the JSON report to stdout instead of the tables')
     .addOption(new Option('--poll-interval <ms>', 'first wait between X-Ray polls (then backoff)').hideHelp())
@@ -88,6 +90,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       endpoint: options.endpoint,
       region: options.region,
       timeoutSeconds: options.timeout,
+      latencyBudgetFactor: options.latencyBudgetFactor,
       outDir: options.outDir,
       pollIntervalMs,
       onProgress: (line) => io.stderr(`${line}\n`),

@@ -28,6 +28,8 @@ export interface CheckSettings {
   region?: string;
   /** Overall wait for traces, in seconds. */
   timeoutSeconds?: number | string;
+  /** Multiplies every latency budget: for slower environments, e.g. a sandbox on a busy laptop or CI. */
+  latencyBudgetFactor?: number | string;
   outDir?: string;
 }
 
@@ -39,6 +41,7 @@ export interface ResolvedConfig {
   readonly endpoint?: string;
   readonly region: string;
   readonly timeoutMs: number;
+  readonly latencyBudgetFactor: number;
   readonly outDir: string;
 }
 
@@ -137,8 +140,13 @@ export function resolveConfig(settings: CheckSettings, environment: NodeJS.Proce
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) {
     throw new ConfigError('--timeout', `"${settings.timeoutSeconds}" must be a number of seconds between 0 and 3600`);
   }
+  const latencyBudgetFactor = settings.latencyBudgetFactor === undefined ? 1 : Number(settings.latencyBudgetFactor);
+  if (!Number.isFinite(latencyBudgetFactor) || latencyBudgetFactor < 1 || latencyBudgetFactor > 100) {
+    throw new ConfigError('--latency-budget-factor', `"${settings.latencyBudgetFactor}" must be a number from 1 to 100`);
+  }
   return {
     env,
+    latencyBudgetFactor,
     apiUrls,
     apiUrlSources,
     endpoint,

@@ -57,7 +57,11 @@ function resolveNode(node: ExpectedNode, context: NameContext): NodeMatcher {
   return { names: [...new Set(resolved)], type: node.type };
 }
 
-export function resolveFlows(context: NameContext, flows: readonly ExpectedFlow[] = EXPECTED_TRACE_FLOWS): ResolvedFlow[] {
+export function resolveFlows(
+  context: NameContext,
+  flows: readonly ExpectedFlow[] = EXPECTED_TRACE_FLOWS,
+  latencyBudgetFactor = 1,
+): ResolvedFlow[] {
   return flows.map((flow) => ({
     id: flow.id,
     description: flow.description,
@@ -69,7 +73,10 @@ export function resolveFlows(context: NameContext, flows: readonly ExpectedFlow[
     entry: resolveNode(flow.entry, context),
     edges: flow.edges.map(([from, to]) => [resolveNode(from, context), resolveNode(to, context)] as const),
     expect: flow.expect,
-    latencyBudgetsMs: (flow.latencyBudgetsMs ?? []).map((b) => ({ node: resolveNode(b.node, context), maxMs: b.maxMs })),
+    latencyBudgetsMs: (flow.latencyBudgetsMs ?? []).map((b) => ({
+      node: resolveNode(b.node, context),
+      maxMs: b.maxMs * latencyBudgetFactor,
+    })),
   }));
 }
 
