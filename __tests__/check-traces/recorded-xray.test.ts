@@ -220,7 +220,7 @@ test('names the fault: the hangingException subsegment of post-question', async 
   expect(flow(report, 'question').notes).toContain('fault at mysfits-test-post-question › ## handler (follows from one further down the trace)');
   // A fault is final: no need to wait for the timeout.
   expect(report.timedOut).toBe(false);
-  expect(Date.now() - started).toBeLessThan(2500);
+  expect(Date.now() - started).toBeLessThan(4000);
 });
 
 test('names the slow node against its latency budget', async () => {
