@@ -4,7 +4,6 @@
  * mysfits API call; bad input is refused with nothing written; a poison stream record ends on the on-failure
  * queue while the others are delivered.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {

@@ -3,7 +3,6 @@
  * shape, partial batch responses, bisect on error, retries and the on-failure record, record age.
  */
 // The SDK's one-time Node 20 support notice is noise in test output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';

@@ -30,9 +30,6 @@ import { TABLES } from '../../system/definition';
 import { startDynamoDbLocal, startFauxqs, type LocalService } from '../../sandbox/services/local-services';
 import mysfits from '../../data/mysfits.json';
 
-// The test's own SDK clients would print the SDK's Node 20 support warning; it is noise in test output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export const REGION = 'us-east-1';
 export const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 

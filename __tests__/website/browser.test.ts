@@ -14,7 +14,6 @@ import { destroyClients, localClients, type LocalClients } from '../../sandbox/l
 import { getFreePort } from '../../sandbox/services/local-services';
 
 // The test's own SDK clients would print the SDK's Node 20 support warning: noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts/website');
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];

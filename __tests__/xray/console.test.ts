@@ -1,5 +1,4 @@
 /** The console pages in a real browser (system Chromium via playwright-core), over demo traffic. */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';

@@ -2,7 +2,6 @@
  * The local X-Ray daemon end to end: real datagrams in (aws-xray-sdk-core and raw documents), the real
  * @aws-sdk/client-xray out.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import {
   BatchGetTracesCommand,

@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: every benchmark in turn, each in its own process so one's memory and JIT state do not colour
+ * the next. Benchmarks print figures beside their targets; none of them fails on a missed target.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const BENCHMARKS = [
+  { file: 'synth.ts', what: 'full synth vs a one-table app importing the provider root' },
+  { file: 'bundles.ts', what: 'handler bundle sizes and cold loads' },
+  { file: 'sandbox-load.ts', what: 'POST /questions under load through the sandbox, question -> mailbox' },
+];
+
+let failed = 0;
+for (const bench of BENCHMARKS) {
+  console.log(`\n=== bench/${bench.file}: ${bench.what}`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, bench.file)], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    failed++;
+    console.error(`bench/${bench.file} could not run (exit ${result.status ?? result.signal})`);
+  }
+}
+process.exit(failed === 0 ? 0 : 1);
