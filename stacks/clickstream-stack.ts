@@ -91,7 +91,13 @@ export class ClickstreamStack extends EnvironmentStack {
             [bucket.arn, `${bucket.arn}/*`],
             'WriteClicks',
           ),
-          allow(['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], [this.processClicks.function.arn], 'EnrichClicks'),
+          // Firehose may call the function by a qualified ARN (`...:$LATEST`); `:*` covers this function's
+          // versions and aliases only, as AWS CDK's grantInvoke does.
+          allow(
+            ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+            [this.processClicks.function.arn, `${this.processClicks.function.arn}:*`],
+            'EnrichClicks',
+          ),
           allow(['logs:PutLogEvents'], [`${firehoseLogs.arn}:log-stream:${firehoseLogStream.name}`], 'DeliveryErrors'),
         ],
       }).json,

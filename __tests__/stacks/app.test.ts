@@ -252,7 +252,10 @@ describe('full synth', () => {
           ['s3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutObject'],
           [expect.stringMatching(/clicks-bucket.*\.arn\}$/), expect.stringMatching(/clicks-bucket.*\.arn\}\/\*$/)],
         ],
-        [['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], [expect.stringMatching(/process-clicks_function.*\.arn\}$/)]],
+        [
+          ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+          [expect.stringMatching(/process-clicks_function.*\.arn\}$/), expect.stringMatching(/process-clicks_function.*\.arn\}:\*$/)],
+        ],
         [['logs:PutLogEvents'], [expect.stringMatching(/firehose-logs\.arn\}:log-stream:\$\{aws_cloudwatch_log_stream/)]],
       ]);
       expect(docs['apigateway-firehose-permissions'].statement.map((s: any) => [s.actions, s.resources])).toEqual([
