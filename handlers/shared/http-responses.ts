@@ -1,5 +1,6 @@
 /** API Gateway proxy responses: JSON bodies, CORS headers on every answer (including errors). */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { CORS_ALLOW_HEADERS } from '../../system/definition';
 
 export interface FieldError {
   field: string;
@@ -12,7 +13,7 @@ export function jsonResponse(allowedOrigin: string, statusCode: number, body: un
     headers: {
       'Content-Type': 'application/json',
       'Access-Control-Allow-Origin': allowedOrigin,
-      'Access-Control-Allow-Headers': 'Content-Type',
+      'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
       'Access-Control-Allow-Methods': 'OPTIONS,GET,POST',
       Vary: 'Origin',
     },

@@ -23,7 +23,7 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { names, type ApiKey } from '../../system/definition';
+import { CORS_ALLOW_HEADERS, names, type ApiKey } from '../../system/definition';
 
 export interface TracedRestApiProps {
   readonly env: string;
@@ -34,8 +34,6 @@ export interface TracedRestApiProps {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logRetentionDays: number;
 }
-
-const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id';
 
 /** One JSON line per request; `$context.*` has no `${`, so Terraform leaves it alone. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
