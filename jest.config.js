@@ -4,6 +4,7 @@ module.exports = {
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
+  reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
   setupFiles: ['<rootDir>/__tests__/support/jest-environment.ts'],
   // Local services (DynamoDB Local, fauxqs, the sandbox) and synth need more than jest's 5 s default.
   testTimeout: 120000,
