@@ -100,6 +100,38 @@ test('starts with progress and URLs, and Ctrl-C stops every child process', asyn
   }
 });
 
+async function waitUntilRunning(run: Run): Promise<string> {
+  const deadline = Date.now() + 90_000;
+  while (!run.output().includes('The sandbox is running')) {
+    if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`did not start:\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(run.output())![1];
+}
+
+test('a second Ctrl-C exits at once, and still leaves no child process running', async () => {
+  const run = runStart(FREE_PORTS);
+  let children: number[] = [];
+  try {
+    const website = await waitUntilRunning(run);
+    await fetch(`${website}/mysfits`); // an execution environment exists too
+    children = descendants(run.child.pid!);
+    expect(children.length).toBeGreaterThanOrEqual(3);
+    // Two signals in a row, as an impatient user or a process manager sends them (tsx also relays the first one).
+    run.child.kill('SIGINT');
+    run.child.kill('SIGINT');
+    await run.exited;
+    expect(run.output()).toMatch(/again: exiting without waiting|Stopped\./);
+    const deadline = Date.now() + 5000;
+    while (children.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(children.filter(alive)).toEqual([]);
+  } finally {
+    const ours = run.child.exitCode === null ? [...children, ...descendants(run.child.pid!)] : children;
+    for (const pid of ours) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+});
+
 test('a missing Java is named, with a non-zero exit', async () => {
   const emptyBin = fs.mkdtempSync(path.join(os.tmpdir(), 'no-java-'));
   const run = runStart({ ...FREE_PORTS, PATH: emptyBin });

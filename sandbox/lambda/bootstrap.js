@@ -40,6 +40,9 @@ function fail(kind) {
 process.on('uncaughtException', fail('Runtime.UncaughtException'));
 process.on('unhandledRejection', fail('Runtime.UnhandledPromiseRejection'));
 
+// The runtime (our parent) is gone, e.g. killed: an execution environment never outlives it.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', async (message) => {
   if (!message || message.type !== 'invoke' || !handler) return;
   const { requestId, event, traceHeader, deadlineMs } = message;

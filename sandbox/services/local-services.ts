@@ -45,6 +45,21 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   });
 }
 
+/**
+ * Children still running. If this process exits without stopping them (a second Ctrl-C, an uncaught error), they
+ * are killed on the way out rather than left holding their ports.
+ */
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  return child;
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -94,18 +109,20 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
   if (options.port) await assertPortFree(port, 'DynamoDB Local');
   const emulatorDir = path.join(path.dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
   let output = '';
-  const child = spawn(
-    'java',
-    [
-      `-Djava.library.path=${path.join(emulatorDir, 'DynamoDBLocal_lib')}`,
-      '-Xmx512m',
-      '-jar',
-      path.join(emulatorDir, 'DynamoDBLocal.jar'),
-      '-inMemory',
-      '-port',
-      String(port),
-    ],
-    { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] },
+  const child = track(
+    spawn(
+      'java',
+      [
+        `-Djava.library.path=${path.join(emulatorDir, 'DynamoDBLocal_lib')}`,
+        '-Xmx512m',
+        '-jar',
+        path.join(emulatorDir, 'DynamoDBLocal.jar'),
+        '-inMemory',
+        '-port',
+        String(port),
+      ],
+      { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
   );
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -122,9 +139,11 @@ export async function startFauxqs(options: { port?: number } = {}): Promise<Loca
   const port = options.port ?? (await getFreePort());
   if (options.port) await assertPortFree(port, 'fauxqs (SNS, SQS, S3)');
   let output = '';
-  const child = spawn(process.execPath, [path.join(__dirname, 'fauxqs-server.mjs'), String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = track(
+    spawn(process.execPath, [path.join(__dirname, 'fauxqs-server.mjs'), String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   try {
