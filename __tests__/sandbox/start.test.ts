@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { alive, descendants } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '../..');
 const TSX_CLI = path.join(REPO, 'node_modules/tsx/dist/cli.mjs');
@@ -31,54 +32,24 @@ function runStart(env: Record<string, string>): Run {
   return { child, output: () => output, exited };
 }
 
-/** Every descendant of a process, from /proc. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // exited while we looked
-    }
+async function waitUntilRunning(run: Run): Promise<string> {
+  const deadline = Date.now() + 90_000;
+  while (!run.output().includes('The sandbox is running')) {
+    if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`did not start:\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
-  const all: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      all.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return all;
+  return /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(run.output())![1];
 }
-
-/** Running (a zombie has exited: it only waits for its new parent to reap it). */
-const alive = (pid: number) => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 test('starts with progress and URLs, and Ctrl-C stops every child process', async () => {
   const run = runStart(FREE_PORTS);
   let children: number[] = [];
   try {
-    const deadline = Date.now() + 90_000;
-    while (!run.output().includes('The sandbox is running')) {
-      if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`did not start:\n${run.output()}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const website = await waitUntilRunning(run);
     const out = run.output();
     for (const part of ['DynamoDB Local', 'fauxqs', 'X-Ray daemon', 'API gateway', 'Functions', 'Stream poller']) {
       expect(out).toMatch(new RegExp(`✓ ${part}`));
     }
-    const website = /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
     expect(out).toMatch(/X-Ray console\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(out).toContain(`${website}/_sandbox/mailbox`);
     expect((await fetch(`${website}/config.json`)).status).toBe(200);
@@ -99,15 +70,6 @@ test('starts with progress and URLs, and Ctrl-C stops every child process', asyn
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
   }
 });
-
-async function waitUntilRunning(run: Run): Promise<string> {
-  const deadline = Date.now() + 90_000;
-  while (!run.output().includes('The sandbox is running')) {
-    if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`did not start:\n${run.output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(run.output())![1];
-}
 
 test('a second Ctrl-C exits at once, and still leaves no child process running', async () => {
   const run = runStart(FREE_PORTS);
