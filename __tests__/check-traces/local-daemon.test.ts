@@ -6,31 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { startXRayDaemon, type XRayDaemon } from '../../sandbox/xray/daemon';
 import { sendDatagrams } from '../../sandbox/xray/udp-client';
 import { runCheck } from '../../tools/check-traces/check';
-import { PROBE_MYSFIT_ID } from '../../tools/check-traces/probes';
-import { loadTrace, startApiStub, type ApiStub, type Vars } from './support';
+import { fixtureVars, loadTrace, startApiStub, type ApiStub, type Vars } from './support';
 
 const QUESTION_ID = randomUUID();
 let daemon: XRayDaemon;
 let stub: ApiStub;
 const base = Date.now() / 1000;
 
-function vars(): Vars {
-  return {
-    questionTraceId: stub.traceIds.question ?? 'unused',
-    clickTraceId: stub.traceIds.click ?? 'unused',
-    invalidTraceId: stub.traceIds.invalid ?? 'unused',
-    questionId: QUESTION_ID,
-    epochHex: Math.floor(base).toString(16),
-    mysfitId: PROBE_MYSFIT_ID,
-    mysfitsHost: '127.0.0.1',
-    mysfitsApi: stub.url,
-    dynamoDbEnd: 0.3,
-    invalidStatus: 400,
-    invalidError: true,
-    invalidFault: false,
-    otherSuffix: 'b0b0b0b0b0b0b0b0b0b0b0b0',
-  };
-}
+const vars = (): Vars => fixtureVars(stub, QUESTION_ID, base);
 
 beforeAll(async () => {
   daemon = await startXRayDaemon({ port: 0 });

@@ -10,8 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCheck, type CheckReport } from '../../tools/check-traces/check';
 import { main } from '../../tools/check-traces/cli';
-import { PROBE_MYSFIT_ID } from '../../tools/check-traces/probes';
-import { findElement, installFakeXRay, loadTrace, startApiStub, type ApiStub, type FakeTrace, type Vars } from './support';
+import { findElement, fixtureVars, installFakeXRay, loadTrace, startApiStub, type ApiStub, type FakeTrace, type Vars } from './support';
 
 const QUESTION_ID = randomUUID();
 
@@ -29,25 +28,7 @@ beforeEach(() => {
 });
 afterEach(() => fake?.mock.restore());
 
-/** Variables for the fixtures; the trace ids are the ones the probes actually sent (known once they ran). */
-function vars(overrides: Vars = {}): Vars {
-  return {
-    questionTraceId: stub.traceIds.question ?? 'not-sent',
-    clickTraceId: stub.traceIds.click ?? 'not-sent',
-    invalidTraceId: stub.traceIds.invalid ?? 'not-sent',
-    questionId: QUESTION_ID,
-    epochHex: Math.floor(base).toString(16),
-    mysfitId: PROBE_MYSFIT_ID,
-    mysfitsHost: '127.0.0.1',
-    mysfitsApi: stub.url,
-    dynamoDbEnd: 0.3,
-    invalidStatus: 400,
-    invalidError: true,
-    invalidFault: false,
-    otherSuffix: 'a0a0a0a0a0a0a0a0a0a0a0a0',
-    ...overrides,
-  };
-}
+const vars = (overrides: Vars = {}): Vars => fixtureVars(stub, QUESTION_ID, base, overrides);
 
 /** The healthy system's traces, once the probes have run; noise = other users' clicks in the same window. */
 function healthyTraces(overrides: Vars = {}, noise = 6): FakeTrace[] {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { PROBE_MYSFIT_ID } from '../../tools/check-traces/probes';
 import type { SegmentDocument } from '../../tools/check-traces/trace-graph';
 
 type FixtureKey = 'question' | 'questionStream' | 'questionStreamInProgress' | 'click' | 'otherClick' | 'clickEnrichment' | 'invalidQuestion';
@@ -18,6 +19,29 @@ const FIXTURES = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'tr
 };
 
 export type Vars = Record<string, string | number | boolean>;
+
+/**
+ * The fixtures' variables for a healthy system: the trace ids are the ones the probes actually sent (known once
+ * they ran), times are relative to `baseSeconds`. Tests override what their scenario changes.
+ */
+export function fixtureVars(stub: ApiStub, questionId: string, baseSeconds: number, overrides: Vars = {}): Vars {
+  return {
+    questionTraceId: stub.traceIds.question ?? 'not-sent',
+    clickTraceId: stub.traceIds.click ?? 'not-sent',
+    invalidTraceId: stub.traceIds.invalid ?? 'not-sent',
+    questionId,
+    epochHex: Math.floor(baseSeconds).toString(16),
+    mysfitId: PROBE_MYSFIT_ID,
+    mysfitsHost: '127.0.0.1',
+    mysfitsApi: stub.url,
+    dynamoDbEnd: 0.3,
+    invalidStatus: 400,
+    invalidError: true,
+    invalidFault: false,
+    otherSuffix: 'a0a0a0a0a0a0a0a0a0a0a0a0',
+    ...overrides,
+  };
+}
 
 /** Fills `{{name}}` placeholders (a whole-string placeholder takes the variable's type) and shifts times by `base`. */
 function fill(value: unknown, vars: Vars, base: number, key?: string): unknown {
