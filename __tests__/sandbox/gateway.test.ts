@@ -149,6 +149,17 @@ test('POST /questions becomes a REST proxy event; the answer is mapped; the stag
   expect(traceHeader).toBe(`Root=${root};Parent=${lambda.id};Sampled=1`);
 });
 
+test('a body over the 10 MB API Gateway payload limit gets 413 and never reaches the function', async () => {
+  const before = invocations.length;
+  const res = await fetch(`${gateway.url}/questions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: 'x'.repeat(10 * 1024 * 1024 + 1),
+  });
+  expect(res.status).toBe(413);
+  expect(invocations).toHaveLength(before);
+});
+
 test('GET /mysfits/{mysfitId} carries path parameters and repeated query values', async () => {
   nextOutcome = () => ({ ok: true, result: { statusCode: 404, body: '{"message":"no such mysfit"}' } });
   const res = await fetch(`${gateway.url}/mysfits/abc%20d?x=1&x=2&y=3`);

@@ -478,3 +478,19 @@ describe('ports', () => {
     }
   });
 });
+
+test('a request body over 1 MB is refused with 413 ValidationException, and the daemon keeps answering', async () => {
+  const res = await fetch(`${daemon.endpoint}/TraceSummaries`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ FilterExpression: 'x'.repeat(1024 * 1024) }),
+  });
+  expect(res.status).toBe(413);
+  expect(JSON.stringify(await res.json())).toContain('larger than');
+  const ok = await fetch(`${daemon.endpoint}/TraceSummaries`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ StartTime: 0, EndTime: Date.now() / 1000 }),
+  });
+  expect(ok.status).toBe(200);
+});

@@ -25,6 +25,7 @@ import { renderMailboxPage, type MailboxMessage } from '../mailbox/mailbox';
 import type { StageSpan, StageTracer } from '../tracing/stage-tracer';
 import { validateClickBody } from './click-validator';
 import { buildProxyEvent, MalformedProxyResponse, proxyResultToHttp } from './lambda-proxy';
+import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -106,25 +107,7 @@ export const restApiId = (api: ApiKey) =>
     .padStart(10, '0')
     .slice(0, 10);
 
-class PayloadTooLarge extends Error {}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new PayloadTooLarge());
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks as Uint8Array[])));
-    req.on('error', reject);
-  });
-}
+const readBody = (req: http.IncomingMessage) => readBoundedBody(req, MAX_BODY_BYTES);
 
 const isLoopbackHost = (host: string) => /^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(host);
 
@@ -270,7 +253,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         answer = await handleClick(req, span);
       }
     } catch (err) {
-      if (err instanceof PayloadTooLarge) answer = gatewayError(413, 'Request Too Long');
+      if (err instanceof BodyTooLargeError) answer = gatewayError(413, 'Request Too Long');
       else {
         report(err);
         answer = gatewayError(500, 'Internal server error');

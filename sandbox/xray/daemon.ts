@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { renderPage } from './console/pages';
 import { ApiError, handleApiCall } from './query-api';
 import { TraceStore } from './trace-store';
+import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
 
 export { TraceStore } from './trace-store';
 
@@ -67,20 +68,13 @@ function bindUdp(socket: dgram.Socket, port: number, host: string): Promise<void
   });
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, 'ValidationException', `request body is larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  try {
+    return (await readBoundedBody(req, MAX_BODY_BYTES)).toString('utf8');
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new ApiError(413, 'ValidationException', err.message);
+    throw err;
+  }
 }
 
 function send(res: http.ServerResponse, status: number, contentType: string, body: string, headers: http.OutgoingHttpHeaders = {}) {
