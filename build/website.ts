@@ -1,8 +1,13 @@
 /**
  * Builds the static website into `.build/website/`: every file of `website/` except `website/src/`, plus
  * `website/src/main.ts` bundled by esbuild to `app.js` (so the form can import the API's own rules from
- * `system/definition.ts`). The website stack uploads this list; the sandbox serves the same directory.
+ * `system/definition.ts`). The website content stack uploads this list; the sandbox serves the same directory.
+ *
+ * The script and the stylesheet get content-hashed names (`app.<hash>.js`, `styles.<hash>.css`) that
+ * `index.html` refers to, so they can be cached for a year: a new deploy is new names, and `index.html` itself
+ * (like `config.json`) is never cached, so a visitor never gets a new page with old code.
  */
+import { createHash } from 'node:crypto';
 import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,11 +35,61 @@ export function contentTypeOf(file: string): string {
   return type;
 }
 
+/** Files `index.html` loads by a content-hashed name: their old names are what the page refers to. */
+export const HASHED_FILES = ['app.js', 'styles.css'] as const;
+
+/** Cache-Control of each kind of file, as uploaded to S3 and served through CloudFront. */
+export const CACHE_CONTROL = {
+  /** A content-hashed name never changes content. */
+  hashed: 'public, max-age=31536000, immutable',
+  /** The page (and `config.json`) is revalidated on every visit, so it always names the current files. */
+  page: 'no-cache',
+  /** Pictures keep their names; a changed one shows within five minutes. */
+  other: 'public, max-age=300',
+} as const;
+
 export interface WebsiteFile {
   /** Key relative to the site root, with forward slashes (`images/mysfits/cole.svg`). */
   readonly key: string;
   readonly absolutePath: string;
   readonly contentType: string;
+  readonly cacheControl: string;
+}
+
+type Output = { path: string; contents: Uint8Array };
+
+/** `app.js` -> `app.1a2b3c4d5e.js`: the first 10 hex digits of the SHA-256 of the contents. */
+export function hashedName(name: string, contents: Uint8Array): string {
+  const hash = createHash('sha256').update(contents).digest('hex').slice(0, 10);
+  const ext = path.extname(name);
+  return `${name.slice(0, -ext.length)}.${hash}${ext}`;
+}
+
+/** Renames the hashed files and points `index.html` at the new names; a reference it cannot find is an error. */
+function withHashedNames(outputs: Output[]): { outputs: Output[]; hashed: Set<string> } {
+  const index = outputs.find((file) => file.path === path.join(WEBSITE_OUT, 'index.html'));
+  if (!index) throw new Error('website: no index.html');
+  let html = Buffer.from(index.contents).toString('utf8');
+  const hashed = new Set<string>();
+  const renamed = outputs.map((file) => {
+    const name = path.relative(WEBSITE_OUT, file.path);
+    if (!(HASHED_FILES as readonly string[]).includes(name)) return file;
+    const newName = hashedName(name, file.contents);
+    const reference = new RegExp(`((?:src|href)=")${name.replace('.', '\\.')}(")`);
+    if (!reference.test(html)) throw new Error(`website: index.html does not load ${name} (src="${name}" or href="${name}")`);
+    html = html.replace(reference, `$1${newName}$2`);
+    hashed.add(newName);
+    return { path: path.join(WEBSITE_OUT, newName), contents: file.contents };
+  });
+  return {
+    outputs: renamed.map((file) => (file === index ? { path: file.path, contents: Buffer.from(html, 'utf8') } : file)),
+    hashed,
+  };
+}
+
+function cacheControlOf(key: string, hashed: Set<string>): string {
+  if (hashed.has(key)) return CACHE_CONTROL.hashed;
+  return key.endsWith('.html') || key.endsWith('.json') ? CACHE_CONTROL.page : CACHE_CONTROL.other;
 }
 
 function walk(dir: string, skip: string): string[] {
@@ -54,7 +109,7 @@ let built: WebsiteFile[] | undefined;
 export function buildWebsite(): WebsiteFile[] {
   if (built) return built;
   const srcDir = path.join(WEBSITE_SRC, 'src');
-  const outputs: { path: string; contents: Uint8Array }[] = walk(WEBSITE_SRC, srcDir).map((file) => ({
+  const sources: Output[] = walk(WEBSITE_SRC, srcDir).map((file) => ({
     path: path.join(WEBSITE_OUT, path.relative(WEBSITE_SRC, file)),
     contents: fs.readFileSync(file),
   }));
@@ -72,8 +127,9 @@ export function buildWebsite(): WebsiteFile[] {
       legalComments: 'none',
       logLevel: 'error',
     });
-    outputs.push(...result.outputFiles.map((file) => ({ path: file.path, contents: file.contents })));
+    sources.push(...result.outputFiles.map((file) => ({ path: file.path, contents: file.contents })));
   }
+  const { outputs, hashed } = withHashedNames(sources);
   writeOutputs(outputs);
   const wanted = new Set(outputs.map((file) => file.path));
   if (fs.existsSync(WEBSITE_OUT)) {
@@ -85,7 +141,7 @@ export function buildWebsite(): WebsiteFile[] {
     .filter((file) => wanted.has(file))
     .map((absolutePath) => {
       const key = path.relative(WEBSITE_OUT, absolutePath).split(path.sep).join('/');
-      return { key, absolutePath, contentType: contentTypeOf(absolutePath) };
+      return { key, absolutePath, contentType: contentTypeOf(absolutePath), cacheControl: cacheControlOf(key, hashed) };
     })
     .sort((a, b) => a.key.localeCompare(b.key));
   return built;

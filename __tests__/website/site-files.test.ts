@@ -1,7 +1,7 @@
 /** The built site: every picture the catalogue names exists, nothing loads from another host, the config is checked. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildWebsite, WEBSITE_OUT } from '../../build/website';
+import { buildWebsite, CACHE_CONTROL, hashedName, WEBSITE_OUT } from '../../build/website';
 import { parseConfig, ConfigError } from '../../website/src/config';
 import { hrefOf, parseRoute } from '../../website/src/routes';
 
@@ -14,8 +14,29 @@ describe('website build', () => {
   const keys = new Set(files.map((f) => f.key));
 
   it('ships the page, its script, its styles and the logo', () => {
-    for (const key of ['index.html', 'app.js', 'styles.css', 'images/logo.svg']) expect(keys).toContain(key);
+    for (const key of ['index.html', 'images/logo.svg']) expect(keys).toContain(key);
     expect([...keys].some((k) => k.startsWith('src/'))).toBe(false);
+  });
+
+  it('names the script and styles after their content, loads them by those names, and caches only them for long', () => {
+    const script = files.find((f) => /^app\.[0-9a-f]{10}\.js$/.test(f.key));
+    const styles = files.find((f) => /^styles\.[0-9a-f]{10}\.css$/.test(f.key));
+    expect(script && styles).toBeTruthy();
+    expect(keys.has('app.js') || keys.has('styles.css')).toBe(false);
+    for (const file of [script!, styles!]) {
+      expect(file.key).toBe(hashedName(file.key.replace(/\.[0-9a-f]{10}\./, '.'), fs.readFileSync(file.absolutePath)));
+      expect(file.cacheControl).toBe(CACHE_CONTROL.hashed);
+    }
+    const html = fs.readFileSync(path.join(WEBSITE_OUT, 'index.html'), 'utf8');
+    expect(html).toContain(`<script type="module" src="${script!.key}"></script>`);
+    expect(html).toContain(`<link rel="stylesheet" href="${styles!.key}">`);
+    expect(files.find((f) => f.key === 'index.html')!.cacheControl).toBe(CACHE_CONTROL.page);
+    expect(files.find((f) => f.key === 'images/logo.svg')!.cacheControl).toBe(CACHE_CONTROL.other);
+  });
+
+  it('gives a changed file a new name', () => {
+    expect(hashedName('app.js', Buffer.from('a'))).not.toBe(hashedName('app.js', Buffer.from('b')));
+    expect(hashedName('app.js', Buffer.from('a'))).toMatch(/^app\.[0-9a-f]{10}\.js$/);
   });
 
   it('has a distinct picture for each of the 12 mysfits', () => {
