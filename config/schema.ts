@@ -15,21 +15,45 @@ const LOG_RETENTION_DAYS = [
 
 const region = z.string().regex(AWS_REGION, 'must be an AWS region such as eu-west-1');
 
-/** A browser origin: https scheme, host, optional port, nothing else (it is sent verbatim in CORS headers). */
-const origin = z
-  .url({
-    protocol: /^https$/,
-    error: (issue) => (issue.input === undefined ? 'Invalid input: expected string, received undefined' : 'must be an https URL'),
+/** A DNS host name (lower case, no scheme, no trailing dot): it becomes a CloudFront alias and the CORS origin. */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/**
+ * CloudFront only takes ACM certificates from us-east-1
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html).
+ */
+const CLOUDFRONT_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/**
+ * Where the website is served. Without a domain, from the distribution's own `*.cloudfront.net` name; with one,
+ * from that name (an alias of the distribution), which needs a certificate covering it.
+ */
+const website = z
+  .strictObject({
+    domainName: z.string().regex(HOST_NAME, 'must be a host name such as www.example.org (no scheme, no path)').optional(),
+    certificateArn: z
+      .string()
+      .regex(CLOUDFRONT_CERTIFICATE_ARN, 'must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses those)')
+      .optional(),
   })
-  .refine((value) => new URL(value).origin === value, 'must be an origin only (https://host[:port], no path or slash)');
+  .superRefine((value, ctx) => {
+    if (value.domainName && !value.certificateArn) {
+      ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'required with website.domainName: an ACM certificate (us-east-1) covering it' });
+    }
+    if (value.certificateArn && !value.domainName) {
+      ctx.addIssue({ code: 'custom', path: ['domainName'], message: 'required with website.certificateArn: the host name the certificate covers' });
+    }
+  });
+
+/** WAF's rate-based rule windows (https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html). */
+const RATE_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
 
 export const environmentConfigSchema = z.strictObject({
   region,
   /** Optional guard: the AWS provider refuses to run against any other account. */
   accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
   notificationEmail: z.email(),
-  /** The website's origin, the only one CORS allows on the APIs. */
-  websiteOrigin: origin,
+  /** The website's host; its origin is the only one CORS allows on the APIs. */
+  website: website.default({}),
   state: z.strictObject({
     bucket: z.string().regex(BUCKET_NAME, 'must be an S3 bucket name (3-63 of a-z, 0-9, -)'),
     region,
@@ -58,11 +82,17 @@ export const environmentConfigSchema = z.strictObject({
     })
     .default({ enabled: false, rate: 0.5, delayMs: DEFAULTS.hangingExceptionDelayMs }),
   mysfitsLookupTimeoutMs: z.int().positive().max(30000).default(DEFAULTS.mysfitsLookupTimeoutMs),
-  /**
-   * API Gateway's CloudWatch role is one setting per account and region: let exactly one environment of an
-   * account/region manage it.
-   */
-  manageApiGatewayAccount: z.boolean().default(true),
+  /** Per-client (per source IP) limit on the questions API, enforced by an AWS WAF rate-based rule. */
+  questionsRateLimit: z.strictObject({
+    enabled: z.boolean(),
+    /** Requests one IP may send within the window; WAF's minimum is 10. */
+    limit: z.int().min(10),
+    windowSeconds: z
+      .number()
+      .refine((seconds) => (RATE_WINDOWS_SECONDS as readonly number[]).includes(seconds), {
+        message: `must be one of ${RATE_WINDOWS_SECONDS.join(', ')}`,
+      }),
+  }),
 });
 
 export type EnvironmentConfig = z.output<typeof environmentConfigSchema>;

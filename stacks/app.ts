@@ -1,22 +1,28 @@
-/** Builds every stack of the given environments, in `STACKS` order, plus the state bootstrap stack. */
+/**
+ * Builds every stack of the given environments, in `STACKS` order, plus one account stack per region and the
+ * state bootstrap stack.
+ */
 import type { App } from 'cdktf';
 import type { Environment } from '../config/load';
 import { bundleHandlers } from '../build/bundle';
 import type { WebsiteFile } from '../build/website';
 import { FUNCTIONS, type FunctionKey } from '../system/definition';
+import { AccountStack, environmentsByRegion } from './account-stack';
 import { StateBootstrapStack } from './bootstrap-stack';
 import { ClickstreamStack } from './clickstream-stack';
 import { MysfitsStack } from './mysfits-stack';
 import { QuestionsStack } from './questions-stack';
 import { TracingStack } from './tracing-stack';
+import { WebsiteContentStack } from './website-content-stack';
 import { WebsiteStack } from './website-stack';
 
 export interface EnvironmentStacks {
   readonly tracing: TracingStack;
+  readonly website: WebsiteStack;
   readonly mysfits: MysfitsStack;
   readonly questions: QuestionsStack;
   readonly clickstream: ClickstreamStack;
-  readonly website: WebsiteStack;
+  readonly websiteContent: WebsiteContentStack;
 }
 
 export interface BuildOptions {
@@ -24,12 +30,16 @@ export interface BuildOptions {
   readonly websiteFiles?: readonly WebsiteFile[];
 }
 
-export function buildEnvironment(app: App, env: Environment, options: BuildOptions = {}): EnvironmentStacks {
+export function buildEnvironment(app: App, env: Environment, account: AccountStack, options: BuildOptions = {}): EnvironmentStacks {
   const tracing = new TracingStack(app, env);
-  const mysfits = new MysfitsStack(app, env);
-  const questions = new QuestionsStack(app, env);
-  const clickstream = new ClickstreamStack(app, env, { mysfitsApiUrl: mysfits.apiUrl });
-  const website = new WebsiteStack(app, env, {
+  // The hosting comes first: its host name is the origin every API allows.
+  const website = new WebsiteStack(app, env);
+  const allowedOrigin = website.allowedOrigin;
+  const mysfits = new MysfitsStack(app, env, { allowedOrigin });
+  const questions = new QuestionsStack(app, env, { allowedOrigin });
+  const clickstream = new ClickstreamStack(app, env, { allowedOrigin, mysfitsApiUrl: mysfits.apiUrl });
+  const websiteContent = new WebsiteContentStack(app, env, {
+    bucket: website.bucket.bucket.bucket,
     files: options.websiteFiles,
     endpoints: {
       mysfitsApiEndpoint: mysfits.apiUrl,
@@ -37,15 +47,20 @@ export function buildEnvironment(app: App, env: Environment, options: BuildOptio
       streamingApiEndpoint: clickstream.apiUrl,
     },
   });
-  // Stages log through API Gateway's account-level CloudWatch role, set up by the tracing stack.
-  for (const stack of [mysfits, questions, clickstream]) stack.addDependency(tracing);
-  return { tracing, mysfits, questions, clickstream, website };
+  // Stages log through API Gateway's account-level CloudWatch role, and the questions topic's active tracing needs
+  // the X-Ray resource policy: both in the account stack.
+  for (const stack of [mysfits, questions, clickstream]) stack.addDependency(account);
+  return { tracing, website, mysfits, questions, clickstream, websiteContent };
 }
 
 export function buildApp(app: App, environments: readonly Environment[], options: BuildOptions = {}) {
   // One esbuild run for all handlers: shared modules (AWS SDK, X-Ray SDK) are parsed once.
   bundleHandlers(Object.keys(FUNCTIONS) as FunctionKey[]);
   const bootstrap = new StateBootstrapStack(app, environments);
-  const stacks = Object.fromEntries(environments.map((env) => [env.name, buildEnvironment(app, env, options)]));
-  return { bootstrap, stacks };
+  const accounts = new Map<string, AccountStack>();
+  for (const [region, envs] of environmentsByRegion(environments)) accounts.set(region, new AccountStack(app, region, envs));
+  const stacks = Object.fromEntries(
+    environments.map((env) => [env.name, buildEnvironment(app, env, accounts.get(env.config.region)!, options)]),
+  );
+  return { bootstrap, accounts, stacks };
 }

@@ -1,23 +1,31 @@
 /**
  * The state bucket(s) of every environment, on local state: run once per account before the application
- * stacks (`cdktf deploy mysfits-state-bootstrap`). Versioned, encrypted, public access blocked, TLS only,
+ * stacks (`cdktf deploy mysfits-state-bootstrap`); the state file is `mysfits-state-bootstrap.tfstate` in the
+ * project root. Versioned, encrypted, public access blocked, TLS only,
  * protected from `terraform destroy`.
  */
+import * as path from 'node:path';
 import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { REPO_ROOT } from '../build/bundle';
 import type { Environment } from '../config/load';
 import { BOOTSTRAP_STACK } from '../system/definition';
 import { SecureBucket } from './constructs/secure-bucket';
 import { PROJECT_TAG } from './environment-stack';
 import { SecureDefaultsPolicy } from './policy/secure-defaults-policy';
 
+/** The bootstrap stack's state: in the project root (gitignored), outside the output folder. */
+export const BOOTSTRAP_STATE_FILE = path.join(REPO_ROOT, `${BOOTSTRAP_STACK}.tfstate`);
+
 export class StateBootstrapStack extends TerraformStack {
   readonly buckets: SecureBucket[] = [];
 
   constructor(scope: Construct, environments: readonly Environment[]) {
     super(scope, BOOTSTRAP_STACK);
-    new LocalBackend(this, { path: `${BOOTSTRAP_STACK}.tfstate` });
+    // An absolute path (as cdktf's own default is): Terraform runs in cdktf.out/stacks/<stack>/, which every
+    // synth may rewrite, so a relative path would keep the only copy of this state in a throwaway folder.
+    new LocalBackend(this, { path: BOOTSTRAP_STATE_FILE });
     // One bucket per distinct (bucket, region) the environments name; one provider per region.
     const wanted = new Map<string, { bucket: string; region: string; envs: string[] }>();
     for (const { name, config } of environments) {

@@ -24,8 +24,9 @@ import { SecureBucket } from './constructs/secure-bucket';
 import { TracedFunction } from './constructs/traced-function';
 import { TracedRestApi } from './constructs/traced-rest-api';
 import { EnvironmentStack } from './environment-stack';
+import type { ApiStackProps } from './mysfits-stack';
 
-export interface ClickstreamStackProps {
+export interface ClickstreamStackProps extends ApiStackProps {
   /** The mysfits API's invoke URL (a cross-stack reference to the mysfits stack). */
   readonly mysfitsApiUrl: string;
 }
@@ -79,7 +80,11 @@ export class ClickstreamStack extends EnvironmentStack {
 
     this.firehoseRole = new IamRole(this, 'firehose-role', {
       name: `${streamName}-firehose`,
-      assumeRolePolicy: assumeRolePolicy(this, 'firehose-trust', 'firehose.amazonaws.com', this.accountId).json,
+      // Firehose's documented trust policy: sts:ExternalId set to the account id
+      // (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3).
+      assumeRolePolicy: assumeRolePolicy(this, 'firehose-trust', 'firehose.amazonaws.com', [
+        { test: 'StringEquals', variable: 'sts:ExternalId', values: [this.accountId] },
+      ]).json,
     });
     const firehosePolicy = new IamRolePolicy(this, 'firehose-policy', {
       role: this.firehoseRole.id,
@@ -125,11 +130,10 @@ export class ClickstreamStack extends EnvironmentStack {
           processors: [
             {
               type: 'Lambda',
-              parameters: [
-                { parameterName: 'LambdaArn', parameterValue: this.processClicks.function.arn },
-                { parameterName: 'BufferSizeInMBs', parameterValue: String(CLICKS_DELIVERY.processorBufferSizeMb) },
-                { parameterName: 'BufferIntervalInSeconds', parameterValue: String(CLICKS_DELIVERY.processorBufferIntervalSeconds) },
-              ],
+              // Buffering left at Firehose's defaults (CLICKS_DELIVERY): the provider does not keep parameters equal
+              // to their defaults in state, so setting them would be a change in every plan
+              // (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/kinesis_firehose_delivery_stream#parameters).
+              parameters: [{ parameterName: 'LambdaArn', parameterValue: this.processClicks.function.arn }],
             },
             {
               type: 'AppendDelimiterToRecord',
@@ -144,7 +148,10 @@ export class ClickstreamStack extends EnvironmentStack {
     // API Gateway's role for the service integration: PutRecord on this stream, nothing else.
     this.apiGatewayRole = new IamRole(this, 'apigateway-firehose-role', {
       name: `${streamName}-apigateway`,
-      assumeRolePolicy: assumeRolePolicy(this, 'apigateway-trust', 'apigateway.amazonaws.com', this.accountId).json,
+      // AWS documents the trust policy of an AWS-integration credentials role with no condition, and does not say
+      // API Gateway sends aws:SourceAccount/aws:SourceArn when it assumes it; least privilege is in the permissions
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/integrating-api-with-aws-services-kinesis.html).
+      assumeRolePolicy: assumeRolePolicy(this, 'apigateway-trust', 'apigateway.amazonaws.com').json,
     });
     const apiGatewayPolicy = new IamRolePolicy(this, 'apigateway-firehose-policy', {
       role: this.apiGatewayRole.id,
@@ -158,16 +165,16 @@ export class ClickstreamStack extends EnvironmentStack {
       env: env.name,
       api: 'clicks',
       description: 'Mythical Mysfits clickstream',
-      allowedOrigin: config.websiteOrigin,
+      allowedOrigin: props.allowedOrigin,
       throttling: config.apiThrottling,
       logRetentionDays: config.logRetentionDays,
     });
-    this.apiUrl = this.clicksRoute(streamName, apiGatewayPolicy);
+    this.apiUrl = this.clicksRoute(streamName, apiGatewayPolicy, props.allowedOrigin);
     new TerraformOutput(this, OUTPUTS.streamingApiEndpoint, { value: this.apiUrl });
     new TerraformOutput(this, OUTPUTS.clicksBucketName, { value: bucket.bucket });
   }
 
-  private clicksRoute(streamName: string, rolePolicy: IamRolePolicy): string {
+  private clicksRoute(streamName: string, rolePolicy: IamRolePolicy, allowedOrigin: string): string {
     const api = this.api;
     const restApiId = api.restApi.id;
     const model = new ApiGatewayModel(this, 'click-model', {
@@ -201,7 +208,7 @@ export class ClickstreamStack extends EnvironmentStack {
       requestTemplates: { 'application/json': putRecordTemplate(streamName) },
       dependsOn: [rolePolicy],
     });
-    const origin = `'${this.env.config.websiteOrigin}'`;
+    const origin = `'${allowedOrigin}'`;
     const responses = [
       { statusCode: '200', selectionPattern: undefined, body: '{"status":"OK"}' },
       { statusCode: '500', selectionPattern: '(4|5)\\d{2}', body: '{"message":"click not recorded"}' },

@@ -15,6 +15,11 @@ import { TracedFunction } from './constructs/traced-function';
 import { TracedRestApi } from './constructs/traced-rest-api';
 import { EnvironmentStack } from './environment-stack';
 
+export interface ApiStackProps {
+  /** `https://<website host>`: the only origin CORS allows (a cross-stack reference to the website stack). */
+  readonly allowedOrigin: string;
+}
+
 export class MysfitsStack extends EnvironmentStack {
   readonly table: SecureTable;
   readonly api: TracedRestApi;
@@ -22,7 +27,7 @@ export class MysfitsStack extends EnvironmentStack {
   /** Invoke URL of the stage (`https://<id>.execute-api.<region>.amazonaws.com/<env>`). */
   readonly apiUrl: string;
 
-  constructor(scope: Construct, env: Environment) {
+  constructor(scope: Construct, env: Environment, props: ApiStackProps) {
     super(scope, 'mysfits', env);
     const { config } = env;
     this.table = new SecureTable(this, 'table', { env: env.name, table: 'mysfits' });
@@ -40,7 +45,7 @@ export class MysfitsStack extends EnvironmentStack {
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.mysfitsTableName]: this.table.table.name,
-        [ENV.allowedOrigin]: config.websiteOrigin,
+        [ENV.allowedOrigin]: props.allowedOrigin,
         [ENV.serviceName]: names.function(env.name, 'mysfitsApi'),
       },
       statements: [allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.table.table.arn], 'ReadCatalogue')],
@@ -50,7 +55,7 @@ export class MysfitsStack extends EnvironmentStack {
       env: env.name,
       api: 'mysfits',
       description: 'Mythical Mysfits catalogue',
-      allowedOrigin: config.websiteOrigin,
+      allowedOrigin: props.allowedOrigin,
       throttling: config.apiThrottling,
       logRetentionDays: config.logRetentionDays,
     });

@@ -13,13 +13,18 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
+import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import type { Environment } from '../config/load';
+import type { EnvironmentConfig } from '../config/schema';
 import { ENV, LAMBDA_ROUTES, names, OUTPUTS, QUESTIONS_STREAM_MAPPING } from '../system/definition';
 import { allow, denyInsecureTransport } from './constructs/policy-statements';
 import { SecureTable } from './constructs/secure-table';
 import { TracedFunction } from './constructs/traced-function';
 import { TracedRestApi } from './constructs/traced-rest-api';
 import { EnvironmentStack } from './environment-stack';
+import type { ApiStackProps } from './mysfits-stack';
 
 /** SNS actions a TLS-only topic policy denies over plain HTTP. */
 const SNS_ACTIONS = ['sns:Publish', 'sns:Subscribe', 'sns:Receive', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic'];
@@ -33,8 +38,9 @@ export class QuestionsStack extends EnvironmentStack {
   readonly streamMapping: LambdaEventSourceMapping;
   readonly api: TracedRestApi;
   readonly apiUrl: string;
+  readonly rateLimit?: Wafv2WebAcl;
 
-  constructor(scope: Construct, env: Environment) {
+  constructor(scope: Construct, env: Environment, props: ApiStackProps) {
     super(scope, 'questions', env);
     const { config } = env;
     this.table = new SecureTable(this, 'table', { env: env.name, table: 'questions' });
@@ -46,7 +52,7 @@ export class QuestionsStack extends EnvironmentStack {
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTableName]: table.name,
-        [ENV.allowedOrigin]: config.websiteOrigin,
+        [ENV.allowedOrigin]: props.allowedOrigin,
         [ENV.hangingExceptionRate]: String(config.hangingException.enabled ? config.hangingException.rate : 0),
         [ENV.hangingExceptionDelayMs]: String(config.hangingException.delayMs),
         [ENV.serviceName]: names.function(env.name, 'postQuestion'),
@@ -139,16 +145,86 @@ export class QuestionsStack extends EnvironmentStack {
       env: env.name,
       api: 'questions',
       description: 'Mythical Mysfits customer questions',
-      allowedOrigin: config.websiteOrigin,
+      allowedOrigin: props.allowedOrigin,
       throttling: config.apiThrottling,
       logRetentionDays: config.logRetentionDays,
     });
     for (const route of LAMBDA_ROUTES.filter((r) => r.api === 'questions')) {
       this.api.addLambdaRoute(route.method, route.path, this.postQuestion.function);
     }
-    this.apiUrl = this.api.deploy().url;
+    const { stage, url } = this.api.deploy();
+    this.apiUrl = url;
+    if (config.questionsRateLimit.enabled) {
+      this.rateLimit = questionsRateLimit(this, env.name, stage, config.questionsRateLimit, props.allowedOrigin);
+    }
 
     new TerraformOutput(this, OUTPUTS.questionsApiEndpoint, { value: this.apiUrl });
     new TerraformOutput(this, OUTPUTS.questionsTableName, { value: table.name });
   }
+}
+
+/** The body of WAF's answer to a client over the limit: JSON, like every other refusal of the APIs. */
+export const RATE_LIMITED_BODY = JSON.stringify({ message: 'Too many requests from this address: try again in a few minutes' });
+
+/**
+ * Per-client limit on POST /questions: a regional AWS WAF web ACL on the questions stage whose rate-based rule
+ * counts each source IP's POST requests over the window and answers 429 with a JSON message (and the CORS
+ * header, so the website can show it) while the IP is over the limit
+ * (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/wafv2_web_acl,
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html,
+ * https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-for-blocked-requests.html).
+ */
+function questionsRateLimit(
+  scope: QuestionsStack,
+  env: string,
+  stage: ApiGatewayStage,
+  limit: EnvironmentConfig['questionsRateLimit'],
+  allowedOrigin: string,
+): Wafv2WebAcl {
+  const name = `${names.prefix(env)}-questions-rate-limit`;
+  const metrics = (metricName: string) => ({ cloudwatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true });
+  const bodyKey = 'rate-limited';
+  const acl = new Wafv2WebAcl(scope, 'questions-rate-limit', {
+    name,
+    description: 'POST /questions: at most the configured number of requests per source IP and window',
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    customResponseBody: [{ key: bodyKey, content: RATE_LIMITED_BODY, contentType: 'APPLICATION_JSON' }],
+    rule: [
+      {
+        name: 'post-questions-per-ip',
+        priority: 0,
+        action: {
+          block: {
+            customResponse: {
+              responseCode: 429,
+              customResponseBodyKey: bodyKey,
+              responseHeader: [{ name: 'Access-Control-Allow-Origin', value: allowedOrigin }],
+            },
+          },
+        },
+        // The provider types `statement` loosely (it nests too deep to generate), so it is written in Terraform's names.
+        statement: {
+          rate_based_statement: {
+            limit: limit.limit,
+            evaluation_window_sec: limit.windowSeconds,
+            aggregate_key_type: 'IP',
+            // Only POSTs count: preflights (OPTIONS) of the same visitor do not use up the limit.
+            scope_down_statement: {
+              byte_match_statement: {
+                search_string: 'POST',
+                positional_constraint: 'EXACTLY',
+                field_to_match: { method: {} },
+                text_transformation: [{ priority: 0, type: 'NONE' }],
+              },
+            },
+          },
+        },
+        visibilityConfig: metrics(`${name}-post-questions-per-ip`),
+      },
+    ],
+    visibilityConfig: metrics(name),
+  });
+  new Wafv2WebAclAssociation(scope, 'questions-rate-limit-association', { resourceArn: stage.arn, webAclArn: acl.arn });
+  return acl;
 }

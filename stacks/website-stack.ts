@@ -1,15 +1,14 @@
 /**
- * The website: a private, encrypted bucket read only by CloudFront through Origin Access Control (HTTPS only,
- * security headers, `index.html` root), the files of `build/website.ts` uploaded with their content types, and
- * `config.json` written from the deployed API endpoints.
+ * The website's hosting, deployed before the APIs: a private, encrypted bucket read only by CloudFront through
+ * Origin Access Control (HTTPS only, security headers, `index.html` root). Its host name (the configured
+ * `website.domainName`, else the distribution's `*.cloudfront.net` name) is the one origin the APIs allow.
+ * The files go up later, with the API endpoints, in the website content stack.
  */
-import { AssetType, Fn, TerraformAsset, TerraformOutput } from 'cdktf';
+import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control';
 import { CloudfrontResponseHeadersPolicy } from '@cdktf/provider-aws/lib/cloudfront-response-headers-policy';
-import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
-import { buildWebsite, type WebsiteFile } from '../build/website';
 import type { Environment } from '../config/load';
 import { names, OUTPUTS } from '../system/definition';
 import { SecureBucket } from './constructs/secure-bucket';
@@ -17,28 +16,17 @@ import { EnvironmentStack } from './environment-stack';
 
 /** AWS-managed CloudFront cache policy "CachingOptimized". */
 const CACHING_OPTIMIZED_POLICY_ID = '658327ea-f89d-4fab-a63d-7e88639e58f6';
-export const WEBSITE_CONFIG_KEY = 'config.json';
-
-export interface WebsiteEndpoints {
-  readonly mysfitsApiEndpoint: string;
-  readonly questionsApiEndpoint: string;
-  readonly streamingApiEndpoint: string;
-}
-
-export interface WebsiteStackProps {
-  readonly endpoints: WebsiteEndpoints;
-  /** Defaults to `buildWebsite()`. */
-  readonly files?: readonly WebsiteFile[];
-}
 
 export class WebsiteStack extends EnvironmentStack {
   readonly bucket: SecureBucket;
   readonly distribution: CloudfrontDistribution;
-  readonly objects: S3Object[] = [];
+  /** `https://<host>`: the only origin CORS allows on the APIs. */
+  readonly allowedOrigin: string;
 
-  constructor(scope: Construct, env: Environment, props: WebsiteStackProps) {
+  constructor(scope: Construct, env: Environment) {
     super(scope, 'website', env);
     const prefix = names.prefix(env.name);
+    const { domainName, certificateArn } = env.config.website;
     this.bucket = new SecureBucket(this, 'site-bucket', { bucketPrefix: `${prefix}-website-`, forceDestroy: true });
     const bucket = this.bucket.bucket;
 
@@ -92,7 +80,8 @@ export class WebsiteStack extends EnvironmentStack {
         responseHeadersPolicyId: headers.id,
       },
       restrictions: { geoRestriction: { restrictionType: 'none' } },
-      viewerCertificate: { cloudfrontDefaultCertificate: true },
+      aliases: domainName ? [domainName] : undefined,
+      viewerCertificate: viewerCertificate(certificateArn),
     });
     this.bucket.addToPolicy({
       sid: 'CloudFrontReadsThroughOac',
@@ -102,33 +91,18 @@ export class WebsiteStack extends EnvironmentStack {
       condition: [{ test: 'StringEquals', variable: 'AWS:SourceArn', values: [this.distribution.arn] }],
     });
 
-    const files = (props.files ?? buildWebsite()).filter((file) => file.key !== WEBSITE_CONFIG_KEY);
-    for (const file of files) {
-      const id = `file-${file.key.replace(/[^A-Za-z0-9]+/g, '-')}`;
-      const asset = new TerraformAsset(this, `${id}-asset`, { path: file.absolutePath, type: AssetType.FILE });
-      this.objects.push(
-        new S3Object(this, id, {
-          bucket: bucket.id,
-          key: file.key,
-          source: asset.path,
-          sourceHash: asset.assetHash,
-          contentType: file.contentType,
-          cacheControl: file.key.endsWith('.html') ? 'no-cache' : 'public, max-age=300',
-          dependsOn: this.bucket.ready,
-        }),
-      );
-    }
-    this.objects.push(
-      new S3Object(this, 'config-json', {
-        bucket: bucket.id,
-        key: WEBSITE_CONFIG_KEY,
-        content: Fn.jsonencode({ ...props.endpoints }),
-        contentType: 'application/json',
-        cacheControl: 'no-cache',
-        dependsOn: this.bucket.ready,
-      }),
-    );
+    this.allowedOrigin = `https://${domainName ?? this.distribution.domainName}`;
 
-    new TerraformOutput(this, OUTPUTS.websiteUrl, { value: `https://${this.distribution.domainName}` });
+    new TerraformOutput(this, OUTPUTS.websiteUrl, { value: this.allowedOrigin });
   }
+}
+
+/**
+ * The `*.cloudfront.net` certificate, or the configured ACM certificate: SNI only (no dedicated-IP charge) and
+ * TLS 1.2 at least, as CloudFront recommends for custom domains
+ * (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cloudfront_distribution#viewer-certificate-arguments).
+ */
+function viewerCertificate(certificateArn: string | undefined) {
+  if (!certificateArn) return { cloudfrontDefaultCertificate: true };
+  return { acmCertificateArn: certificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: 'TLSv1.2_2021' };
 }

@@ -158,7 +158,12 @@ export const CLICKS_DELIVERY = {
   errorOutputPrefix: 'firehose-errors/!{firehose:error-output-type}/',
   bufferingIntervalSeconds: 60,
   bufferingSizeMb: 5,
-  /** Lambda processor buffering (Firehose's own defaults are 3 MB / 60 s). */
+  /**
+   * The Lambda processor buffers with Firehose's defaults, 1 MB / 60 s
+   * (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html). The stack does not set them:
+   * the AWS provider does not store processor parameters equal to their defaults, so setting them would make
+   * every plan show a change.
+   */
   processorBufferSizeMb: 1,
   processorBufferIntervalSeconds: 60,
   /** Newline between records, so the objects in S3 are JSON Lines. */
@@ -319,10 +324,22 @@ export const SANDBOX_PORTS = {
   fauxqs: 4566,
 } as const;
 
-/** Stacks of one environment, in deploy order (later ones read earlier ones' outputs). */
-export const STACKS = ['tracing', 'mysfits', 'questions', 'clickstream', 'website'] as const;
+/**
+ * Stacks of one environment, in deploy order (later ones read earlier ones' outputs). `website` hosts the site
+ * (bucket, CloudFront): its domain is the origin the APIs allow, so it comes before them; `website-content`
+ * uploads the files and `config.json` with the API endpoints, so it comes last.
+ */
+export const STACKS = ['tracing', 'website', 'mysfits', 'questions', 'clickstream', 'website-content'] as const;
 export type StackKey = (typeof STACKS)[number];
 export const stackName = (env: string, stack: StackKey) => `mysfits-${env}-${stack}`;
+/**
+ * Settings AWS keeps once per account and region (API Gateway's CloudWatch role, the X-Ray resource policy that
+ * lets SNS send segments). Every environment of that account/region depends on it; destroying an environment
+ * leaves it alone.
+ */
+export const accountStackName = (region: string) => `mysfits-account-${region}`;
+/** What `cdktf deploy` of one environment names, in order: cdktf refuses a stack whose dependencies are not named. */
+export const deployStackNames = (env: string, region: string) => [accountStackName(region), ...STACKS.map((stack) => stackName(env, stack))];
 /** The stack that creates the Terraform state bucket itself, on local state (run once per account). */
 export const BOOTSTRAP_STACK = 'mysfits-state-bootstrap';
 

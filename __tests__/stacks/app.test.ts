@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import { loadEnvironments, type Environment } from '../../config/load';
 import { buildApp } from '../../stacks/app';
 import mysfits from '../../data/mysfits.json';
+import { REPO_ROOT } from '../../build/bundle';
+import { CACHE_CONTROL } from '../../build/website';
 import {
+  accountStackName,
   BOOTSTRAP_STACK,
   CLICK_REQUEST_SCHEMA,
   CLICKS_DELIVERY,
@@ -42,6 +45,9 @@ function stack(name: string): any {
   return cache.get(name);
 }
 const dev = (key: StackKey) => stack(stackName('dev', key));
+const account = () => stack(accountStackName('eu-west-1'));
+/** How an API stack refers to the website's host: the hosting stack's distribution domain, through remote state. */
+const WEBSITE_ORIGIN = /^https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-mysfits-dev-website\.outputs\.[^}]*distribution[^}]*domain_name\}$/;
 const values = (block: Record<string, any> | undefined): any[] => Object.values(block ?? {});
 const one = (block: Record<string, any> | undefined, where: (value: any) => boolean = () => true) => {
   const found = values(block).filter(where);
@@ -64,9 +70,13 @@ function ownStatements(json: any, functionName: string): [string[], string[]][] 
 }
 
 describe('full synth', () => {
-  it('writes every stack of every environment plus the bootstrap stack', () => {
+  it('writes every stack of every environment plus the account and bootstrap stacks', () => {
     const written = fs.readdirSync(path.join(outdir, 'stacks')).sort();
-    const expected = [BOOTSTRAP_STACK, ...environments.flatMap((env) => STACKS.map((key) => stackName(env.name, key)))].sort();
+    const expected = [
+      BOOTSTRAP_STACK,
+      accountStackName('eu-west-1'),
+      ...environments.flatMap((env) => STACKS.map((key) => stackName(env.name, key))),
+    ].sort();
     expect(written).toEqual(expected);
     expect(environments.map((e) => e.name)).toEqual(expect.arrayContaining(['dev', 'prod']));
   });
@@ -89,7 +99,8 @@ describe('full synth', () => {
 
   it('bootstraps each state bucket on local state: versioned, encrypted, private, protected', () => {
     const json = stack(BOOTSTRAP_STACK);
-    expect(json.terraform.backend).toEqual({ local: { path: `${BOOTSTRAP_STACK}.tfstate` } });
+    // In the project root, not in the output folder Terraform runs in (which a synth rewrites).
+    expect(json.terraform.backend).toEqual({ local: { path: path.join(REPO_ROOT, `${BOOTSTRAP_STACK}.tfstate`) } });
     const buckets = values(json.resource.aws_s3_bucket);
     expect(buckets.map((b) => b.bucket).sort()).toEqual([...new Set(environments.map((e) => e.config.state.bucket))].sort());
     for (const bucket of buckets) expect(bucket.lifecycle).toEqual({ prevent_destroy: true });
@@ -124,9 +135,68 @@ describe('full synth', () => {
         service_name: `mysfits-${env.name}-*`,
       });
     }
-    // dev manages API Gateway's account-level CloudWatch role; prod (same account in the examples) does not.
-    expect(values(dev('tracing').resource.aws_api_gateway_account)).toHaveLength(1);
-    expect(stack(stackName('prod', 'tracing')).resource.aws_api_gateway_account).toBeUndefined();
+    // No environment holds an account-wide setting: destroying one must not reset it for the others.
+    for (const env of environments) {
+      for (const key of STACKS) {
+        const resources = stack(stackName(env.name, key)).resource ?? {};
+        expect({ key, account: resources.aws_api_gateway_account, xray: resources.aws_xray_resource_policy }).toEqual({ key });
+      }
+    }
+  });
+
+  describe('account stack (one per account and region)', () => {
+    it('holds API Gateway\'s CloudWatch role, on S3 state, and every API stack of every environment depends on it', () => {
+      const json = account();
+      expect(json.terraform.backend.s3).toMatchObject({ key: 'account/eu-west-1.tfstate', encrypt: true, use_lockfile: true });
+      const apiGatewayAccount = one(json.resource.aws_api_gateway_account);
+      expect(apiGatewayAccount.cloudwatch_role_arn).toMatch(/aws_iam_role\.apigateway-cloudwatch-role\.arn/);
+      expect(json.resource.aws_iam_role['apigateway-cloudwatch-role'].name).toBe('mysfits-apigateway-cloudwatch-eu-west-1');
+      const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+      for (const env of environments) {
+        for (const key of ['mysfits', 'questions', 'clickstream'] as const) {
+          expect(manifest.stacks[stackName(env.name, key)].dependencies).toContain(accountStackName('eu-west-1'));
+        }
+      }
+      expect(manifest.stacks[accountStackName('eu-west-1')].dependencies).toEqual([]);
+    });
+
+    it('lets SNS send segments of this account\'s mysfits topics only (X-Ray resource policy)', () => {
+      const json = account();
+      const policy = one(json.resource.aws_xray_resource_policy);
+      expect(documentOf(json, policy.policy_document)).toEqual([
+        expect.objectContaining({
+          effect: 'Allow',
+          actions: ['xray:PutTraceSegments', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+          principals: [{ type: 'Service', identifiers: ['sns.amazonaws.com'] }],
+          condition: [
+            { test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${data.aws_caller_identity.caller.account_id}'] },
+            {
+              test: 'ArnLike',
+              variable: 'aws:SourceArn',
+              values: ['arn:${data.aws_partition.partition.partition}:sns:eu-west-1:${data.aws_caller_identity.caller.account_id}:mysfits-*-questions'],
+            },
+          ],
+        }),
+      ]);
+    });
+  });
+
+  describe('trust policies: only the conditions AWS documents for each service', () => {
+    const trust = (json: any, roleId: string) => documentOf(json, json.resource.aws_iam_role[roleId].assume_role_policy);
+    it('Firehose: sts:ExternalId is the account id', () => {
+      expect(trust(dev('clickstream'), 'firehose-role')).toEqual([
+        {
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['firehose.amazonaws.com'] }],
+          condition: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: ['${data.aws_caller_identity.caller.account_id}'] }],
+        },
+      ]);
+    });
+    it('API Gateway (CloudWatch role, clicks integration role): no condition', () => {
+      for (const [json, roleId] of [[account(), 'apigateway-cloudwatch-role'], [dev('clickstream'), 'apigateway-firehose-role']]) {
+        expect(trust(json, roleId)).toEqual([{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['apigateway.amazonaws.com'] }] }]);
+      }
+    });
   });
 
   it('traces, logs, throttles and CORS-limits every REST API stage', () => {
@@ -142,7 +212,14 @@ describe('full synth', () => {
         .map((r) => r.response_parameters?.['method.response.header.Access-Control-Allow-Origin'])
         .filter(Boolean);
       expect(origins.length).toBeGreaterThan(0);
-      expect(new Set(origins)).toEqual(new Set(["'https://dev.mysfits.example.com'"]));
+      // The website's host, known only once the hosting stack is deployed: never a placeholder.
+      for (const origin of origins) expect(origin.slice(1, -1)).toMatch(WEBSITE_ORIGIN);
+      expect(origins.every((origin) => origin.startsWith("'") && origin.endsWith("'"))).toBe(true);
+      const gatewayOrigins = values(json.resource.aws_api_gateway_gateway_response).map(
+        (r) => r.response_parameters['gatewayresponse.header.Access-Control-Allow-Origin'],
+      );
+      expect(gatewayOrigins).toHaveLength(2);
+      for (const origin of gatewayOrigins) expect(origin.slice(1, -1)).toMatch(WEBSITE_ORIGIN);
       const deployment = one(json.resource.aws_api_gateway_deployment);
       expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
       expect(deployment.triggers.redeployment).toMatch(/^[0-9a-f]{64}$/);
@@ -216,7 +293,26 @@ describe('full synth', () => {
 
     it('switches the hanging exception off unless configured', () => {
       const fn = one(dev('questions').resource.aws_lambda_function, (f) => f.function_name === 'mysfits-dev-post-question');
-      expect(fn.environment.variables).toMatchObject({ HANGING_EXCEPTION_RATE: '0', ALLOWED_ORIGIN: 'https://dev.mysfits.example.com' });
+      expect(fn.environment.variables).toMatchObject({ HANGING_EXCEPTION_RATE: '0', ALLOWED_ORIGIN: expect.stringMatching(WEBSITE_ORIGIN) });
+    });
+
+    it('limits POST /questions per source IP with a WAF rate-based rule on the stage where configured (prod)', () => {
+      expect(dev('questions').resource.aws_wafv2_web_acl).toBeUndefined();
+      const prod = stack(stackName('prod', 'questions'));
+      const acl = one(prod.resource.aws_wafv2_web_acl);
+      expect(acl).toMatchObject({ scope: 'REGIONAL', default_action: { allow: {} } });
+      const [rule] = acl.rule;
+      expect(rule.statement.rate_based_statement).toMatchObject({
+        limit: 100,
+        evaluation_window_sec: 300,
+        aggregate_key_type: 'IP',
+        scope_down_statement: { byte_match_statement: { search_string: 'POST', field_to_match: { method: {} } } },
+      });
+      expect(rule.action.block.custom_response).toMatchObject({ response_code: 429, custom_response_body_key: acl.custom_response_body[0].key });
+      expect(JSON.parse(acl.custom_response_body[0].content)).toEqual({ message: expect.any(String) });
+      const association = one(prod.resource.aws_wafv2_web_acl_association);
+      expect(association.resource_arn).toMatch(/^\$\{aws_api_gateway_stage\.[^.]+\.arn\}$/);
+      expect(association.web_acl_arn).toBe('${aws_wafv2_web_acl.questions-rate-limit.arn}');
     });
   });
 
@@ -237,7 +333,8 @@ describe('full synth', () => {
       expect(s3.bucket_arn).toMatch(/aws_s3_bucket\.clicks-bucket.*\.arn/);
       const processors = s3.processing_configuration.processors;
       expect(processors.map((p: any) => p.type)).toEqual(['Lambda', 'AppendDelimiterToRecord']);
-      expect(processors[0].parameters).toContainEqual({ parameter_name: 'LambdaArn', parameter_value: expect.stringMatching(/process-clicks_function.*\.arn\}$/) });
+      // Only the function: buffering parameters equal to Firehose's defaults would never be stored (a diff in every plan).
+      expect(processors[0].parameters).toEqual([{ parameter_name: 'LambdaArn', parameter_value: expect.stringMatching(/process-clicks_function.*\.arn\}$/) }]);
       expect(processors[1].parameters).toEqual([{ parameter_name: 'Delimiter', parameter_value: '\\n' }]);
       expect(one(r.aws_s3_bucket_versioning).versioning_configuration.status).toBe('Enabled');
       expect(one(r.aws_s3_bucket_public_access_block).restrict_public_buckets).toBe(true);
@@ -312,7 +409,7 @@ describe('full synth', () => {
     });
   });
 
-  describe('website stack', () => {
+  describe('website stacks (hosting before the APIs, content last)', () => {
     it('serves a private bucket through CloudFront OAC over HTTPS with security headers', () => {
       const json = dev('website');
       const r = json.resource;
@@ -336,19 +433,30 @@ describe('full synth', () => {
       );
     });
 
-    it('uploads the website with content types and writes config.json from the endpoints', () => {
-      const json = dev('website');
+    it('serves the *.cloudfront.net name with its default certificate when no domain is configured', () => {
+      const distribution = one(dev('website').resource.aws_cloudfront_distribution);
+      expect(distribution.aliases).toBeUndefined();
+      expect(distribution.viewer_certificate).toEqual({ cloudfront_default_certificate: true });
+      expect(dev('website').resource.aws_s3_object).toBeUndefined();
+    });
+
+    it('uploads the website with content types and cache lifetimes, and writes config.json from the endpoints', () => {
+      const json = dev('website-content');
       const objects = values(json.resource.aws_s3_object);
+      expect(objects.every((o) => /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-mysfits-dev-website\.outputs\./.test(o.bucket))).toBe(true);
       const index = objects.find((o) => o.key === 'index.html');
-      expect(index).toMatchObject({ content_type: 'text/html; charset=utf-8' });
+      expect(index).toMatchObject({ content_type: 'text/html; charset=utf-8', cache_control: CACHE_CONTROL.page });
+      const script = objects.find((o) => /^app\.[0-9a-f]{10}\.js$/.test(o.key));
+      expect(script).toMatchObject({ cache_control: CACHE_CONTROL.hashed });
+      expect(objects.find((o) => o.key === 'app.js')).toBeUndefined();
       expect(index.source).toMatch(/^assets\//);
       expect(index.source_hash).toBeTruthy();
       const config = objects.find((o) => o.key === 'config.json');
-      expect(config.content_type).toBe('application/json');
+      expect(config).toMatchObject({ content_type: 'application/json', cache_control: CACHE_CONTROL.page });
       for (const [key, producer] of [['mysfitsApiEndpoint', 'mysfits'], ['questionsApiEndpoint', 'questions'], ['streamingApiEndpoint', 'clickstream']]) {
         expect(config.content).toMatch(new RegExp(`"${key}" = data\\.terraform_remote_state\\.cross-stack-reference-input-mysfits-dev-${producer}\\.outputs\\.`));
       }
-      expect(json.output[OUTPUTS.websiteUrl].value).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\..*\.domain_name\}$/);
+      expect(dev('website').output[OUTPUTS.websiteUrl].value).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\..*\.domain_name\}$/);
     });
   });
 });

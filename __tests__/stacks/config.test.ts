@@ -7,11 +7,13 @@ import { DEFAULTS } from '../../system/definition';
 const valid = {
   region: 'eu-west-1',
   notificationEmail: 'staff@example.com',
-  websiteOrigin: 'https://www.example.com',
+  questionsRateLimit: { enabled: true, limit: 100, windowSeconds: 300 },
   state: { bucket: 'my-state-bucket', region: 'eu-west-1' },
   sampling: { reservoirSize: 1, fixedRate: 0.1 },
   apiThrottling: { rateLimit: 10, burstLimit: 20 },
 };
+
+const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 
 const errorOf = (raw: unknown, env = 'dev') => {
   try {
@@ -38,16 +40,26 @@ describe('environment configuration', () => {
     expect(config.logRetentionDays).toBe(DEFAULTS.logRetentionDays);
     expect(config.hangingException).toEqual({ enabled: false, rate: 0.5, delayMs: DEFAULTS.hangingExceptionDelayMs });
     expect(config.mysfitsLookupTimeoutMs).toBe(DEFAULTS.mysfitsLookupTimeoutMs);
-    expect(config.manageApiGatewayAccount).toBe(true);
+    // No domain: the website is served (and the APIs allow it) from the distribution's own name.
+    expect(config.website).toEqual({});
   });
 
   it.each(([
     [{ ...valid, notificationEmail: 'not-an-email' }, 'config/dev: notificationEmail: Invalid email address'],
     [{ ...valid, notificationEmail: undefined }, 'config/dev: notificationEmail: Invalid input'],
     [{ ...valid, region: 'Europe' }, 'config/dev: region: must be an AWS region'],
-    [{ ...valid, websiteOrigin: 'http://www.example.com' }, 'config/dev: websiteOrigin: must be an https URL'],
-    [{ ...valid, websiteOrigin: 'https://www.example.com/app' }, 'config/dev: websiteOrigin: must be an origin only'],
-    [{ ...valid, websiteOrigin: undefined }, 'config/dev: websiteOrigin: Invalid input'],
+    [{ ...valid, website: { domainName: 'https://www.example.org', certificateArn: CERT } }, 'config/dev: website.domainName: must be a host name'],
+    [{ ...valid, website: { domainName: 'www.example.org' } }, 'config/dev: website.certificateArn: required with website.domainName'],
+    [{ ...valid, website: { certificateArn: CERT } }, 'config/dev: website.domainName: required with website.certificateArn'],
+    [
+      { ...valid, website: { domainName: 'www.example.org', certificateArn: CERT.replace('us-east-1', 'eu-west-1') } },
+      'config/dev: website.certificateArn: must be the ARN of an ACM certificate in us-east-1',
+    ],
+    [{ ...valid, websiteOrigin: 'https://www.example.org' }, 'config/dev: (file): Unrecognized key: "websiteOrigin"'],
+    [{ ...valid, questionsRateLimit: undefined }, 'config/dev: questionsRateLimit: Invalid input'],
+    [{ ...valid, questionsRateLimit: { enabled: true, limit: 9, windowSeconds: 300 } }, 'config/dev: questionsRateLimit.limit: Too small'],
+    [{ ...valid, questionsRateLimit: { enabled: true, limit: 100, windowSeconds: 30 } }, 'config/dev: questionsRateLimit.windowSeconds: must be one of 60, 120, 300, 600'],
+    [{ ...valid, questionsRateLimit: { enabled: 'yes', limit: 100, windowSeconds: 300 } }, 'config/dev: questionsRateLimit.enabled: Invalid input'],
     [{ ...valid, state: { bucket: 'Bad_Bucket', region: 'eu-west-1' } }, 'config/dev: state.bucket: must be an S3 bucket name'],
     [{ ...valid, state: undefined }, 'config/dev: state: Invalid input'],
     [{ ...valid, sampling: { reservoirSize: 1, fixedRate: 2 } }, 'config/dev: sampling.fixedRate: Too big'],
@@ -58,6 +70,11 @@ describe('environment configuration', () => {
     [{ ...valid, notifcationEmail: 'typo@example.com' }, 'config/dev: (file): Unrecognized key: "notifcationEmail"'],
   ] as [unknown, string][]).map(([raw, message]) => [message, raw] as const))('reports "%s"', (message, raw) => {
     expect(errorOf(raw)).toContain(message);
+  });
+
+  it('accepts a custom domain with its us-east-1 certificate', () => {
+    const config = parseEnvironmentConfig('dev', { ...valid, website: { domainName: 'www.example.org', certificateArn: CERT } });
+    expect(config.website).toEqual({ domainName: 'www.example.org', certificateArn: CERT });
   });
 
   it('rejects an environment name that cannot be part of resource names', () => {

@@ -15,16 +15,17 @@ export function allow(actions: string[], resources: string[], sid?: string): Sta
   return { sid, effect: 'Allow', actions, resources };
 }
 
-/** Trust policy for a role assumed by one AWS service, optionally only on behalf of this account. */
-export function assumeRolePolicy(scope: Construct, id: string, service: string, sourceAccount?: string) {
+/**
+ * Trust policy for a role assumed by one AWS service. Conditions only where AWS documents them for that service:
+ * a condition key the service does not send when it assumes the role makes every assume fail.
+ */
+export function assumeRolePolicy(scope: Construct, id: string, service: string, conditions?: Statement['condition']) {
   return new DataAwsIamPolicyDocument(scope, id, {
     statement: [
       {
         actions: ['sts:AssumeRole'],
         principals: [{ type: 'Service', identifiers: [service] }],
-        condition: sourceAccount
-          ? [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [sourceAccount] }]
-          : undefined,
+        condition: conditions,
       },
     ],
   });
