@@ -46,7 +46,9 @@ function main(argv: readonly string[]): number {
   }
   let problems: string[];
   try {
-    problems = deployProblems(targets, loadEnvironments());
+    // The environments cdktf will synthesize (main.ts reads the same variable).
+    const only = (process.env.MYSFITS_ENVS ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+    problems = deployProblems(targets, loadEnvironments(undefined, only));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

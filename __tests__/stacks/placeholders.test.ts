@@ -49,7 +49,7 @@ describe('placeholder configuration', () => {
   it('stops `npm run deploy` with exit code 1 and the settings named, before cdktf runs', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'config/cdktf-guard.ts'), 'deploy', 'mysfits-dev-*', '--auto-approve'], {
       cwd: ROOT,
-      env: { ...process.env, CHECKPOINT_DISABLE: '1', PATH: '/nonexistent' },
+      env: { ...process.env, CHECKPOINT_DISABLE: '1', PATH: '/nonexistent', MYSFITS_ENVS: '' },
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
