@@ -44,7 +44,10 @@ const website = z
     }
   });
 
-/** WAF's rate-based rule windows (https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html). */
+/**
+ * WAF's rate-based rule windows; its limit is at least 10
+ * (https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html).
+ */
 const RATE_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
 
 export const environmentConfigSchema = z.strictObject({

@@ -15,6 +15,7 @@ import {
   accountStackName,
   BOOTSTRAP_STACK,
   CLICK_REQUEST_SCHEMA,
+  deployStackNames,
   CLICKS_DELIVERY,
   FUNCTIONS,
   names,
@@ -158,6 +159,19 @@ describe('full synth', () => {
         }
       }
       expect(manifest.stacks[accountStackName('eu-west-1')].dependencies).toEqual([]);
+    });
+
+    it('deploys in one pass: in deployStackNames order every stack comes after all it depends on', () => {
+      const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+      for (const env of environments) {
+        const order = deployStackNames(env.name, env.config.region);
+        expect(order[0]).toBe(accountStackName(env.config.region));
+        order.forEach((name, index) => {
+          for (const dependency of manifest.stacks[name].dependencies) {
+            expect({ name, dependency, deployedBefore: order.slice(0, index).includes(dependency) }).toEqual({ name, dependency, deployedBefore: true });
+          }
+        });
+      }
     });
 
     it('lets SNS send segments of this account\'s mysfits topics only (X-Ray resource policy)', () => {
