@@ -18,7 +18,7 @@ import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import type { Environment } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { ENV, LAMBDA_ROUTES, names, OUTPUTS, QUESTIONS_STREAM_MAPPING } from '../system/definition';
+import { ENV, LAMBDA_ROUTES, names, OUTPUTS, QUESTIONS_STREAM_MAPPING, RATE_LIMITED_RESPONSE } from '../system/definition';
 import { allow, denyInsecureTransport } from './constructs/policy-statements';
 import { SecureTable } from './constructs/secure-table';
 import { TracedFunction } from './constructs/traced-function';
@@ -163,9 +163,6 @@ export class QuestionsStack extends EnvironmentStack {
   }
 }
 
-/** The body of WAF's answer to a client over the limit: JSON, like every other refusal of the APIs. */
-export const RATE_LIMITED_BODY = JSON.stringify({ message: 'Too many requests from this address: try again in a few minutes' });
-
 /**
  * Per-client limit on POST /questions: a regional AWS WAF web ACL on the questions stage whose rate-based rule
  * counts each source IP's POST requests over the window and answers 429 with a JSON message (and the CORS
@@ -189,7 +186,8 @@ function questionsRateLimit(
     description: 'POST /questions: at most the configured number of requests per source IP and window',
     scope: 'REGIONAL',
     defaultAction: { allow: {} },
-    customResponseBody: [{ key: bodyKey, content: RATE_LIMITED_BODY, contentType: 'APPLICATION_JSON' }],
+    // JSON, like every other refusal of the APIs.
+    customResponseBody: [{ key: bodyKey, content: JSON.stringify(RATE_LIMITED_RESPONSE.body), contentType: 'APPLICATION_JSON' }],
     rule: [
       {
         name: 'post-questions-per-ip',
@@ -197,7 +195,7 @@ function questionsRateLimit(
         action: {
           block: {
             customResponse: {
-              responseCode: 429,
+              responseCode: RATE_LIMITED_RESPONSE.statusCode,
               customResponseBodyKey: bodyKey,
               responseHeader: [{ name: 'Access-Control-Allow-Origin', value: allowedOrigin }],
             },

@@ -381,5 +381,14 @@ export const MYSFIT_FILTERS = {
   LawChaos: ['Lawful', 'Neutral', 'Chaotic'],
 } as const;
 
+/**
+ * The answer to a client over `questionsRateLimit` on POST /questions: 429 with this JSON body (AWS WAF's custom
+ * response in the questions stack; the sandbox can answer the same).
+ */
+export const RATE_LIMITED_RESPONSE = {
+  statusCode: 429,
+  body: { message: 'Too many requests from this address: try again in a few minutes' },
+} as const;
+
 /** Request headers the APIs' CORS preflights allow: the stacks' OPTIONS mock integrations and the sandbox alike. */
 export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id';

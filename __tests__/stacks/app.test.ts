@@ -21,6 +21,7 @@ import {
   names,
   OUTPUTS,
   QUESTIONS_STREAM_MAPPING,
+  RATE_LIMITED_RESPONSE,
   stackName,
   STACKS,
   type StackKey,
@@ -323,7 +324,7 @@ describe('full synth', () => {
         scope_down_statement: { byte_match_statement: { search_string: 'POST', field_to_match: { method: {} } } },
       });
       expect(rule.action.block.custom_response).toMatchObject({ response_code: 429, custom_response_body_key: acl.custom_response_body[0].key });
-      expect(JSON.parse(acl.custom_response_body[0].content)).toEqual({ message: expect.any(String) });
+      expect(JSON.parse(acl.custom_response_body[0].content)).toEqual(RATE_LIMITED_RESPONSE.body);
       const association = one(prod.resource.aws_wafv2_web_acl_association);
       expect(association.resource_arn).toMatch(/^\$\{aws_api_gateway_stage\.[^.]+\.arn\}$/);
       expect(association.web_acl_arn).toBe('${aws_wafv2_web_acl.questions-rate-limit.arn}');
