@@ -191,7 +191,7 @@ test('a click: the enriched record in the bucket and a trace that shows the mysf
   expect(stages.flatMap(documentsOf).some((s) => s.name === 'Firehose' && s.namespace === 'aws')).toBe(true);
 });
 
-test('bad input: 400 naming the field, and nothing written', async () => {
+test('bad input: 400 in valid JSON (the question naming the field), and nothing written', async () => {
   const email = `not-an-email-${randomUUID().slice(0, 8)}`;
   const question = await fetch(`${sandbox.apis.questions}/questions`, {
     method: 'POST',
@@ -209,7 +209,9 @@ test('bad input: 400 naming the field, and nothing written', async () => {
     body: JSON.stringify({ userId, mysfitId: mysfits[0].MysfitId }),
   });
   expect(click.status).toBe(400);
-  expect((await click.json()).detail).toContain('userId');
+  // The request validator's gateway response, as deployed: AWS has no JSON-safe way to put the validation
+  // detail (which holds quotes) in it, so it says what failed, not which field (see system/api-responses.ts).
+  expect(JSON.parse(await click.text())).toEqual({ message: 'Invalid request body' });
 
   // Past the Firehose buffer interval: nothing with either marker anywhere.
   await new Promise((r) => setTimeout(r, 2500));
