@@ -134,11 +134,11 @@ export const restApiId = (api: ApiKey) =>
 
 const readBody = (req: http.IncomingMessage) => readBoundedBody(req, MAX_BODY_BYTES);
 
-type Headers = Record<string, string | string[]>;
+type HeaderMap = Record<string, string | string[]>;
 
 /** An API's answer before it is sent: a gateway response is named by its error, and templated when sent. */
 type Answer =
-  | { kind: 'integration'; status: number; body: Buffer | string; headers: Headers; integrationStatus: number }
+  | { kind: 'integration'; status: number; body: Buffer | string; headers: HeaderMap; integrationStatus: number }
   | { kind: 'gateway'; status: number; message: string; validationErrorString?: string; integrationStatus?: number };
 
 const gatewayAnswer = (status: number, message: string, more: { validationErrorString?: string; integrationStatus?: number } = {}): Answer => ({
@@ -196,7 +196,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const apis = {} as Record<ApiKey, string>;
   const report = (err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err)));
 
-  const send = (res: http.ServerResponse, status: number, body: Buffer | string, headers: Headers = {}) => {
+  const send = (res: http.ServerResponse, status: number, body: Buffer | string, headers: HeaderMap = {}) => {
     const payload = typeof body === 'string' ? Buffer.from(body) : body;
     res.writeHead(status, { ...headers, 'Content-Length': String(payload.length) });
     res.end(payload);
@@ -313,6 +313,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       httpMethod: req.method ?? 'GET',
       resourcePath,
       status: String(answer.status),
+      // Measured from the request's arrival here (body read included): an upper bound of API Gateway's figure.
       integrationLatency: answer.integrationStatus === undefined ? '-' : String(Date.now() - received.getTime()),
       'integration.status': answer.integrationStatus === undefined ? '-' : String(answer.integrationStatus),
       'error.message': error ? error.message : '-',
@@ -321,7 +322,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   /** Sends an answer; a gateway response gets the stacks' template and headers. Returns the body length. */
-  function sendAnswer(res: http.ServerResponse, answer: Answer, context: Partial<ContextValues>, extra: Headers): number {
+  function sendAnswer(res: http.ServerResponse, answer: Answer, context: Partial<ContextValues>, extra: HeaderMap): number {
     if (answer.kind === 'integration') return send(res, answer.status, answer.body, { ...answer.headers, ...extra });
     return send(res, answer.status, substituteContext(GATEWAY_RESPONSE_TEMPLATE, context), {
       'Content-Type': 'application/json',
