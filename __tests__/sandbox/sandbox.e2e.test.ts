@@ -199,6 +199,8 @@ test('bad input: 400 in valid JSON (the question naming the field), and nothing 
     body: JSON.stringify({ email, questionText: 'Hello?' }),
   });
   expect(question.status).toBe(400);
+  // The handler allows the website's origin (its ALLOWED_ORIGIN), not its own API's.
+  expect(question.headers.get('access-control-allow-origin')).toBe(sandbox.url);
   const answer = await question.json();
   expect(answer.errors.map((e: { field: string }) => e.field)).toContain('email');
 
@@ -209,6 +211,7 @@ test('bad input: 400 in valid JSON (the question naming the field), and nothing 
     body: JSON.stringify({ userId, mysfitId: mysfits[0].MysfitId }),
   });
   expect(click.status).toBe(400);
+  expect(click.headers.get('access-control-allow-origin')).toBe(sandbox.url);
   // The request validator's gateway response, as deployed: AWS has no JSON-safe way to put the validation
   // detail (which holds quotes) in it, so it says what failed, not which field (see system/api-responses.ts).
   expect(JSON.parse(await click.text())).toEqual({ message: 'Invalid request body' });
