@@ -7,7 +7,7 @@
  * Usage: npx tsx bench/sandbox-load.ts [--duration 10] [--connections 50] [--function-concurrency 4] [--warmup 5]
  */
 import autocannon from 'autocannon';
-import { startSandbox, type Sandbox } from '../sandbox/index';
+import { FREE_PORTS, startSandbox, type Sandbox } from '../sandbox/index';
 import { QUESTIONS_STREAM_MAPPING } from '../system/definition';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -50,7 +50,7 @@ async function mailboxTimes(sandbox: Sandbox): Promise<MailboxEntry[]> {
 
 async function postMarked(sandbox: Sandbox, marker: string): Promise<number> {
   const sentAt = Date.now();
-  const res = await fetch(`${sandbox.url}/questions`, {
+  const res = await fetch(`${sandbox.apis.questions}/questions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ email: 'bench@example.com', questionText: `Benchmark question ${marker}` }),
@@ -83,12 +83,12 @@ async function main(): Promise<void> {
   const functionConcurrency = arg('function-concurrency', 4);
   const warmup = arg('warmup', 5);
   console.log('Starting a sandbox on free ports…');
-  const sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0, functionConcurrency });
+  const sandbox = await startSandbox({ ...FREE_PORTS, functionConcurrency });
   try {
     // Warm-up: every execution environment is started and DynamoDB Local's JVM has compiled its hot paths
     // (cold starts and JIT warm-up are not the steady-state figure).
     await autocannon({
-      url: `${sandbox.url}/questions`,
+      url: `${sandbox.apis.questions}/questions`,
       method: 'POST',
       connections,
       // The load generator gets a thread of its own, like a separate client: on the sandbox's event loop it
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       }
     })();
     const result = await autocannon({
-      url: `${sandbox.url}/questions`,
+      url: `${sandbox.apis.questions}/questions`,
       method: 'POST',
       connections,
       workers: 1,

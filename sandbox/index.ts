@@ -3,6 +3,9 @@
  * SQS, S3), the local X-Ray daemon, the four handler bundles in Lambda-like processes, the API gateway with the
  * website, the questions stream poller and the clicks Firehose stand-in. Every part is started in order with
  * progress lines; a part that fails stops what was started and names itself in the error.
+ *
+ * Origins as deployed: the website on one port and each API on its own (three API Gateway hosts), the APIs
+ * allowing the website's origin only, so the browser's CORS checks run here as they do on AWS.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -12,10 +15,11 @@ import {
   ENV,
   FUNCTIONS,
   SANDBOX_PORTS,
+  type ApiKey,
   type FunctionKey,
 } from '../system/definition';
 import { startDeliveryStream, type DeliveryStream } from './firehose/delivery-stream';
-import { startGateway, type Gateway } from './gateway/server';
+import { API_KEYS, PORT_SETTINGS, startGateway, type Gateway } from './gateway/server';
 import { startFunctionRuntime, type FunctionRuntime } from './lambda/function-runtime';
 import {
   awsEnvironment,
@@ -33,8 +37,10 @@ import { startStageTracer, type StageTracer } from './tracing/stage-tracer';
 import { startXRayDaemon } from './xray/daemon';
 
 export interface SandboxOptions {
-  /** Gateway; default SANDBOX_PORTS.gateway (3000), 0 = free port (tests). */
+  /** The website; default SANDBOX_PORTS.website (3000), 0 = free port (tests). */
   port?: number;
+  /** Each API's own port; defaults SANDBOX_PORTS.apis (3001-3003), 0 = free port (tests). */
+  apiPorts?: Partial<Record<ApiKey, number>>;
   /** Default 2000, 0 = free. */
   xrayPort?: number;
   /** Default 8000, 0 = free. */
@@ -51,11 +57,26 @@ export interface SandboxOptions {
   functionConcurrency?: number;
   /** Progress lines (and the functions' logs); silent by default. */
   log?: (line: string) => void;
+  /** The origin the APIs and handlers allow (ALLOWED_ORIGIN); default the website's origin, as deployed. */
+  allowedOrigin?: string;
+  /** One line per API request, in the stacks' access log format. */
+  accessLog?: (line: string, api: ApiKey) => void;
 }
 
+/** Every port free: what tests and tools that start their own sandbox pass. */
+export const FREE_PORTS = {
+  port: 0,
+  apiPorts: { questions: 0, mysfits: 0, clicks: 0 },
+  xrayPort: 0,
+  dynamodbPort: 0,
+  fauxqsPort: 0,
+} as const satisfies SandboxOptions;
+
 export interface Sandbox {
-  /** 'http://127.0.0.1:3000': website, config.json, /questions, /mysfits, /clicks, /_sandbox/mailbox. */
+  /** The website's origin, 'http://127.0.0.1:3000': the site, config.json, /_sandbox/mailbox. */
   readonly url: string;
+  /** Each API's origin ('http://127.0.0.1:3001' ...): POST /questions, GET /mysfits..., PUT /clicks. */
+  readonly apis: Record<ApiKey, string>;
   /** X-Ray API + console pages. */
   readonly xrayEndpoint: string;
   readonly dynamodbEndpoint: string;
@@ -83,16 +104,16 @@ const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
 function functionEnvironment(
   key: FunctionKey,
   resources: SandboxResources,
-  gatewayUrl: string,
+  gateway: Gateway,
   overrides: Record<string, string> | undefined,
 ): Record<string, string> {
   const localValues: Record<(typeof ENV)[keyof typeof ENV], string> = {
     [ENV.questionsTableName]: resources.questionsTable,
     [ENV.questionsTopicArn]: resources.topicArn,
     [ENV.mysfitsTableName]: resources.mysfitsTable,
-    [ENV.mysfitsApiUrl]: gatewayUrl,
+    [ENV.mysfitsApiUrl]: gateway.apis.mysfits,
     [ENV.mysfitsLookupTimeoutMs]: String(DEFAULTS.mysfitsLookupTimeoutMs),
-    [ENV.allowedOrigin]: gatewayUrl,
+    [ENV.allowedOrigin]: gateway.allowedOrigin,
     [ENV.hangingExceptionRate]: String(DEFAULTS.hangingExceptionRate),
     [ENV.hangingExceptionDelayMs]: String(DEFAULTS.hangingExceptionDelayMs),
     [ENV.serviceName]: localNames.function(key),
@@ -105,7 +126,10 @@ function functionEnvironment(
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? (() => {});
   const ports = {
-    gateway: options.port ?? SANDBOX_PORTS.gateway,
+    website: options.port ?? SANDBOX_PORTS.website,
+    questions: options.apiPorts?.questions ?? SANDBOX_PORTS.apis.questions,
+    mysfits: options.apiPorts?.mysfits ?? SANDBOX_PORTS.apis.mysfits,
+    clicks: options.apiPorts?.clicks ?? SANDBOX_PORTS.apis.clicks,
     xray: options.xrayPort ?? SANDBOX_PORTS.xray,
     dynamodb: options.dynamodbPort ?? SANDBOX_PORTS.dynamodb,
     fauxqs: options.fauxqsPort ?? SANDBOX_PORTS.fauxqs,
@@ -140,7 +164,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     await step('Java (for DynamoDB Local)', () => assertJava());
     const named: [number, string][] = [
-      [ports.gateway, 'API gateway (PORT)'],
+      [ports.website, `website (${PORT_SETTINGS.website})`],
+      ...API_KEYS.map((api): [number, string] => [ports[api], `${api} API (${PORT_SETTINGS[api]})`]),
       [ports.xray, 'X-Ray daemon'],
       [ports.dynamodb, 'DynamoDB Local'],
       [ports.fauxqs, 'fauxqs (SNS, SQS, S3)'],
@@ -178,13 +203,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       'API gateway',
       () =>
         startGateway({
-          port: ports.gateway,
+          ports: { website: ports.website, questions: ports.questions, mysfits: ports.mysfits, clicks: ports.clicks },
+          allowedOrigin: options.allowedOrigin,
+          accessLog: options.accessLog,
           websiteDir: WEBSITE_OUT,
           tracer,
           links: () => ({ xrayConsole: xray.endpoint }),
           onError: (err) => log(`  ! gateway: ${err.message}`),
         }),
-      (g) => `on ${g.url}`,
+      (g) => `on ${g.url} (website), ${API_KEYS.map((api) => `${g.apis[api]} (${api})`).join(', ')}`,
     );
     stops.push({ name: 'API gateway', stop: () => gateway.close() });
 
@@ -205,7 +232,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           functionName: localNames.function(key),
           environment: {
             ...awsEnvironment({ dynamodb: dynamodb.endpoint, fauxqs: fauxqs.endpoint }),
-            ...functionEnvironment(key, resources, gateway.url, options.functionEnvironment?.[key]),
+            ...functionEnvironment(key, resources, gateway, options.functionEnvironment?.[key]),
           },
           tracing: options.tracing?.[key] ?? 'Active',
           daemonAddress: xray.address,
@@ -262,6 +289,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let stopping: Promise<void> | undefined;
     return {
       url: gateway.url,
+      apis: gateway.apis,
       xrayEndpoint: xray.endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
       fauxqsEndpoint: fauxqs.endpoint,

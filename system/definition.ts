@@ -316,9 +316,10 @@ export const names = {
   deliveryStream: (env: string) => `mysfits-${env}-clicks`,
 } as const;
 
-/** Default local ports of the sandbox (`npm start`). Tests use free ports instead. */
+/** Default local ports of the sandbox (`npm start`): the website, and each API on its own. Tests use free ports. */
 export const SANDBOX_PORTS = {
-  gateway: 3000,
+  website: 3000,
+  apis: { questions: 3001, mysfits: 3002, clicks: 3003 },
   xray: 2000,
   dynamodb: 8000,
   fauxqs: 4566,

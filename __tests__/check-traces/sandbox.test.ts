@@ -7,17 +7,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { FREE_PORTS, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { runCheck, type CheckReport } from '../../tools/check-traces/check';
 import { main } from '../../tools/check-traces/cli';
 
 const SANDBOX_START_MS = 90_000;
 const SANDBOX_LATENCY_FACTOR = 10;
 
-function withSandbox(options: Omit<SandboxOptions, 'port' | 'xrayPort' | 'dynamodbPort' | 'fauxqsPort'>) {
+function withSandbox(options: Omit<SandboxOptions, keyof typeof FREE_PORTS>) {
   const holder: { sandbox?: Sandbox } = {};
   beforeAll(async () => {
-    holder.sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0, ...options });
+    holder.sandbox = await startSandbox({ ...FREE_PORTS, ...options });
   }, SANDBOX_START_MS);
   afterAll(async () => {
     await holder.sandbox?.stop();
@@ -28,9 +28,9 @@ function withSandbox(options: Omit<SandboxOptions, 'port' | 'xrayPort' | 'dynamo
 const check = (sandbox: Sandbox, timeoutSeconds: number) =>
   runCheck({
     env: 'local',
-    questionsApi: sandbox.url,
-    clicksApi: sandbox.url,
-    mysfitsApi: sandbox.url,
+    questionsApi: sandbox.apis.questions,
+    clicksApi: sandbox.apis.clicks,
+    mysfitsApi: sandbox.apis.mysfits,
     endpoint: sandbox.xrayEndpoint,
     timeoutSeconds,
     // AWS-sized budgets do not fit a sandbox sharing 2 cores with other suites (a cold DynamoDB Local write alone
@@ -51,8 +51,8 @@ describe('healthy sandbox', () => {
     let stdout = '';
     let stderr = '';
     const code = await main(
-      ['--env', 'local', '--endpoint', sandbox.xrayEndpoint, '--questions-api', sandbox.url, '--clicks-api', sandbox.url,
-        '--mysfits-api', sandbox.url, '--timeout', '30', '--poll-interval', '250',
+      ['--env', 'local', '--endpoint', sandbox.xrayEndpoint, '--questions-api', sandbox.apis.questions, '--clicks-api', sandbox.apis.clicks,
+        '--mysfits-api', sandbox.apis.mysfits, '--timeout', '30', '--poll-interval', '250',
         '--latency-budget-factor', String(SANDBOX_LATENCY_FACTOR), '--out-dir', outDir],
       { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
     );

@@ -11,7 +11,15 @@ import { alive, descendants } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '../..');
 const TSX_CLI = path.join(REPO, 'node_modules/tsx/dist/cli.mjs');
-const FREE_PORTS = { PORT: '0', XRAY_PORT: '0', DYNAMODB_PORT: '0', FAUXQS_PORT: '0' };
+const FREE_PORTS = {
+  PORT: '0',
+  QUESTIONS_API_PORT: '0',
+  MYSFITS_API_PORT: '0',
+  CLICKS_API_PORT: '0',
+  XRAY_PORT: '0',
+  DYNAMODB_PORT: '0',
+  FAUXQS_PORT: '0',
+};
 
 interface Run {
   child: ChildProcess;
@@ -32,29 +40,42 @@ function runStart(env: Record<string, string>): Run {
   return { child, output: () => output, exited };
 }
 
-async function waitUntilRunning(run: Run): Promise<string> {
+/** The website's origin and the mysfits API's, from the banner. */
+async function waitUntilRunning(run: Run): Promise<{ website: string; mysfitsApi: string }> {
   const deadline = Date.now() + 90_000;
   while (!run.output().includes('The sandbox is running')) {
     if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`did not start:\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(run.output())![1];
+  const banner = run.output().slice(run.output().indexOf('The sandbox is running'));
+  return {
+    website: /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(banner)![1],
+    mysfitsApi: /Mysfits API\s+GET (http:\/\/127\.0\.0\.1:\d+)\/mysfits/.exec(banner)![1],
+  };
 }
 
 test('starts with progress and URLs, and Ctrl-C stops every child process', async () => {
   const run = runStart(FREE_PORTS);
   let children: number[] = [];
   try {
-    const website = await waitUntilRunning(run);
+    const { website, mysfitsApi } = await waitUntilRunning(run);
     const out = run.output();
+    // The website first, then each API on its own origin.
+    const banner = out.slice(out.indexOf('The sandbox is running'));
+    expect(banner.split('\n')[1]).toMatch(/^\s+Website\s+http/);
+    const origins = [/Questions API\s+POST (\S+)\/questions/, /Mysfits API\s+GET (\S+)\/mysfits/, /Clicks API\s+PUT (\S+)\/clicks/].map(
+      (pattern) => pattern.exec(banner)![1],
+    );
+    expect(new Set([website, ...origins]).size).toBe(4);
     for (const part of ['DynamoDB Local', 'fauxqs', 'X-Ray daemon', 'API gateway', 'Functions', 'Stream poller']) {
       expect(out).toMatch(new RegExp(`✓ ${part}`));
     }
     expect(out).toMatch(/X-Ray console\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(out).toContain(`${website}/_sandbox/mailbox`);
     expect((await fetch(`${website}/config.json`)).status).toBe(200);
+    expect(await (await fetch(`${website}/config.json`)).json()).toMatchObject({ mysfitsApiEndpoint: mysfitsApi });
     // Wake one function so its execution environment (a child process) exists too.
-    await fetch(`${website}/mysfits`);
+    expect((await fetch(`${mysfitsApi}/mysfits`)).status).toBe(200);
 
     children = descendants(run.child.pid!);
     expect(children.length).toBeGreaterThanOrEqual(3); // sandbox process, java, fauxqs, ...
@@ -75,8 +96,8 @@ test('a second Ctrl-C exits at once, and still leaves no child process running',
   const run = runStart(FREE_PORTS);
   let children: number[] = [];
   try {
-    const website = await waitUntilRunning(run);
-    await fetch(`${website}/mysfits`); // an execution environment exists too
+    const { mysfitsApi } = await waitUntilRunning(run);
+    await fetch(`${mysfitsApi}/mysfits`); // an execution environment exists too
     children = descendants(run.child.pid!);
     expect(children.length).toBeGreaterThanOrEqual(3);
     // Two signals in a row, as an impatient user or a process manager sends them (tsx also relays the first one).
@@ -106,10 +127,10 @@ test('a busy port is named, with a non-zero exit', async () => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
   const { port } = blocker.address() as net.AddressInfo;
   try {
-    const run = runStart({ ...FREE_PORTS, PORT: String(port) });
+    const run = runStart({ ...FREE_PORTS, CLICKS_API_PORT: String(port) });
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain(`port ${port} is already in use`);
-    expect(run.output()).toContain('API gateway');
+    expect(run.output()).toContain('clicks API (CLICKS_API_PORT)');
   } finally {
     blocker.close();
   }
