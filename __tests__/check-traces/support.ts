@@ -140,6 +140,8 @@ export interface FakeXRayOptions {
   retrievedPageSize?: number;
   /** Final status of the first retrieval instead of COMPLETE (e.g. FAILED); later ones complete. */
   firstRetrievalEnds?: string;
+  /** GetTraceSegmentDestination fails with this error (e.g. AccessDeniedException for a role without the action). */
+  destinationError?: string;
 }
 
 /**
@@ -162,6 +164,9 @@ export function installFakeXRay(traces: () => FakeTrace[], options: FakeXRayOpti
 
   mock.on(GetTraceSegmentDestinationCommand).callsFake(() => {
     log.destinationCalls++;
+    if (options.destinationError) {
+      throw Object.assign(new Error(`not authorized to perform: xray:GetTraceSegmentDestination`), { name: options.destinationError, $metadata: { httpStatusCode: 403 } });
+    }
     if (store === 'unknown') {
       const recorded = TRANSACTION_SEARCH.getTraceSegmentDestinationUnknownToDaemon;
       throw Object.assign(new Error(recorded.message), { name: recorded.name, $metadata: recorded.$metadata });

@@ -144,6 +144,20 @@ test('an X-Ray without the destination operation (the sandbox daemon) is read wi
   expect(fake.log.retrievals).toEqual([]);
 });
 
+test('a role without xray:GetTraceSegmentDestination falls back to BatchGetTraces and names the flag; missing credentials stop the check', async () => {
+  fake = installFakeXRay(healthyTraces, { destinationError: 'AccessDeniedException' });
+  const progress: string[] = [];
+  const report = await check({ onProgress: (line) => progress.push(line) });
+  expect(report.ok).toBe(true);
+  expect(progress).toContainEqual(expect.stringMatching(/^traces: X-Ray \(BatchGetTraces\) \(the segment destination is unknown: AccessDeniedException: .*pass --transaction-search/));
+  fake.mock.restore();
+
+  stub.traceIds.question = undefined;
+  fake = installFakeXRay(healthyTraces, { destinationError: 'CredentialsProviderError' });
+  await expect(check()).rejects.toThrow(/^AWS credentials: none found for X-Ray/);
+  expect(stub.traceIds.question).toBeUndefined();
+});
+
 test('asks for at most 100 ids per retrieval, and gives up on a retrieval that never completes', async () => {
   fake = installFakeXRay(() => [], { store: 'transaction-search', runningPolls: 0 });
   const source = new XRaySource(new XRayClient({ region: 'us-east-1' }), { store: 'transaction-search', retrievalPollMs: 1 });
