@@ -127,6 +127,16 @@ test('a Deny covering a need fails it; a missing Lambda permission for a route f
   );
 });
 
+test('a function whose log group is not created before it also needs logs:CreateLogGroup, which no role grants', () => {
+  const changed = copy();
+  const fn = Object.values<any>(changed.get('mysfits-dev-mysfits').resource.aws_lambda_function)[0];
+  fn.depends_on = fn.depends_on.filter((d: string) => !d.startsWith('aws_cloudwatch_log_group.'));
+  const derived = deriveNeeds(RECORDED.traces, { tracedEnv: 'local', env: 'dev', synth: changed });
+  expect(missingPermissions(changed, derived).map((m) => m.replace(/ \(trace.*$/, ''))).toEqual([
+    'function mysfits-dev-mysfits-api needs logs:CreateLogGroup on arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/mysfits-dev-mysfits-api, which role mysfits-dev-mysfits-api-role does not grant',
+  ]);
+});
+
 test('an AWS call the test cannot map fails loudly instead of passing unchecked', () => {
   const trace = structuredClone(RECORDED.traces.find((t) => JSON.stringify(t).includes('"operation":"PutItem"'))!);
   const fn = (trace.documents as any[]).find((d) => d.origin === 'AWS::Lambda::Function');

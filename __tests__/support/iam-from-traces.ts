@@ -179,17 +179,29 @@ function callNeed(call: Segment, context: TraceContext, rename: (s: string) => s
 
 /** What every function that ran needs for its own logs and traces. */
 function runtimeNeeds(fn: string, context: TraceContext, synth: Synth, because: string): Need[] {
-  const { resource } = findResource(synth, 'aws_lambda_function', (f) => f.function_name === fn, `function ${fn}`);
+  const { stack, resource } = findResource(synth, 'aws_lambda_function', (f) => f.function_name === fn, `function ${fn}`);
   const principal: Principal = { kind: 'function', name: fn };
-  // Lambda writes the function's logs to /aws/lambda/<name> unless logging_config names a group
-  // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html), into streams it creates.
-  const group = resource.logging_config?.log_group ?? `/aws/lambda/${fn}`;
-  const stream = `arn:aws:logs:${context.region}:${context.account}:log-group:${group}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
+  const ran = `${because}: ${fn} ran`;
+  // "By default, CloudWatch automatically creates a log group named /aws/lambda/<function name> for your function when
+  // it's first invoked", unless logging_config names another
+  // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html); the execution role
+  // "needs the following permissions to upload logs: logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents"
+  // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html). CreateLogGroup only matters when
+  // the group may be missing at the first invocation: not when the synth creates it before the function.
+  const group = resource.logging_config?.log_group ? resolveIn(synth, stack, resource.logging_config.log_group) : `/aws/lambda/${fn}`;
+  const groupArn = `arn:aws:logs:${context.region}:${context.account}:log-group:${group}`;
+  const stream = `${groupArn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
+  const groupFirst = (resource.depends_on ?? []).some((dep: string) => {
+    const [type, id] = dep.split('.');
+    return type === 'aws_cloudwatch_log_group' && resolveIn(synth, stack, synth.get(stack).resource[type][id].name) === group;
+  });
   return [
-    { principal, action: 'logs:CreateLogStream', resource: stream, because: `${because}: ${fn} ran (AWSLambdaBasicExecutionRole's actions)` },
-    { principal, action: 'logs:PutLogEvents', resource: stream, because: `${because}: ${fn} ran (AWSLambdaBasicExecutionRole's actions)` },
-    // Active tracing: "xray:PutTraceSegments, xray:PutTelemetryRecords", which take no resource
-    // (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
+    ...(groupFirst ? [] : [{ principal, action: 'logs:CreateLogGroup', resource: groupArn, because: `${ran}, and its log group is not created before it` }]),
+    { principal, action: 'logs:CreateLogStream', resource: stream, because: ran },
+    { principal, action: 'logs:PutLogEvents', resource: stream, because: ran },
+    // Active tracing sends segments: xray:PutTraceSegments and xray:PutTelemetryRecords, on "*" (X-Ray has no
+    // resource-level permission for them; AWSXRayDaemonWriteAccess,
+    // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSXRayDaemonWriteAccess.html).
     { principal, action: 'xray:PutTraceSegments', resource: '*', because: `${because}: ${fn} sent segments` },
     { principal, action: 'xray:PutTelemetryRecords', resource: '*', because: `${because}: ${fn} sent segments` },
   ];
