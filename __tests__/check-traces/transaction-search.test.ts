@@ -96,6 +96,20 @@ test('without it, the same healthy account fails: BatchGetTraces finds no trace 
   expect(report.flows.every((f) => f.state === 'failed')).toBe(true);
 });
 
+test('the text report says the traces were read through Transaction Search', async () => {
+  fake = installFakeXRay(healthyTraces, { store: 'transaction-search', runningPolls: 0 });
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-traces-ts-'));
+  let stdout = '';
+  const code = await main(
+    ['--env', 'test', '--region', 'us-east-1', '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url,
+      '--timeout', '3', '--poll-interval', '20', '--out-dir', outDir],
+    { stdout: (t) => void (stdout += t), stderr: () => {} },
+  );
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/OK: traced end to end \(5 traces, [\d.]+ s, \d+ polls, read through Transaction Search\)/);
+  fs.rmSync(outDir, { recursive: true, force: true });
+});
+
 test('--transaction-search forces the retrieval path without asking for the destination', async () => {
   fake = installFakeXRay(healthyTraces, { store: 'transaction-search', runningPolls: 0 });
   const out = { stdout: '', stderr: '' };
