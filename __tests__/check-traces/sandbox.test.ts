@@ -13,7 +13,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { runCheck, type CheckReport } from '../../tools/check-traces/check';
 import { main } from '../../tools/check-traces/cli';
 import { createXRayClient } from '../../tools/check-traces/xray-source';
-import { deriveNeeds, describePrincipal, missingPermissions, synthesize, type TraceDocuments } from '../support/iam-from-traces';
+import { deriveNeeds, describePrincipal, missingPermissions, synthesize, type Need, type TraceDocuments } from '../support/iam-from-traces';
 
 const SANDBOX_START_MS = 90_000;
 const SANDBOX_LATENCY_FACTOR = 10;
@@ -109,13 +109,16 @@ describe('healthy sandbox', () => {
       const expected = ['function mysfits-dev-mysfits-api', 'function mysfits-dev-post-question', 'function mysfits-dev-process-questions-stream',
         'function mysfits-dev-process-clicks', 'the event source mapping of function mysfits-dev-process-questions-stream',
         'Firehose delivery stream mysfits-dev-clicks', 'the API Gateway integration of stage mysfits-dev-clicks-api/dev'];
+      const calls = ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem', 'sns:Publish'];
+      const complete = (found: Need[]) =>
+        expected.every((p) => found.some((n) => describePrincipal(n.principal) === p)) && calls.every((a) => found.some((n) => n.action === a));
       let needs = deriveNeeds(await allTraces(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
-      for (let wait = 0; wait < 20 && !needs.some((n) => n.action === 'dynamodb:Scan'); wait++) {
+      for (let wait = 0; wait < 20 && !complete(needs); wait++) {
         await new Promise((resolve) => setTimeout(resolve, 250));
         needs = deriveNeeds(await allTraces(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
       }
       for (const principal of expected) expect(needs.map((n) => describePrincipal(n.principal))).toContain(principal);
-      expect(needs.map((n) => n.action)).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem', 'sns:Publish']));
+      expect(needs.map((n) => n.action)).toEqual(expect.arrayContaining(calls));
       expect(missingPermissions(synth, needs)).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
