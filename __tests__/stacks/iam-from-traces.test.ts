@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deriveNeeds, missingPermissions, resolveIn, synthesize, type Need, type Synth, type TraceDocuments } from '../support/iam-from-traces';
+import { deriveNeeds, missingPermissions, resolveIn, synthesize, unusedGrants, type Need, type Synth, type TraceDocuments } from '../support/iam-from-traces';
 
 const RECORDED = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'check-traces', 'fixtures', 'sandbox-run-traces.json'), 'utf8')) as {
   traces: TraceDocuments[];
@@ -69,6 +69,13 @@ test('the run needs exactly these permissions (every AWS call of every function,
 
 test('the synthesized roles and Lambda permissions grant every one of them', () => {
   expect(missingPermissions(synth, needs())).toEqual([]);
+});
+
+test('least privilege: the only action granted that the run never used is the mysfits API\'s dynamodb:Query', () => {
+  // handlers/mysfits-api only Scans (GET /mysfits, with or without a filter) and Gets (GET /mysfits/{id}).
+  expect(unusedGrants(synth, needs())).toEqual([
+    'role mysfits-dev-mysfits-api-role grants dynamodb:Query on arn:aws:dynamodb:*:*:table/mysfits-dev-mysfits, which no traced call used',
+  ]);
 });
 
 test('a role missing one action fails, naming the function, the action and the resource', () => {

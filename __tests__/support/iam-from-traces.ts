@@ -515,3 +515,27 @@ export function missingPermissions(synth: Synth, needs: readonly Need[]): string
   }
   return missing;
 }
+
+/**
+ * The other direction, for least privilege: each action a grantor allows that no need of the run used (one line per
+ * statement and action). A run covers the normal paths only, so this lists candidates to review, not errors.
+ */
+export function unusedGrants(synth: Synth, needs: readonly Need[]): string[] {
+  const byGrantor = new Map<string, { grants: Grants; needs: Need[] }>();
+  for (const need of needs) {
+    const grants = grantsFor(synth, need.principal);
+    const entry = byGrantor.get(grants.grantor) ?? { grants, needs: [] };
+    entry.needs.push(need);
+    byGrantor.set(grants.grantor, entry);
+  }
+  const unused: string[] = [];
+  for (const { grants, needs: used } of byGrantor.values()) {
+    for (const s of grants.statements.filter((st) => st.effect === 'Allow')) {
+      for (const action of s.actions) {
+        const narrowed = { ...s, actions: [action] };
+        if (!used.some((need) => covers(narrowed, need))) unused.push(`${grants.grantor} grants ${action} on ${s.resources.join(', ')}, which no traced call used`);
+      }
+    }
+  }
+  return unused;
+}
