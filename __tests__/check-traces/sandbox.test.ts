@@ -95,10 +95,10 @@ describe('healthy sandbox', () => {
     const sandbox = held.sandbox!;
     const since = new Date(Date.now() - 10 * 60_000);
     // The catalogue's two routes; the check's probes (above, or here when run alone) cover questions and clicks.
-    const list = await fetch(`${sandbox.url}/mysfits`);
+    const list = await fetch(`${sandbox.apis.mysfits}/mysfits`);
     expect(list.status).toBe(200);
     const { mysfits } = (await list.json()) as { mysfits: { mysfitId: string }[] };
-    expect((await fetch(`${sandbox.url}/mysfits/${mysfits[0].mysfitId}`)).status).toBe(200);
+    expect((await fetch(`${sandbox.apis.mysfits}/mysfits/${mysfits[0].mysfitId}`)).status).toBe(200);
     if (!(await allTraces(sandbox, since)).some((t) => JSON.stringify(t.documents).includes('process-clicks'))) {
       expect((await check(sandbox, 30)).problems).toEqual([]);
     }
