@@ -419,7 +419,7 @@ describe('full synth', () => {
       expect(gets).toHaveLength(2);
       expect(values(json.resource.aws_lambda_permission).map((p) => p.source_arn.split('}')[1]).sort()).toEqual(['/*/GET/mysfits', '/*/GET/mysfits/*']);
       expect(ownStatements(json, 'mysfits-dev-mysfits-api')).toEqual([
-        [['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
+        [['dynamodb:GetItem', 'dynamodb:Scan'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
       ]);
     });
   });
