@@ -59,6 +59,11 @@ export const environmentConfigSchema = z.strictObject({
     .default({ enabled: false, rate: 0.5, delayMs: DEFAULTS.hangingExceptionDelayMs }),
   mysfitsLookupTimeoutMs: z.int().positive().max(30000).default(DEFAULTS.mysfitsLookupTimeoutMs),
   /**
+   * Days a question (personal data) is kept before DynamoDB's TTL deletes it. More than the 14 days the stream's
+   * on-failure queue keeps a message, so every question whose e-mail failed can still be replayed.
+   */
+  questionRetentionDays: z.int().min(15, 'must be at least 15 (the on-failure queue keeps messages 14 days)').max(3650).default(DEFAULTS.questionRetentionDays),
+  /**
    * API Gateway's CloudWatch role is one setting per account and region: let exactly one environment of an
    * account/region manage it.
    */

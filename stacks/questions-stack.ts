@@ -50,6 +50,7 @@ export class QuestionsStack extends EnvironmentStack {
         [ENV.hangingExceptionRate]: String(config.hangingException.enabled ? config.hangingException.rate : 0),
         [ENV.hangingExceptionDelayMs]: String(config.hangingException.delayMs),
         [ENV.serviceName]: names.function(env.name, 'postQuestion'),
+        [ENV.questionRetentionDays]: String(config.questionRetentionDays),
       },
       statements: [allow(['dynamodb:PutItem'], [table.arn], 'StoreQuestion')],
     });
@@ -79,6 +80,7 @@ export class QuestionsStack extends EnvironmentStack {
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTopicArn]: this.topic.arn,
+        [ENV.questionsTableName]: table.name,
         [ENV.serviceName]: names.function(env.name, 'processQuestionsStream'),
       },
       statements: [
@@ -88,6 +90,8 @@ export class QuestionsStack extends EnvironmentStack {
           'ReadQuestionsStream',
         ),
         allow(['sns:Publish'], [this.topic.arn], 'EmailQuestions'),
+        // Conditional writes that mark a question as notified, so a retried batch does not e-mail it twice.
+        allow(['dynamodb:UpdateItem'], [table.arn], 'MarkQuestionsNotified'),
         allow(['sqs:SendMessage'], [this.failureQueue.arn], 'KeepFailedBatches'),
       ],
     });
@@ -132,6 +136,7 @@ export class QuestionsStack extends EnvironmentStack {
       maximumRetryAttempts: mapping.maximumRetryAttempts,
       maximumRecordAgeInSeconds: mapping.maximumRecordAgeInSeconds,
       functionResponseTypes: [...mapping.functionResponseTypes],
+      filterCriteria: { filter: mapping.filterPatterns.map((pattern) => ({ pattern })) },
       destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
     });
 

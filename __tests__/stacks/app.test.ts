@@ -183,6 +183,8 @@ describe('full synth', () => {
         maximum_record_age_in_seconds: QUESTIONS_STREAM_MAPPING.maximumRecordAgeInSeconds,
         function_response_types: ['ReportBatchItemFailures'],
         batch_size: QUESTIONS_STREAM_MAPPING.batchSize,
+        // Only INSERTs invoke: the notified marks (MODIFY) and TTL deletions (REMOVE) are dropped by Lambda.
+        filter_criteria: { filter: [{ pattern: '{"eventName":["INSERT"]}' }] },
       });
       expect(mapping.event_source_arn).toMatch(/aws_dynamodb_table\..*\.stream_arn/);
       expect(mapping.destination_config.on_failure.destination_arn).toBe('${aws_sqs_queue.stream-failures.arn}');
@@ -195,8 +197,19 @@ describe('full synth', () => {
       expect(ownStatements(json, 'mysfits-dev-process-questions-stream')).toEqual([
         [['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], [expect.stringMatching(/\.stream_arn\}$/)]],
         [['sns:Publish'], ['${aws_sns_topic.topic.arn}']],
+        [['dynamodb:UpdateItem'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
         [['sqs:SendMessage'], ['${aws_sqs_queue.stream-failures.arn}']],
       ]);
+    });
+
+    it('deletes questions after the configured retention (TTL) and tells post-question the period', () => {
+      const r = dev('questions').resource;
+      const table = one(r.aws_dynamodb_table);
+      expect(table.ttl).toEqual({ attribute_name: 'ExpiresAt', enabled: true });
+      const fn = one(r.aws_lambda_function, (f) => f.function_name === 'mysfits-dev-post-question');
+      expect(fn.environment.variables.QUESTION_RETENTION_DAYS).toBe('90');
+      const stream = one(r.aws_lambda_function, (f) => f.function_name === 'mysfits-dev-process-questions-stream');
+      expect(stream.environment.variables.QUESTIONS_TABLE_NAME).toBe(fn.environment.variables.QUESTIONS_TABLE_NAME);
     });
 
     it('has an encrypted, traced topic that only the stream function may publish to, over TLS, with an e-mail subscription', () => {
