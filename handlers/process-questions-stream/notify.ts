@@ -12,7 +12,6 @@
  * on the retry. SNS cannot be asked whether a message went out, so one of the two windows is unavoidable; this
  * one keeps every question and makes a duplicate possible only in that window (one DynamoDB write long).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -63,6 +62,10 @@ export function messageFor(question: StoredQuestion): string {
   );
 }
 
+/** By name, as the SDK's error name: the same check whichever copy of the SDK threw it. */
+const isConditionFailure = (err: unknown): err is { name: string; Item?: unknown } =>
+  (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+
 /** Counts the attempt; says why not to send when the question is already notified or gone. */
 async function begin(deps: NotifyDependencies, questionId: string): Promise<NotifyOutcome | undefined> {
   try {
@@ -80,7 +83,7 @@ async function begin(deps: NotifyDependencies, questionId: string): Promise<Noti
     );
     return undefined;
   } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    if (!isConditionFailure(err)) throw err;
     return err.Item ? 'already-notified' : 'not-stored';
   }
 }
@@ -100,7 +103,7 @@ async function mark(deps: NotifyDependencies, questionId: string): Promise<boole
     );
     return true;
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailure(err)) return false;
     throw err;
   }
 }
