@@ -97,6 +97,8 @@ export class QuestionsStack extends EnvironmentStack {
     });
 
     const streamRole = this.processStream.role.arn;
+    // The stream function publishes; so may the roles that run `npm run replay-questions`, if configured.
+    const publishers = [streamRole, ...config.questionReplayRoleArns];
     new SnsTopicPolicy(this, 'topic-policy', {
       arn: this.topic.arn,
       policy: new DataAwsIamPolicyDocument(this, 'topic-policy-document', {
@@ -105,7 +107,7 @@ export class QuestionsStack extends EnvironmentStack {
             sid: 'StreamFunctionPublishes',
             actions: ['sns:Publish'],
             resources: [this.topic.arn],
-            principals: [{ type: 'AWS', identifiers: [streamRole] }],
+            principals: [{ type: 'AWS', identifiers: publishers }],
           },
           {
             sid: 'OnlyStreamFunctionPublishes',
@@ -113,7 +115,7 @@ export class QuestionsStack extends EnvironmentStack {
             actions: ['sns:Publish'],
             resources: [this.topic.arn],
             principals: [{ type: '*', identifiers: ['*'] }],
-            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole] }],
+            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: publishers }],
           },
           denyInsecureTransport(SNS_ACTIONS, [this.topic.arn]),
         ],

@@ -2,12 +2,13 @@
  * One full synth of the app (every environment, every stack, into a temporary outdir), then the properties
  * the issue requires, read from the written `cdk.tf.json` files.
  */
-import { App } from 'cdktf';
+import { App, Testing } from 'cdktf';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments, type Environment } from '../../config/load';
 import { buildApp } from '../../stacks/app';
+import { QuestionsStack } from '../../stacks/questions-stack';
 import mysfits from '../../data/mysfits.json';
 import {
   BOOTSTRAP_STACK,
@@ -363,5 +364,25 @@ describe('full synth', () => {
       }
       expect(json.output[OUTPUTS.websiteUrl].value).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\..*\.domain_name\}$/);
     });
+  });
+});
+
+describe('questions stack with replay roles configured', () => {
+  it('lets those roles publish to the topic, besides the stream function, and nobody else', () => {
+    const dev = loadEnvironments().find((e) => e.name === 'dev')!;
+    const replayer = 'arn:aws:iam::123456789012:role/mysfits-dev-replay';
+    const app = Testing.app();
+    const stack = new QuestionsStack(app, { name: 'dev', config: { ...dev.config, questionReplayRoleArns: [replayer] } });
+    const json = JSON.parse(Testing.synth(stack));
+    const policy = Object.values(json.resource.aws_sns_topic_policy as Record<string, any>)[0].policy as string;
+    const id = /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy)![1];
+    const statements = json.data.aws_iam_policy_document[id].statement;
+    const streamRole = expect.stringMatching(/process-questions-stream_role.*\.arn\}$/);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actions: ['sns:Publish'], principals: [{ type: 'AWS', identifiers: [streamRole, replayer] }] }),
+        expect.objectContaining({ effect: 'Deny', condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole, replayer] }] }),
+      ]),
+    );
   });
 });
