@@ -116,7 +116,8 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
       annotate(invocation, ANNOTATIONS.questionId, outcome.questionId);
       if (outcome.kind === 'key-reused') {
         logger.info('question rejected: idempotency key reused', { requestId, questionId: outcome.questionId });
-        // The IETF httpapi Idempotency-Key draft answers a key reused with another payload with 422.
+        // A key reused with another payload is 422, as the IETF Idempotency-Key draft says ("Error Scenarios",
+        // https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/).
         return jsonResponse(origin, 422, {
           message: `This ${IDEMPOTENCY_KEY.header} was already used for a different question`,
           errors: [{ field: IDEMPOTENCY_KEY.header, reason: 'was already used with a different body: send a new key per question' }],
