@@ -117,6 +117,7 @@ function functionEnvironment(
     [ENV.hangingExceptionRate]: String(DEFAULTS.hangingExceptionRate),
     [ENV.hangingExceptionDelayMs]: String(DEFAULTS.hangingExceptionDelayMs),
     [ENV.serviceName]: localNames.function(key),
+    [ENV.questionRetentionDays]: String(DEFAULTS.questionRetentionDays),
   };
   // Only the variables the function is declared to get, as its stack sets them.
   const own = Object.fromEntries(FUNCTIONS[key].environment.map((name) => [name, localValues[name]]));

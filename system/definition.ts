@@ -23,6 +23,8 @@ export const ENV = {
   hangingExceptionDelayMs: 'HANGING_EXCEPTION_DELAY_MS',
   /** Powertools-style service name, used as the logger's `service` key. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Days a question is kept before DynamoDB's TTL deletes it (personal data: kept no longer than needed). */
+  questionRetentionDays: 'QUESTION_RETENTION_DAYS',
 } as const;
 
 export type FunctionKey = 'postQuestion' | 'processQuestionsStream' | 'processClicks' | 'mysfitsApi';
@@ -52,6 +54,7 @@ export const FUNCTIONS: Record<FunctionKey, FunctionDefinition> = {
       ENV.hangingExceptionRate,
       ENV.hangingExceptionDelayMs,
       ENV.serviceName,
+      ENV.questionRetentionDays,
     ],
   },
   processQuestionsStream: {
@@ -60,7 +63,8 @@ export const FUNCTIONS: Record<FunctionKey, FunctionDefinition> = {
     description: 'Questions table stream: e-mails each new question to the staff through SNS',
     memorySize: 256,
     timeoutSeconds: 30,
-    environment: [ENV.questionsTopicArn, ENV.serviceName],
+    // The table: each question is marked as notified there, so a retried batch does not e-mail it again.
+    environment: [ENV.questionsTopicArn, ENV.questionsTableName, ENV.serviceName],
   },
   processClicks: {
     name: 'process-clicks',
@@ -87,6 +91,8 @@ export const DEFAULTS = {
   hangingExceptionRate: 0,
   hangingExceptionDelayMs: 5000,
   logRetentionDays: 30,
+  /** Longer than the on-failure queue keeps a message (14 days), so a failed question can still be replayed. */
+  questionRetentionDays: 90,
 } as const;
 
 export type ApiKey = 'questions' | 'clicks' | 'mysfits';
@@ -132,11 +138,14 @@ export const TABLES = {
     name: 'questions',
     hashKey: { name: 'QuestionId', type: 'S' },
     streamViewType: 'NEW_IMAGE',
+    /** DynamoDB TTL attribute (epoch seconds): the question's deletion time. */
+    ttlAttribute: 'ExpiresAt',
   },
   mysfits: {
     name: 'mysfits',
     hashKey: { name: 'MysfitId', type: 'S' },
     streamViewType: undefined,
+    ttlAttribute: undefined,
   },
 } as const;
 
@@ -150,6 +159,11 @@ export const QUESTIONS_STREAM_MAPPING = {
   maximumRetryAttempts: 3,
   maximumRecordAgeInSeconds: 3600,
   functionResponseTypes: ['ReportBatchItemFailures'],
+  /**
+   * Only new questions invoke the function: marking a question as notified (MODIFY) and TTL deletions (REMOVE)
+   * are discarded by Lambda before invoking. https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
+   */
+  filterPatterns: ['{"eventName":["INSERT"]}'],
 } as const;
 
 /** The clicks delivery stream (deployed and emulated alike). */
@@ -175,6 +189,19 @@ export const QUESTION_RULES = {
   maxQuestionLength: 2000,
   maxBodyBytes: 16 * 1024,
   maxEmailLength: 254,
+  /** A form field people never see; a value in it means a bot, answered as a success but never stored. */
+  honeypotField: 'website',
+} as const;
+
+/**
+ * `Idempotency-Key` request header of POST /questions: a retry with the same key returns the first answer and
+ * stores nothing new; the same key with a different question is refused (422). An opaque value the client
+ * chooses per question: a UUID.
+ */
+export const IDEMPOTENCY_KEY = {
+  header: 'Idempotency-Key',
+  pattern: /^[A-Za-z0-9_-]{16,128}$/,
+  description: '16 to 128 characters of A-Z, a-z, 0-9, "_" and "-" (a UUID fits)',
 } as const;
 
 /** Annotations that make traces searchable and join the questions pipeline's two traces. */
@@ -392,4 +419,4 @@ export const RATE_LIMITED_RESPONSE = {
 } as const;
 
 /** Request headers the APIs' CORS preflights allow: the stacks' OPTIONS mock integrations and the sandbox alike. */
-export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id';
+export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id,Idempotency-Key';

@@ -5,7 +5,7 @@
  * (preflights included); a wrong allowed origin is shown to fail as it would on AWS. Each step saves a
  * screenshot under test-artifacts/website/.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -218,6 +218,45 @@ describe('Mythical Mysfits website', () => {
     );
     expect(item.Item?.UserEmailAddress?.S).toBe('visitor@example.com');
     expect(item.Item?.QuestionText?.S).toBe('Does Hasla get along with cats?');
+    await context.close();
+  });
+
+  it('a retry after a lost answer sends the same Idempotency-Key: one question stored, the first answer shown', async () => {
+    const { page, context } = await visit('#/contact');
+    const text = `Lost answer ${Date.now()}: does Gretta sing?`;
+    const keys: string[] = [];
+    let lose = true;
+    await page.route('**/questions', async (route) => {
+      keys.push(route.request().headers()['idempotency-key']);
+      expect(route.request().postDataJSON()).toMatchObject({ website: '' }); // the honeypot, empty
+      if (!lose) return route.continue();
+      lose = false;
+      await route.fetch(); // stored by the API...
+      await route.abort('connectionreset'); // ...but the answer never reaches the page
+    });
+    await page.fill('#email', 'retry@example.com');
+    await page.fill('#questionText', text);
+    await page.click('#question-submit');
+    await page.waitForFunction(() => document.querySelector('#form-error')?.textContent);
+    expect(await page.inputValue('#questionText')).toBe(text);
+    const posted = page.waitForResponse((r) => r.url().endsWith('/questions') && r.request().method() === 'POST');
+    await page.click('#question-submit');
+    expect((await posted).status()).toBe(201);
+    await page.waitForFunction(() => document.querySelector('#form-status')?.textContent?.startsWith('Thank you'));
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+    const stored = await aws.dynamodb.send(
+      new ScanCommand({ TableName: sandbox.resources.questionsTable, FilterExpression: 'QuestionText = :t', ExpressionAttributeValues: { ':t': { S: text } }, ConsistentRead: true }),
+    );
+    expect(stored.Items).toHaveLength(1);
+    // The next question gets a new key.
+    await page.fill('#email', 'retry@example.com');
+    await page.fill('#questionText', `${text} And dance?`);
+    const next = page.waitForResponse((r) => r.url().endsWith('/questions') && r.request().method() === 'POST');
+    await page.click('#question-submit');
+    await next;
+    expect(keys[2]).not.toBe(keys[0]);
     await context.close();
   });
 

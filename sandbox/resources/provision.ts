@@ -4,7 +4,7 @@
  * the questions topic, the stream's on-failure queue, the clicks bucket, and a queue subscribed to the topic that
  * stands in for the staff's e-mail inbox (SNS e-mail subscriptions cannot be delivered here).
  */
-import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -60,6 +60,13 @@ export async function provisionResources(clients: LocalClients): Promise<Sandbox
   );
   const questionsStreamArn = questions.TableDescription?.LatestStreamArn;
   if (!questionsStreamArn) throw new Error(`DynamoDB Local: ${localNames.questionsTable} was created without a stream`);
+  // The questions' retention, as deployed (TTL on TABLES.questions.ttlAttribute).
+  await clients.dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: localNames.questionsTable,
+      TimeToLiveSpecification: { AttributeName: TABLES.questions.ttlAttribute, Enabled: true },
+    }),
+  );
   await clients.dynamodb.send(new CreateTableCommand(tableInput('mysfits', localNames.mysfitsTable)));
   await seedMysfits(clients, localNames.mysfitsTable);
 
