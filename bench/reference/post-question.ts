@@ -10,7 +10,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import * as z from 'zod';
+// As the Powertools parser documentation writes it (https://docs.aws.amazon.com/powertools/typescript/latest/utilities/parser/).
+import { z } from 'zod';
 import { ANNOTATIONS, CORS_ALLOW_HEADERS, ENV, QUESTION_RULES } from '../../system/definition';
 
 const tracer = new Tracer({ serviceName: 'post-question' });
