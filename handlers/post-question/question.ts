@@ -1,5 +1,5 @@
 /** What a valid question is (rules in QUESTION_RULES, shared with the website's form). */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { QUESTION_RULES } from '../../system/definition';
 import { header, type FieldError } from '../shared/http-responses';
 import { fieldErrors } from '../shared/validation';
@@ -9,17 +9,21 @@ const requiredString = (what: string) =>
 
 export const QuestionSchema = z.object(
   {
-    email: requiredString('an e-mail address')
-      .trim()
-      .max(QUESTION_RULES.maxEmailLength, `must be at most ${QUESTION_RULES.maxEmailLength} characters`)
-      .pipe(z.email({ error: 'must be an e-mail address' })),
-    questionText: requiredString('a string')
-      .trim()
-      .min(1, 'must not be empty')
+    email: z.pipe(
+      requiredString('an e-mail address').check(
+        z.trim(),
+        z.maxLength(QUESTION_RULES.maxEmailLength, `must be at most ${QUESTION_RULES.maxEmailLength} characters`),
+      ),
+      z.email({ error: 'must be an e-mail address' }),
+    ),
+    questionText: requiredString('a string').check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
       // Counted in code points, so an emoji is one character, as a person counts it.
-      .refine((text) => [...text].length <= QUESTION_RULES.maxQuestionLength, {
+      z.refine((text) => [...text].length <= QUESTION_RULES.maxQuestionLength, {
         error: `must be at most ${QUESTION_RULES.maxQuestionLength} characters`,
       }),
+    ),
   },
   { error: 'must be a JSON object' },
 );

@@ -10,7 +10,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { ANNOTATIONS, ENV, FUNCTIONS } from '../../system/definition';
 import { createLogger } from '../shared/logger';
 import { requiredSetting } from '../shared/settings';
@@ -22,10 +22,10 @@ const topicArn = requiredSetting(process.env, ENV.questionsTopicArn);
 const sns = captureClient(new SNSClient({}));
 
 const StoredQuestion = z.object({
-  QuestionId: z.string().min(1),
-  UserEmailAddress: z.string().min(1),
+  QuestionId: z.string().check(z.minLength(1)),
+  UserEmailAddress: z.string().check(z.minLength(1)),
   QuestionText: z.string(),
-  CreatedAt: z.string().optional(),
+  CreatedAt: z.optional(z.string()),
 });
 type StoredQuestion = z.infer<typeof StoredQuestion>;
 
