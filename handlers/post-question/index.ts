@@ -3,8 +3,8 @@
  * 201 { questionId } | 400 { message, errors: [{ field, reason }] } | 500 { message, requestId }.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ANNOTATIONS, ENV, FUNCTIONS } from '../../system/definition';
 import { badRequest, internalError, jsonResponse } from '../shared/http-responses';
@@ -21,7 +21,8 @@ const settings = {
   allowedOrigin: requiredSetting(process.env, ENV.allowedOrigin),
   hanging: readHangingSwitch(process.env),
 };
-const documents = DynamoDBDocumentClient.from(captureClient(new DynamoDBClient({})));
+// The plain client and marshall, not the document client (which wraps the same client): less to load.
+const dynamodb = captureClient(new DynamoDBClient({}));
 
 export interface StoredQuestion {
   QuestionId: string;
@@ -37,10 +38,10 @@ async function storeQuestion(question: Question): Promise<StoredQuestion> {
     UserEmailAddress: question.email,
     CreatedAt: new Date().toISOString(),
   };
-  await documents.send(
-    new PutCommand({
+  await dynamodb.send(
+    new PutItemCommand({
       TableName: settings.tableName,
-      Item: item,
+      Item: marshall(item),
       // A question is written once and never overwritten.
       ConditionExpression: 'attribute_not_exists(QuestionId)',
     }),
