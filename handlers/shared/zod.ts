@@ -1,6 +1,6 @@
 /**
  * zod for the handlers: the functional build (`zod/mini`), whose unused checks and methods the bundler drops
- * (about 17 KB bundled where the classic `zod` API is about 85 KB, and a fifth of its load time; bench/bundles.ts),
+ * (about 20 KB bundled where the classic `zod` API is about 85 KB and takes over twice as long to load),
  * with zod's English messages, which zod/mini leaves out by default, so issues still read "expected string,
  * received undefined" rather than "Invalid input". Import it as `import * as z from '../shared/zod'`.
  */
