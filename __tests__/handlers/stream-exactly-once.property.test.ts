@@ -5,9 +5,9 @@
  * questions not marked notified e-mail every good question exactly once, and the poison ones never.
  * The stream handler runs in-process over in-memory DynamoDB and SNS that keep the conditional-write rules.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { ENV, QUESTIONS_STREAM_MAPPING } from '../../system/definition';
@@ -24,16 +24,17 @@ class MemoryTable {
 
   async send(command: any): Promise<any> {
     // By name: the handler is loaded in its own module registry, with its own copy of the SDK classes.
-    if (command?.constructor.name !== UpdateCommand.name) throw new Error('unexpected command');
+    if (command?.constructor.name !== UpdateItemCommand.name) throw new Error('unexpected command');
     if (this.failNextWrites > 0) {
       this.failNextWrites--;
       throw Object.assign(new Error('ProvisionedThroughputExceededException'), { name: 'ProvisionedThroughputExceededException' });
     }
-    const { Key, UpdateExpression, ConditionExpression } = (command as UpdateCommand).input;
-    const item = this.items.get(Key!.QuestionId as string);
+    const { Key, UpdateExpression, ConditionExpression } = (command as UpdateItemCommand).input;
+    const item = this.items.get(Key!.QuestionId.S!);
     expect(ConditionExpression).toContain('attribute_exists(QuestionId) AND attribute_not_exists(#notifiedAt)');
     if (!item || item.NotifiedAt !== undefined) {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: item as never });
+      // The plain client's failure carries the old item marshalled (ReturnValuesOnConditionCheckFailure: ALL_OLD).
+      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: item && marshall(item) });
     }
     if (UpdateExpression!.includes('#attempts')) item.NotifyAttempts = Number(item.NotifyAttempts ?? 0) + 1;
     else item.NotifiedAt = new Date().toISOString();
@@ -98,7 +99,7 @@ async function deliver(
 
 const table = new MemoryTable();
 const topic = new MemoryTopic();
-const deps: NotifyDependencies = { documents: table, sns: topic, tableName: 'questions', topicArn: 'arn:aws:sns:us-east-1:000000000000:q' };
+const deps: NotifyDependencies = { dynamodb: table, sns: topic, tableName: 'questions', topicArn: 'arn:aws:sns:us-east-1:000000000000:q' };
 let createStreamHandler: (d: NotifyDependencies) => (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
 beforeAll(() => {

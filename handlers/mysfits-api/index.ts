@@ -3,8 +3,8 @@
  * LawChaos&value=...`, `GET /mysfits/{mysfitId}`. Answers in the camelCase MysfitView shape; the table holds
  * the PascalCase items of data/mysfits.json.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ANNOTATIONS, ENV, FUNCTIONS, MYSFIT_FILTERS, type MysfitView } from '../../system/definition';
 import { badRequest, jsonResponse, type FieldError } from '../shared/http-responses';
@@ -17,7 +17,8 @@ const service = process.env[ENV.serviceName] || FUNCTIONS.mysfitsApi.name;
 const logger = createLogger(service);
 const tableName = requiredSetting(process.env, ENV.mysfitsTableName);
 const allowedOrigin = requiredSetting(process.env, ENV.allowedOrigin);
-const documents = DynamoDBDocumentClient.from(captureClient(new DynamoDBClient({})));
+// The plain client and (un)marshall, not the document client: the same requests, less to load at cold start.
+const dynamodb = captureClient(new DynamoDBClient({}));
 
 type FilterName = keyof typeof MYSFIT_FILTERS;
 type Filter = { attribute: FilterName; value: string };
@@ -93,11 +94,11 @@ async function listMysfits(filter?: Filter): Promise<MysfitView[]> {
   if (filter) {
     input.FilterExpression = '#attribute = :value';
     input.ExpressionAttributeNames = { '#attribute': filter.attribute };
-    input.ExpressionAttributeValues = { ':value': filter.value };
+    input.ExpressionAttributeValues = marshall({ ':value': filter.value });
   }
   do {
-    const page = await documents.send(new ScanCommand(input));
-    items.push(...(page.Items ?? []));
+    const page = await dynamodb.send(new ScanCommand(input));
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
     input.ExclusiveStartKey = page.LastEvaluatedKey;
   } while (input.ExclusiveStartKey);
   return items.map(toView).sort((a, b) => a.name.localeCompare(b.name));
@@ -116,13 +117,13 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
       // An id no key can hold names no mysfit: 404 without asking DynamoDB (which would refuse the key).
       const storable = isWellFormedText(mysfitId) && Buffer.byteLength(mysfitId, 'utf8') <= MAX_KEY_BYTES;
       const { Item } = storable
-        ? await documents.send(new GetCommand({ TableName: tableName, Key: { MysfitId: mysfitId } }))
+        ? await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: marshall({ MysfitId: mysfitId }) }))
         : { Item: undefined };
       if (!Item) {
         recordClientError(subsegment, { mysfitId: shown, reason: 'not found' });
         return jsonResponse(allowedOrigin, 404, { message: `Mysfit ${shown} not found` });
       }
-      return jsonResponse(allowedOrigin, 200, toView(Item));
+      return jsonResponse(allowedOrigin, 200, toView(unmarshall(Item)));
     });
   }
   const parsed = await withSubsegment('validateFilter', async (subsegment) => {

@@ -5,9 +5,8 @@
  * A filled-in honeypot field gets the same 201 shape, and nothing is stored (so nothing is e-mailed).
  */
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ANNOTATIONS, DEFAULTS, ENV, FUNCTIONS, IDEMPOTENCY_KEY, TABLES } from '../../system/definition';
 import { badRequest, internalError, jsonResponse } from '../shared/http-responses';
@@ -31,7 +30,8 @@ const settings = {
     integer: true,
   }),
 };
-const documents = DynamoDBDocumentClient.from(captureClient(new DynamoDBClient({})));
+// The plain client and marshall, not the document client (which wraps the same client): less to load.
+const dynamodb = captureClient(new DynamoDBClient({}));
 
 export interface StoredQuestion {
   QuestionId: string;
@@ -59,10 +59,10 @@ async function storeQuestion(question: Question, idempotencyKey: string | undefi
     ...(idempotencyKey ? { RequestHash: requestHash(question) } : {}),
   };
   try {
-    await documents.send(
-      new PutCommand({
+    await dynamodb.send(
+      new PutItemCommand({
         TableName: settings.tableName,
-        Item: item,
+        Item: marshall(item),
         // A question is written once and never overwritten; a retry finds the first one in the failure.
         ConditionExpression: 'attribute_not_exists(QuestionId)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -71,7 +71,7 @@ async function storeQuestion(question: Question, idempotencyKey: string | undefi
     return { kind: 'stored', questionId: item.QuestionId };
   } catch (err) {
     if (!idempotencyKey || !(err instanceof ConditionalCheckFailedException)) throw err;
-    const first = err.Item ? unmarshall(err.Item as never) : undefined;
+    const first = err.Item ? unmarshall(err.Item) : undefined;
     if (first?.RequestHash === item.RequestHash) return { kind: 'replayed', questionId: item.QuestionId };
     return { kind: 'key-reused', questionId: item.QuestionId };
   }

@@ -1,5 +1,5 @@
 /** What a valid question is (rules in QUESTION_RULES, shared with the website's form). */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { QUESTION_RULES } from '../../system/definition';
 import { header, type FieldError } from '../shared/http-responses';
 import { decodeUtf8, isBlankText, isWellFormedText } from '../shared/text';
@@ -11,24 +11,29 @@ const NOT_WELL_FORMED = 'must be well-formed Unicode text (it holds a lone surro
 const text = (what: string) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) })
-    .refine(isWellFormedText, { error: NOT_WELL_FORMED, abort: true });
+    // abort: a failed check stops the checks after it (zod/mini's `.check` runs them in order, as classic's methods).
+    .check(z.refine(isWellFormedText, { error: NOT_WELL_FORMED, abort: true }));
 
 export const QuestionSchema = z.object(
   {
-    email: text('an e-mail address')
-      .trim()
-      .max(QUESTION_RULES.maxEmailLength, `must be at most ${QUESTION_RULES.maxEmailLength} characters`)
-      .pipe(z.email({ error: 'must be an e-mail address' })),
-    questionText: text('a string')
-      .trim()
+    email: z.pipe(
+      text('an e-mail address').check(
+        z.trim(),
+        z.maxLength(QUESTION_RULES.maxEmailLength, `must be at most ${QUESTION_RULES.maxEmailLength} characters`),
+      ),
+      z.email({ error: 'must be an e-mail address' }),
+    ),
+    questionText: text('a string').check(
+      z.trim(),
       // Invisible characters alone (U+200B, U+FEFF, U+3164...) are as empty as nothing.
-      .refine((value) => !isBlankText(value), { error: 'must not be empty', abort: true })
+      z.refine((value) => !isBlankText(value), { error: 'must not be empty', abort: true }),
       // Counted in code points, so an emoji is one character, as a person counts it.
-      .refine((value) => [...value].length <= QUESTION_RULES.maxQuestionLength, {
+      z.refine((value) => [...value].length <= QUESTION_RULES.maxQuestionLength, {
         error: `must be at most ${QUESTION_RULES.maxQuestionLength} characters`,
       }),
+    ),
     // The honeypot: people never see it, so any value means a bot filled the form in.
-    [QUESTION_RULES.honeypotField]: text('a string').optional(),
+    [QUESTION_RULES.honeypotField]: z.optional(text('a string')),
   },
   { error: 'must be a JSON object' },
 );

@@ -11,7 +11,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { ANNOTATIONS, ENV, FUNCTIONS } from '../../system/definition';
@@ -82,5 +81,6 @@ export const handler = createStreamHandler({
   topicArn: requiredSetting(process.env, ENV.questionsTopicArn),
   tableName: requiredSetting(process.env, ENV.questionsTableName),
   sns: captureClient(new SNSClient({})),
-  documents: DynamoDBDocumentClient.from(captureClient(new DynamoDBClient({}))),
+  // The plain client (notify.ts marshals its own keys and values): no document client to load at cold start.
+  dynamodb: captureClient(new DynamoDBClient({})),
 });

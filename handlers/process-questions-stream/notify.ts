@@ -13,14 +13,15 @@
  * one keeps every question and makes a duplicate possible only in that window (one DynamoDB write long).
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import * as z from '../shared/zod';
 
 export const StoredQuestion = z.object({
-  QuestionId: z.string().min(1),
-  UserEmailAddress: z.string().min(1),
+  QuestionId: z.string().check(z.minLength(1)),
+  UserEmailAddress: z.string().check(z.minLength(1)),
   QuestionText: z.string(),
-  CreatedAt: z.string().optional(),
+  CreatedAt: z.optional(z.string()),
 });
 export type StoredQuestion = z.infer<typeof StoredQuestion>;
 
@@ -31,7 +32,8 @@ export const NOTIFY_ATTRIBUTES = {
 } as const;
 
 export interface NotifyDependencies {
-  documents: Pick<DynamoDBDocumentClient, 'send'>;
+  /** The plain DynamoDB client (not the document client): keys and values are marshalled here. */
+  dynamodb: Pick<DynamoDBClient, 'send'>;
   sns: Pick<SNSClient, 'send'>;
   tableName: string;
   topicArn: string;
@@ -62,22 +64,26 @@ export function messageFor(question: StoredQuestion): string {
   );
 }
 
-/** By name, as the SDK's error name: the same check whichever copy of the SDK threw it. */
+/**
+ * By name, as the SDK's error name, not `instanceof ConditionalCheckFailedException`: the same check whichever
+ * copy of the SDK threw it (the tests load the handler in a module registry of its own, with its own SDK classes,
+ * and drive it with clients from another).
+ */
 const isConditionFailure = (err: unknown): err is { name: string; Item?: unknown } =>
   (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 
 /** Counts the attempt; says why not to send when the question is already notified or gone. */
 async function begin(deps: NotifyDependencies, questionId: string): Promise<NotifyOutcome | undefined> {
   try {
-    await deps.documents.send(
-      new UpdateCommand({
+    await deps.dynamodb.send(
+      new UpdateItemCommand({
         TableName: deps.tableName,
-        Key: { QuestionId: questionId },
+        Key: marshall({ QuestionId: questionId }),
         UpdateExpression: 'SET #attempts = if_not_exists(#attempts, :zero) + :one',
         // attribute_exists: UpdateItem would otherwise create an item for a question that is gone.
         ConditionExpression: 'attribute_exists(QuestionId) AND attribute_not_exists(#notifiedAt)',
         ExpressionAttributeNames: { '#attempts': NOTIFY_ATTRIBUTES.attempts, '#notifiedAt': NOTIFY_ATTRIBUTES.notifiedAt },
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        ExpressionAttributeValues: marshall({ ':zero': 0, ':one': 1 }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
@@ -91,14 +97,14 @@ async function begin(deps: NotifyDependencies, questionId: string): Promise<Noti
 /** Marks the question notified; false when it was marked meanwhile by another sender (or is gone). */
 async function mark(deps: NotifyDependencies, questionId: string): Promise<boolean> {
   try {
-    await deps.documents.send(
-      new UpdateCommand({
+    await deps.dynamodb.send(
+      new UpdateItemCommand({
         TableName: deps.tableName,
-        Key: { QuestionId: questionId },
+        Key: marshall({ QuestionId: questionId }),
         UpdateExpression: 'SET #notifiedAt = :now',
         ConditionExpression: 'attribute_exists(QuestionId) AND attribute_not_exists(#notifiedAt)',
         ExpressionAttributeNames: { '#notifiedAt': NOTIFY_ATTRIBUTES.notifiedAt },
-        ExpressionAttributeValues: { ':now': (deps.now?.() ?? new Date()).toISOString() },
+        ExpressionAttributeValues: marshall({ ':now': (deps.now?.() ?? new Date()).toISOString() }),
       }),
     );
     return true;

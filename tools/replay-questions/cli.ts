@@ -7,7 +7,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadEnvironment } from '../../config/load';
 import { LOCAL_CREDENTIALS, LOCAL_ENV, LOCAL_REGION } from '../../sandbox/local-aws';
@@ -70,7 +69,7 @@ function connect(options: CliOptions): { clients: ReplayClients & { destroy(): v
     env,
     region,
     clients: {
-      documents: DynamoDBDocumentClient.from(dynamodb),
+      dynamodb,
       sns,
       sqs,
       destroy: () => [dynamodb, sns, sqs].forEach((client) => client.destroy()),

@@ -9,7 +9,8 @@
  */
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   NOTIFY_ATTRIBUTES,
   notifyQuestion,
@@ -19,7 +20,8 @@ import {
 import { QUESTIONS_STREAM_MAPPING } from '../../system/definition';
 
 export interface ReplayClients {
-  documents: Pick<DynamoDBDocumentClient, 'send'>;
+  /** The plain client, as the stream function's notify code takes it. */
+  dynamodb: Pick<DynamoDBClient, 'send'>;
   sns: Pick<SNSClient, 'send'>;
   sqs: Pick<SQSClient, 'send'>;
 }
@@ -86,9 +88,9 @@ async function receiveFailureWindows(clients: ReplayClients, queueUrl: string, l
 
 async function scanUnnotified(clients: ReplayClients, tableName: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
+  let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await clients.documents.send(
+    const page = await clients.dynamodb.send(
       new ScanCommand({
         TableName: tableName,
         FilterExpression: 'attribute_not_exists(#notifiedAt)',
@@ -97,7 +99,7 @@ async function scanUnnotified(clients: ReplayClients, tableName: string): Promis
         ExclusiveStartKey: start,
       }),
     );
-    items.push(...((page.Items as Record<string, unknown>[] | undefined) ?? []));
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
