@@ -25,6 +25,19 @@ test.each(keys)('%s: at most 500 KB, without the default credential chain or sem
   expect(code).not.toContain('Invalid Version');
 });
 
+test.each(keys)('%s: without the DynamoDB document client or classic zod', (key) => {
+  const code = fs.readFileSync(bundleOf(key), 'utf8');
+  const markers = [
+    // The document client's marshalling middleware, by the name it registers under (minification keeps strings).
+    'DocumentMarshall',
+    // zod names its schema classes by strings: classic "ZodString", zod/mini "ZodMiniString".
+    '"ZodString"',
+    '"ZodObject"',
+    '"ZodOptional"',
+  ];
+  expect(markers.filter((marker) => code.includes(marker))).toEqual([]);
+});
+
 test('the SDK clients take their credentials from the environment, and name what is missing', async () => {
   const saved = { ...process.env };
   try {
