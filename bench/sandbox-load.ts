@@ -10,8 +10,6 @@ import autocannon from 'autocannon';
 import { startSandbox, type Sandbox } from '../sandbox/index';
 import { QUESTIONS_STREAM_MAPPING } from '../system/definition';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const TARGET_P99_MS = 100;
 const TARGET_MAILBOX_MS = 1000;
 

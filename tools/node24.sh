@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Node.js 24 for this project without installing it by hand: the npm registry publishes the official Node.js
+# builds as packages (node-<os>-<arch>, the binary the `node` package itself installs), so the npm that comes with
+# any older Node.js can fetch one. Kept in ${NODE24_CACHE:-~/.cache/mysfits-node}, fetched once.
+#
+#   source tools/node24.sh          put Node.js 24 first on this shell's PATH (then npm ci, npm start, npm test)
+#   bash tools/node24.sh CMD ARGS   run one command with it, e.g. `bash tools/node24.sh npm test`
+#
+# When the shell's `node` is already 24 it is used as it is and nothing is fetched.
+NODE24_VERSION=24.22.3
+
+node24_bin_dir() {
+  local have os arch dir tmp
+  have=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$have" = "24" ]; then dirname "$(command -v node)"; return 0; fi
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) echo "node24: no Node.js package for $(uname -s); install Node.js 24 from nodejs.org" >&2; return 1 ;; esac
+  case "$(uname -m)" in x86_64|amd64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) echo "node24: no Node.js package for $(uname -m); install Node.js 24 from nodejs.org" >&2; return 1 ;; esac
+  dir="${NODE24_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mysfits-node}/node-$os-$arch-$NODE24_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/node" ]; then
+    command -v npm >/dev/null 2>&1 || { echo "node24: npm is needed to fetch Node.js $NODE24_VERSION" >&2; return 1; }
+    echo "node24: fetching Node.js $NODE24_VERSION (node-$os-$arch) from the npm registry into $dir" >&2
+    # Into a temporary folder first, renamed when complete: an interrupted fetch never leaves a broken node.
+    tmp="$dir.tmp.$$"
+    rm -rf "$tmp" && mkdir -p "$tmp" &&
+      npm install --prefix "$tmp" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+        "node-$os-$arch@$NODE24_VERSION" >&2 &&
+      "$tmp/node_modules/.bin/node" --version >/dev/null &&
+      rm -rf "$dir" && mv "$tmp" "$dir" || { rm -rf "$tmp"; echo "node24: could not fetch Node.js $NODE24_VERSION" >&2; return 1; }
+  fi
+  echo "$dir/node_modules/.bin"
+}
+
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+  # Sourced: change this shell's PATH.
+  if node24_dir=$(node24_bin_dir); then
+    case ":$PATH:" in *":$node24_dir:"*) ;; *) export PATH="$node24_dir:$PATH" ;; esac
+    echo "node24: using $(node --version) from $(command -v node)" >&2
+  fi
+  unset node24_dir
+else
+  set -euo pipefail
+  node24_dir=$(node24_bin_dir)
+  export PATH="$node24_dir:$PATH"
+  if [ "$#" -eq 0 ]; then echo "$node24_dir"; else exec "$@"; fi
+fi
