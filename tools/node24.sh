@@ -6,7 +6,9 @@
 #   source tools/node24.sh          put Node.js 24 first on this shell's PATH (then npm ci, npm start, npm test)
 #   bash tools/node24.sh CMD ARGS   run one command with it, e.g. `bash tools/node24.sh npm test`
 #
-# When the shell's `node` is already 24 it is used as it is and nothing is fetched.
+# When the shell's `node` is already 24 it is used as it is and nothing is fetched. With the fetched one, npm is
+# told where its C headers are (npm_config_nodedir: the package ships them), so the one native module that has
+# no prebuilt binary for Node.js 24 (cdktf-cli's terminal, @cdktf/node-pty-prebuilt-multiarch) builds offline.
 NODE24_VERSION=24.22.3
 
 node24_bin_dir() {
@@ -30,10 +32,20 @@ node24_bin_dir() {
   echo "$dir/node_modules/.bin"
 }
 
+# The fetched package holds include/node beside bin/node; a Node.js already on PATH brings its own.
+node24_headers() {
+  local package modules
+  modules="$(cd "$1/.." 2>/dev/null && pwd)" || return 0
+  for package in "$modules"/node-*-*; do
+    if [ -d "$package/include/node" ]; then export npm_config_nodedir="$package"; fi
+  done
+}
+
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then
   # Sourced: change this shell's PATH.
   if node24_dir=$(node24_bin_dir); then
     case ":$PATH:" in *":$node24_dir:"*) ;; *) export PATH="$node24_dir:$PATH" ;; esac
+    node24_headers "$node24_dir"
     echo "node24: using $(node --version) from $(command -v node)" >&2
   fi
   unset node24_dir
@@ -41,5 +53,6 @@ else
   set -euo pipefail
   node24_dir=$(node24_bin_dir)
   export PATH="$node24_dir:$PATH"
+  node24_headers "$node24_dir"
   if [ "$#" -eq 0 ]; then echo "$node24_dir"; else exec "$@"; fi
 fi
