@@ -263,6 +263,25 @@ describe('pull-request.yml', () => {
   });
 });
 
+describe('the CDK Terrain check', () => {
+  it('runs on every pull request after a lock-file install, with no AWS access', () => {
+    const job = load('pull-request.yml').jobs['cdktn-check'];
+    const install = indexOfStep(job, runs(/^npm ci\b/m), 'running npm ci');
+    const check = indexOfStep(job, runs(/^npm run cdktn-check$/m), 'running npm run cdktn-check');
+    expect(install).toBeLessThan(check);
+    expect(job.permissions).toBeUndefined();
+    expect(job.steps!.some(usesAction('aws-actions/configure-aws-credentials'))).toBe(false);
+  });
+
+  it('runs in .ci/run too, on the Node.js 24 that .ci/run puts first on PATH before installing', () => {
+    const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').split('\n');
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    const order = [/^source tools\/node24\.sh$/, /^npm ci\b/, /^npm run typecheck$/, /^npm run cdktn-check$/, /^npm test$/].map(at);
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
 describe('deploy.yml', () => {
   const workflow = load('deploy.yml');
   const deploy = workflow.jobs.deploy;
