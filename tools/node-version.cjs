@@ -19,13 +19,22 @@ function satisfiesCaret(range, version) {
   return have[1] > minor || (have[1] === minor && have[2] >= patch);
 }
 
-if (require.main === module && !satisfiesCaret(wanted, process.versions.node)) {
-  const major = wanted.replace(/^\^(\d+).*/, '$1');
-  process.stderr.write(
-    `This project needs Node.js ${wanted.slice(1)} or a later ${major}.x (this is ${process.version}): ` +
-      `run \`source tools/node24.sh\` to put Node.js ${major} from the npm registry on this shell's PATH, then retry.\n`,
+/** The one line that stops an unsuitable Node.js, or undefined when `version` will do. */
+function versionProblem(range, version) {
+  if (satisfiesCaret(range, version)) return undefined;
+  const major = range.replace(/^\^(\d+).*/, '$1');
+  return (
+    `This project needs Node.js ${range.slice(1)} or a later ${major}.x (this is v${version}): ` +
+    `run \`source tools/node24.sh\` to put Node.js ${major} from the npm registry on this shell's PATH, then retry.`
   );
-  process.exit(1);
 }
 
-module.exports = { satisfiesCaret };
+if (require.main === module) {
+  const problem = versionProblem(wanted, process.versions.node);
+  if (problem) {
+    process.stderr.write(`${problem}\n`);
+    process.exit(1);
+  }
+}
+
+module.exports = { satisfiesCaret, versionProblem };

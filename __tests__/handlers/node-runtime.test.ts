@@ -3,7 +3,7 @@
  * project asks for it. Node.js 24 on Lambda runs only async handlers: every handler of this system is one, and
  * the sandbox's Lambda-like runtime refuses a callback-style handler at init, as the deployed runtime would.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -95,5 +95,44 @@ describe('the sandbox bootstrap', () => {
 
   it('starts an async handler', async () => {
     expect(await initOf('exports.handler = async (event) => event;')).toMatchObject({ ok: true });
+  });
+});
+
+describe('the Node.js version guard (tools/node-version.cjs)', () => {
+  const { satisfiesCaret, versionProblem } = require('../../tools/node-version.cjs') as {
+    satisfiesCaret: (range: string, version: string) => boolean;
+    versionProblem: (range: string, version: string) => string | undefined;
+  };
+
+  it('runs before npm start, npm test, npm run bench and the CDK Terrain check', () => {
+    for (const script of ['prestart', 'pretest', 'prebench', 'precdktn-check']) {
+      expect({ script, command: (packageJson.scripts as Record<string, string>)[script] }).toEqual({ script, command: 'node tools/node-version.cjs' });
+    }
+  });
+
+  it('accepts the asked major from its minimum on, and refuses an older or another major', () => {
+    expect(satisfiesCaret('^24.11.0', '24.11.0')).toBe(true);
+    expect(satisfiesCaret('^24.11.0', '24.22.3')).toBe(true);
+    expect(satisfiesCaret('^24.11.0', '24.10.9')).toBe(false);
+    expect(satisfiesCaret('^24.11.0', '20.20.2')).toBe(false);
+    expect(satisfiesCaret('^24.11.0', '26.1.0')).toBe(false);
+    expect(satisfiesCaret(packageJson.engines.node, process.versions.node)).toBe(true);
+  });
+
+  it('stops an older Node.js with one line naming the version and how to get it, and lets this one pass', () => {
+    const problem = versionProblem('^24.11.0', '20.20.2');
+    expect(problem?.split('\n')).toHaveLength(1);
+    expect(problem).toBe(
+      "This project needs Node.js 24.11.0 or a later 24.x (this is v20.20.2): run `source tools/node24.sh` to put Node.js 24 from the npm registry on this shell's PATH, then retry.",
+    );
+    const guard = spawnSync(process.execPath, [path.resolve(__dirname, '../../tools/node-version.cjs')], { encoding: 'utf8' });
+    expect({ status: guard.status, stderr: guard.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('tools/node24.sh uses a Node.js 24 already on the PATH as it is', () => {
+    const result = spawnSync('bash', [path.resolve(__dirname, '../../tools/node24.sh'), 'node', '--version'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe(process.version);
+    expect(result.stderr).not.toMatch(/fetching/);
   });
 });
