@@ -45,7 +45,6 @@ for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
     AWS_REGION: 'us-east-1',
     LAMBDA_TASK_ROOT: dir,
     AWS_LAMBDA_FUNCTION_NAME: FUNCTIONS[key].name,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...settings,
   };
   const empty: number[] = [];

@@ -8,9 +8,6 @@ import { SANDBOX_PORTS } from '../system/definition';
 import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
 
-// The SDK's notice that Node 20 support ends in 2027 says nothing about the sandbox.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

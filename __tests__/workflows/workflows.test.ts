@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import YAML from 'yaml';
-import { STACKS, stackName } from '../../system/definition';
+import { LAMBDA_NODE_MAJOR, STACKS, stackName } from '../../system/definition';
 
 const ROOT = path.resolve(__dirname, '../..');
 const WORKFLOWS_DIR = path.join(ROOT, '.github/workflows');
@@ -125,6 +125,10 @@ describe('every workflow file', () => {
     for (const [action, shas] of pins) expect({ action, shas: [...shas] }).toEqual({ action, shas: [...shas].slice(0, 1) });
   });
 
+  it.each(FILES)('%s needs no silencing of the AWS SDK\'s Node.js version warning', (file) => {
+    expect(source(file)).not.toMatch(/AWS_SDK_JS_\w*(NODE|DEPRECATION)\w*/);
+  });
+
   it.each(FILES)('%s keeps workflow-level permissions read-only', (file) => {
     expect(load(file).permissions).toEqual({ contents: 'read' });
   });
@@ -141,7 +145,8 @@ describe('every workflow file', () => {
       if (!job.steps) continue;
       const setupNode = job.steps.find(usesAction('actions/setup-node'));
       expect({ job: name, cache: setupNode?.with?.cache }).toEqual({ job: name, cache: 'npm' });
-      expect(resolveEnv(workflow, setupNode?.with?.['node-version'])).toBe('20');
+      // The Node.js major the functions deploy on, as package.json's engines asks.
+      expect(resolveEnv(workflow, setupNode?.with?.['node-version'])).toBe(String(LAMBDA_NODE_MAJOR));
       expect(job.steps.some(runs(/^npm ci\b/m))).toBe(true);
       expect(job.steps.some(runs(/\bnpm (install|i)\b/))).toBe(false);
       expect(job.steps.find(usesAction('actions/checkout'))?.with?.['persist-credentials']).toBe(false);
@@ -255,6 +260,25 @@ describe('pull-request.yml', () => {
     ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(stepNamed(diff, 'Diff every stack').run).toMatch(/for stack in \$STACK_NAMES; do[\s\S]*cdktf diff "\$stack"/);
+  });
+});
+
+describe('the CDK Terrain check', () => {
+  it('runs on every pull request after a lock-file install, with no AWS access', () => {
+    const job = load('pull-request.yml').jobs['cdktn-check'];
+    const install = indexOfStep(job, runs(/^npm ci\b/m), 'running npm ci');
+    const check = indexOfStep(job, runs(/^npm run cdktn-check$/m), 'running npm run cdktn-check');
+    expect(install).toBeLessThan(check);
+    expect(job.permissions).toBeUndefined();
+    expect(job.steps!.some(usesAction('aws-actions/configure-aws-credentials'))).toBe(false);
+  });
+
+  it('runs in .ci/run too, on the Node.js 24 that .ci/run puts first on PATH before installing', () => {
+    const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').split('\n');
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    const order = [/^source tools\/node24\.sh$/, /^npm ci\b/, /^npm run typecheck$/, /^npm run cdktn-check$/, /^npm test$/].map(at);
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 });
 

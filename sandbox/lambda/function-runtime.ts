@@ -11,7 +11,7 @@ import * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import * as AWSXRay from 'aws-xray-sdk-core';
 import { bundleHandler } from '../../build/bundle';
-import { FUNCTIONS, type FunctionKey } from '../../system/definition';
+import { FUNCTIONS, LAMBDA_RUNTIME, type FunctionKey } from '../../system/definition';
 
 export interface FunctionRuntimeOptions {
   key: FunctionKey;
@@ -62,6 +62,9 @@ interface ExecutionEnvironment {
   onExit?: () => void;
 }
 
+/** What Lambda sets `AWS_EXECUTION_ENV` to on the runtime the stacks deploy (`AWS_Lambda_nodejs24.x`). */
+export const EXECUTION_ENV = `AWS_Lambda_${LAMBDA_RUNTIME}`;
+
 const seconds = (ms: number) => ms / 1000;
 const newTraceId = () => `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 
@@ -85,14 +88,12 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     AWS_REGION: 'us-east-1',
-    // The SDK's notice about a future Node version requirement is noise in local function logs.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...options.environment,
     // Reserved variables, set by Lambda and not overridable by the function's configuration.
     LAMBDA_TASK_ROOT: taskRoot,
     LAMBDA_RUNTIME_DIR: __dirname,
     _HANDLER: 'index.handler',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+    AWS_EXECUTION_ENV: EXECUTION_ENV,
     AWS_LAMBDA_FUNCTION_NAME: options.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memorySize),
