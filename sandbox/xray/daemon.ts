@@ -104,7 +104,7 @@ function requestHandler(store: TraceStore) {
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {
           throw new ApiError(400, 'SerializationException', 'request body must be a JSON object');
         }
-        const result = handleApiCall(store, path, body as Record<string, unknown>);
+        const result = await handleApiCall(store, path, body as Record<string, unknown>);
         if (!result) throw new ApiError(404, 'UnknownOperationException', `no X-Ray operation at POST ${path}`);
         return send(res, result.status, 'application/json', JSON.stringify(result.body));
       }
