@@ -16,6 +16,7 @@ import {
 } from '../system/definition';
 import { startDeliveryStream, type DeliveryStream } from './firehose/delivery-stream';
 import { startGateway, type Gateway } from './gateway/server';
+import type { RateLimit } from './http/rate-limit';
 import { startFunctionRuntime, type FunctionRuntime } from './lambda/function-runtime';
 import {
   awsEnvironment,
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   firehoseBufferIntervalMs?: number;
   /** Execution environments (processes) per function at most; default 4 (Lambda would scale much further). */
   functionConcurrency?: number;
+  /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
+  questionsRateLimit?: RateLimit | false;
   /** Progress lines (and the functions' logs); silent by default. */
   log?: (line: string) => void;
 }
@@ -183,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           tracer,
           links: () => ({ xrayConsole: xray.endpoint }),
           onError: (err) => log(`  ! gateway: ${err.message}`),
+          questionsRateLimit: options.questionsRateLimit,
         }),
       (g) => `on ${g.url}`,
     );

@@ -9,7 +9,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { contentTypeOf } from '../../build/website';
 import {
   CLICKS_ROUTE,
@@ -26,6 +25,9 @@ import type { StageSpan, StageTracer } from '../tracing/stage-tracer';
 import { validateClickBody } from './click-validator';
 import { buildProxyEvent, MalformedProxyResponse, proxyResultToHttp } from './lambda-proxy';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
+import { refuseForeignHost } from '../http/host-guard';
+import { createRateLimiter, DEFAULT_QUESTIONS_RATE_LIMIT, RATE_LIMITED_BODY, RATE_LIMITED_STATUS, type RateLimit } from '../http/rate-limit';
+import { isReadOnlyMethod, READ_ONLY_METHODS, staticFilePath } from '../http/static-path';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   /** Pages linked from /_sandbox. */
   links: () => { xrayConsole: string };
   onError?: (error: Error) => void;
+  /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
+  questionsRateLimit?: RateLimit | false;
 }
 
 export interface Gateway {
@@ -115,6 +119,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const host = options.host ?? '127.0.0.1';
   let backends: GatewayBackends | undefined;
   let url = '';
+  const questionsLimiter =
+    options.questionsRateLimit === false ? undefined : createRateLimiter(options.questionsRateLimit ?? DEFAULT_QUESTIONS_RATE_LIMIT);
+  const rateLimited = (route: Route, req: http.IncomingMessage) =>
+    route.method === 'POST' && route.path === '/questions' && !!questionsLimiter && !questionsLimiter.allow(req.socket.remoteAddress ?? '');
   const report = (err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err)));
 
   const send = (
@@ -244,6 +252,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // REST APIs answer an undeclared method on a resource like an unknown resource.
         req.resume();
         answer = gatewayError(403, 'Missing Authentication Token');
+      } else if (rateLimited(route, req)) {
+        req.resume(); // what the deployed WAF's custom block response answers
+        answer = { status: RATE_LIMITED_STATUS, body: RATE_LIMITED_BODY, headers: { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': url } };
       } else if (!backends) {
         req.resume();
         answer = gatewayError(503, 'Service Unavailable', 'the sandbox is still starting');
@@ -294,15 +305,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       send(res, 405, 'Method not allowed', { 'Content-Type': 'text/plain', Allow: 'GET, HEAD' });
       return;
     }
-    let relative: string;
-    try {
-      relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname).replace(/^\/+/, '');
-    } catch {
-      send(res, 400, 'Bad request: malformed URL', { 'Content-Type': 'text/plain' });
-      return;
-    }
-    const file = path.resolve(options.websiteDir, relative);
-    if (!file.startsWith(path.resolve(options.websiteDir) + path.sep)) {
+    const file = staticFilePath(options.websiteDir, pathname);
+    if (!file) {
       send(res, 404, 'Not found', { 'Content-Type': 'text/plain' });
       return;
     }
@@ -325,8 +329,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = http.createServer((req, res) => {
     const requestUrl = new URL(req.url ?? '/', 'http://gateway.local');
     const { pathname } = requestUrl;
+    if (refuseForeignHost(req, res)) return;
     const work = async () => {
       if (matchRoute(pathname)) return handleApi(req, res, requestUrl);
+      const readOnlyPage = pathname === '/config.json' || pathname === '/_sandbox' || pathname.startsWith('/_sandbox/');
+      if (readOnlyPage && !isReadOnlyMethod(req.method)) {
+        req.resume();
+        return send(res, 405, JSON.stringify({ message: `${req.method} is not allowed on ${pathname}` }), {
+          'Content-Type': 'application/json',
+          Allow: READ_ONLY_METHODS.join(', '),
+        });
+      }
       if (pathname === '/config.json') {
         return send(res, 200, configJson(req), { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
       }
