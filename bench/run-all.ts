@@ -11,6 +11,7 @@ const BENCHMARKS = [
   { file: 'synth.ts', what: 'full synth vs a one-table app importing the provider root' },
   { file: 'bundles.ts', what: 'handler bundle sizes and cold loads' },
   { file: 'sandbox-load.ts', what: 'POST /questions under load through the sandbox, question -> mailbox' },
+  { file: 'xray-query-stall.ts', what: 'event-loop stall during X-Ray queries over a full trace store' },
 ];
 
 // The figures are for the Node.js the functions deploy on (`npm run bench` checks it first: tools/node-version.cjs).
