@@ -53,7 +53,6 @@ function lambdaEnv(dir: string, functionName: string): NodeJS.ProcessEnv {
     AWS_REGION: 'us-east-1',
     LAMBDA_TASK_ROOT: dir,
     AWS_LAMBDA_FUNCTION_NAME: functionName,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...lambdaSettings,
   };
 }

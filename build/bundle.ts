@@ -8,7 +8,7 @@
 import { buildSync, type BuildOptions } from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FUNCTIONS, type FunctionKey } from '../system/definition';
+import { FUNCTIONS, LAMBDA_NODE_MAJOR, type FunctionKey } from '../system/definition';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const BUILD_DIR = path.join(REPO_ROOT, '.build');
@@ -34,14 +34,15 @@ const LAMBDA_ALIASES = {
   semver: './build/lambda-shims/semver-left-out.ts',
 };
 
-const BUNDLE_OPTIONS = {
+export const BUNDLE_OPTIONS = {
   absWorkingDir: REPO_ROOT,
   bundle: true,
   platform: 'node',
   // Prefer packages' ES module builds (the AWS SDK ships both): esbuild can then drop what a handler does not
   // use, which keeps bundles small and cold starts short.
   mainFields: ['module', 'main'],
-  target: 'node20',
+  // The Node.js of the runtime the functions deploy on, so esbuild keeps its syntax as is.
+  target: `node${LAMBDA_NODE_MAJOR}`,
   format: 'cjs',
   minify: true,
   // No keepNames: nothing reads a minified function's or class's `name` (errors set theirs), and the

@@ -20,6 +20,7 @@ import {
 } from '../system/definition';
 import { startDeliveryStream, type DeliveryStream } from './firehose/delivery-stream';
 import { API_KEYS, PORT_SETTINGS, startGateway, type Gateway } from './gateway/server';
+import type { RateLimit } from './http/rate-limit';
 import { startFunctionRuntime, type FunctionRuntime } from './lambda/function-runtime';
 import {
   awsEnvironment,
@@ -30,8 +31,9 @@ import {
   type LocalClients,
 } from './local-aws';
 import { readMailbox } from './mailbox/mailbox';
-import { provisionResources, type SandboxResources } from './resources/provision';
+import { provisionMessaging, provisionResources, type SandboxResources } from './resources/provision';
 import { assertJava, assertPortFree, startDynamoDbLocal, startFauxqs } from './services/local-services';
+import { superviseServices } from './services/supervisor';
 import { startStreamPoller, type StreamPoller } from './streams/stream-poller';
 import { startStageTracer, type StageTracer } from './tracing/stage-tracer';
 import { startXRayDaemon } from './xray/daemon';
@@ -55,6 +57,8 @@ export interface SandboxOptions {
   firehoseBufferIntervalMs?: number;
   /** Execution environments (processes) per function at most; default 4 (Lambda would scale much further). */
   functionConcurrency?: number;
+  /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
+  questionsRateLimit?: RateLimit | false;
   /** Progress lines (and the functions' logs); silent by default. */
   log?: (line: string) => void;
   /** The origin the APIs and handlers allow (ALLOWED_ORIGIN); default the website's origin, as deployed. */
@@ -83,6 +87,11 @@ export interface Sandbox {
   /** SNS/SQS/S3. */
   readonly fauxqsEndpoint: string;
   readonly resources: SandboxResources;
+  /**
+   * Settles when a part died that could not be restarted (DynamoDB Local): the error names it, with its last
+   * output, and the sandbox has stopped itself. `npm start` then exits non-zero.
+   */
+  readonly failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +146,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const started = Date.now();
+  let stopping: Promise<void> | undefined;
+  const stopOnce = () => (stopping ??= stopAll());
+  let reportFailure: (error: Error) => void = () => {};
+  const failure = new Promise<Error>((resolve) => (reportFailure = resolve));
 
   async function stopAll(): Promise<void> {
     // Reverse order: what was started last depends on what was started first.
@@ -211,6 +224,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           tracer,
           links: () => ({ xrayConsole: xray.endpoint }),
           onError: (err) => log(`  ! gateway: ${err.message}`),
+          questionsRateLimit: options.questionsRateLimit,
         }),
       (g) => `on ${g.url} (website), ${API_KEYS.map((api) => `${g.apis[api]} (${api})`).join(', ')}`,
     );
@@ -222,6 +236,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       'Resources (tables, mysfits, topic, queues, bucket)',
       () => provisionResources(clients),
     );
+    // From here on a service that dies is named at once; fauxqs is restarted, DynamoDB Local stops the sandbox.
+    const supervisor = superviseServices({
+      dynamodb,
+      fauxqs,
+      restartFauxqs: async (port) => {
+        const restarted = await startFauxqs({ port });
+        await provisionMessaging(clients);
+        return restarted;
+      },
+      log,
+      onFatal: (error) => void stopOnce().then(() => reportFailure(error)),
+    });
+    stops.push({ name: 'service supervisor', stop: () => supervisor.stop() });
 
     await step('Website build', () => buildWebsite(), (files) => `${files.length} files`);
 
@@ -287,7 +314,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stops.push(...stops.splice(stops.findIndex((s) => s.name === 'API gateway'), 1));
     log(`  ✓ ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    let stopping: Promise<void> | undefined;
     return {
       url: gateway.url,
       apis: gateway.apis,
@@ -295,7 +321,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodbEndpoint: dynamodb.endpoint,
       fauxqsEndpoint: fauxqs.endpoint,
       resources,
-      stop: () => (stopping ??= stopAll()),
+      failed: failure,
+      stop: stopOnce,
     };
   } catch (err) {
     await stopAll();

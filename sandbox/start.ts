@@ -2,14 +2,12 @@
  * `npm start`: runs the whole system on this machine until Ctrl-C.
  * Ports: PORT (website, default 3000), QUESTIONS_API_PORT (3001), MYSFITS_API_PORT (3002), CLICKS_API_PORT (3003),
  * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566); 0 = any free.
- * Exit codes: 0 after a clean stop, 1 when a part fails to start (the message names it), 2 for a bad setting.
+ * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
+ * it, with its last output), 2 for a bad setting.
  */
 import { SANDBOX_PORTS } from '../system/definition';
 import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
-
-// The SDK's notice that Node 20 support ends in 2027 says nothing about the sandbox.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -58,6 +56,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return; // a signal arrived while starting; stop() is under way
+  void sandbox.failed.then((err) => {
+    // The sandbox has already stopped every part; say why and exit non-zero rather than serve errors.
+    console.error(`\n✗ The sandbox stopped: ${err.message}`);
+    process.exit(1);
+  });
   const { url, apis, xrayEndpoint, resources } = sandbox;
   console.log(`
 The sandbox is running (Ctrl-C stops it):

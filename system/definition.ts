@@ -27,6 +27,19 @@ export const ENV = {
   questionRetentionDays: 'QUESTION_RETENTION_DAYS',
 } as const;
 
+/**
+ * The Lambda runtime every function deploys on, declared once: the stacks deploy it, esbuild targets its Node.js
+ * major (`build/bundle.ts`), the sandbox's Lambda-like runtime reports it (`AWS_EXECUTION_ENV`), and `engines`
+ * in package.json asks for the same major. `nodejs24.x` runs on Amazon Linux 2023 and is supported until
+ * 2028-04-30; `nodejs22.x` is deprecated on 2027-04-30 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+ * Node.js 24 on Lambda accepts only async (promise-returning) handlers, no callback-style ones
+ * (https://github.com/aws/aws-cdk/releases/tag/v2.259.0, "Customer-code compatibility").
+ */
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+
+/** The Node.js major of `LAMBDA_RUNTIME` (24): what the bundles target and the project runs on. */
+export const LAMBDA_NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1]);
+
 export type FunctionKey = 'postQuestion' | 'processQuestionsStream' | 'processClicks' | 'mysfitsApi';
 
 export interface FunctionDefinition {

@@ -11,8 +11,6 @@ import { FREE_PORTS, startSandbox } from '../sandbox';
 import mysfits from '../data/mysfits.json';
 
 const OUT = path.join(__dirname, '..', 'docs', 'images');
-// The SDK's notice that its 2027 releases need Node 22 is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function send(url: string, method: string, body: unknown): Promise<Response> {
   return fetch(url, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });

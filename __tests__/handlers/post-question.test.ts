@@ -102,6 +102,9 @@ const badInputs: [string, APIGatewayProxyEvent, string][] = [
   ['lone surrogate in the e-mail', request('{"email":"b\\ud800ob@example.com","questionText":"hi"}'), 'email'],
   ['lone surrogate in the honeypot', request('{"email":"bob@example.com","questionText":"hi","website":"\\udfff"}'), QUESTION_RULES.honeypotField],
   ['lone surrogate in the raw body', request('{"email":"bob@example.com","questionText":"x \ud800"}'), 'body'],
+  // U+FFFD: what a decoder leaves where the client's bytes were not UTF-8.
+  ['bytes that were not UTF-8 (U+FFFD) in the raw body', request('{"email":"bob@example.com","questionText":"x \ufffd"}'), 'body'],
+  ['U+FFFD, JSON-escaped, in the question', request('{"email":"bob@example.com","questionText":"x \\ufffd"}'), 'questionText'],
   ['invalid UTF-8 bytes', { ...request(valid), body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'), isBase64Encoded: true } as APIGatewayProxyEvent, 'body'],
   // Blank is blank: invisible characters alone are an empty question.
   ['zero-width spaces only', request({ ...valid, questionText: '\u200b\u200b \u200b' }), 'questionText'],

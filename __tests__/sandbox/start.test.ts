@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { listeningAddresses } from '../support/listeners';
 import { alive, descendants } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -27,16 +28,22 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function runStart(env: Record<string, string>): Run {
+/** `oneProcess`: node with the tsx loader instead of the tsx CLI (which runs the script in a second process). */
+function runStart(env: Record<string, string>, oneProcess = false): Run {
   let output = '';
-  const child = spawn(process.execPath, [TSX_CLI, 'sandbox/start.ts'], {
+  const child = spawn(process.execPath, oneProcess ? ['--import', 'tsx', 'sandbox/start.ts'] : [TSX_CLI, 'sandbox/start.ts'], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last of the output has been read from the pipes: wait for both streams to end too
+  // (at most 2 s, in case a descendant still holds them open).
+  const drained = Promise.all([child.stdout!, child.stderr!].map((s) => new Promise((resolve) => s.once('end', resolve))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => void Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]).then(() => resolve(code))),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -111,6 +118,29 @@ test('a second Ctrl-C exits at once, and still leaves no child process running',
   } finally {
     const ours = run.child.exitCode === null ? [...children, ...descendants(run.child.pid!)] : children;
     for (const pid of ours) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+});
+
+test('kill -9 of the sandbox process leaves no child running and no port bound', async () => {
+  const run = runStart(FREE_PORTS, true);
+  let children: number[] = [];
+  try {
+    const { mysfitsApi } = await waitUntilRunning(run);
+    expect((await fetch(`${mysfitsApi}/mysfits`)).status).toBe(200); // an execution environment exists too
+    const ports = [...run.output().matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    const unique = [...new Set(ports)];
+    expect(unique.length).toBeGreaterThanOrEqual(4); // gateway, X-Ray, DynamoDB Local, fauxqs
+    children = descendants(run.child.pid!);
+    expect(children.length).toBeGreaterThanOrEqual(3);
+    run.child.kill('SIGKILL'); // no handler runs: each child must notice its parent is gone
+    await run.exited;
+    const deadline = Date.now() + 5000;
+    const left = () => ({ running: children.filter(alive), bound: unique.filter((p) => listeningAddresses(p).length > 0) });
+    while ((left().running.length || left().bound.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(left()).toEqual({ running: [], bound: [] });
+  } finally {
+    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
   }
 });

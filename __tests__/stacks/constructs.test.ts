@@ -53,7 +53,7 @@ describe('TracedFunction', () => {
     expect(fn).toMatchObject({
       function_name: 'mysfits-dev-post-question',
       handler: 'index.handler',
-      runtime: expect.stringMatching(/^nodejs(20|22)\.x$/),
+      runtime: 'nodejs24.x',
       tracing_config: { mode: 'Active' },
       memory_size: 256,
       timeout: 10,

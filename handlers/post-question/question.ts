@@ -5,7 +5,7 @@ import { header, type FieldError } from '../shared/http-responses';
 import { decodeUtf8, isBlankText, isWellFormedText } from '../shared/text';
 import { fieldErrors } from '../shared/validation';
 
-const NOT_WELL_FORMED = 'must be well-formed Unicode text (it holds a lone surrogate)';
+const NOT_WELL_FORMED = 'must be well-formed Unicode text (a lone surrogate, or U+FFFD where the bytes were not UTF-8)';
 
 /** A string field that is well-formed Unicode: checked before any other rule, on every string field. */
 const text = (what: string) =>

@@ -4,10 +4,15 @@
  * it (spaces, format characters such as U+200B and other default-ignorable code points show nothing).
  */
 
-/** True when the string holds no lone surrogate (what String.prototype.isWellFormed checks). */
+/**
+ * True when the string holds no lone surrogate (what String.prototype.isWellFormed checks) and no U+FFFD. A
+ * person never types the replacement character: it is what a decoder put where the client's bytes were not
+ * UTF-8, and API Gateway does not document whether it passes such bytes on replaced or refuses them, so the text
+ * is refused here rather than stored mangled.
+ */
 export function isWellFormedText(text: string): boolean {
   // With the `u` flag a surrogate pair is one code point; only a lone surrogate is category Cs.
-  return !/\p{Cs}/u.test(text);
+  return !/[\p{Cs}\uFFFD]/u.test(text);
 }
 
 /**

@@ -12,7 +12,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { contentTypeOf } from '../../build/website';
 import {
   ACCESS_LOG_FORMAT,
@@ -31,6 +30,9 @@ import { validateClickBody } from './click-validator';
 import { substituteContext, type ContextValues } from './context-variables';
 import { buildProxyEvent, MalformedProxyResponse, proxyResultToHttp, requestTime } from './lambda-proxy';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
+import { refuseForeignHost } from '../http/host-guard';
+import { createRateLimiter, DEFAULT_QUESTIONS_RATE_LIMIT, RATE_LIMITED_BODY, RATE_LIMITED_STATUS, type RateLimit } from '../http/rate-limit';
+import { isReadOnlyMethod, READ_ONLY_METHODS, staticFilePath } from '../http/static-path';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -68,6 +70,8 @@ export interface GatewayOptions {
   onError?: (error: Error) => void;
   /** One line per API request, in the stacks' access log format. */
   accessLog?: (line: string, api: ApiKey) => void;
+  /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
+  questionsRateLimit?: RateLimit | false;
 }
 
 export interface Gateway {
@@ -194,6 +198,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let url = '';
   let allowedOrigin = '';
   const apis = {} as Record<ApiKey, string>;
+  const questionsLimiter =
+    options.questionsRateLimit === false ? undefined : createRateLimiter(options.questionsRateLimit ?? DEFAULT_QUESTIONS_RATE_LIMIT);
+  const rateLimited = (route: Route, req: http.IncomingMessage) =>
+    route.method === 'POST' && route.path === '/questions' && !!questionsLimiter && !questionsLimiter.allow(req.socket.remoteAddress ?? '');
   const report = (err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err)));
 
   const send = (res: http.ServerResponse, status: number, body: Buffer | string, headers: HeaderMap = {}) => {
@@ -368,6 +376,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // REST APIs answer an undeclared method on a resource like an unknown resource.
         req.resume();
         answer = gatewayAnswer(403, 'Missing Authentication Token');
+      } else if (rateLimited(route, req)) {
+        req.resume(); // what the deployed WAF's custom block response answers
+        answer = {
+          kind: 'integration',
+          status: RATE_LIMITED_STATUS,
+          body: RATE_LIMITED_BODY,
+          headers: { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': allowedOrigin },
+          integrationStatus: RATE_LIMITED_STATUS,
+        };
       } else if (!backends) {
         req.resume();
         answer = gatewayAnswer(503, 'Service Unavailable');
@@ -419,15 +436,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       send(res, 405, 'Method not allowed', { 'Content-Type': 'text/plain', Allow: 'GET, HEAD' });
       return;
     }
-    let relative: string;
-    try {
-      relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname).replace(/^\/+/, '');
-    } catch {
-      send(res, 400, 'Bad request: malformed URL', { 'Content-Type': 'text/plain' });
-      return;
-    }
-    const file = path.resolve(options.websiteDir, relative);
-    if (!file.startsWith(path.resolve(options.websiteDir) + path.sep)) {
+    const file = staticFilePath(options.websiteDir, pathname);
+    if (!file) {
       send(res, 404, 'Not found', { 'Content-Type': 'text/plain' });
       return;
     }
@@ -455,6 +465,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return send(res, 308, '', { Location: `${url}${req.url ?? '/'}` });
     }
     const { pathname } = new URL(req.url ?? '/', 'http://website.local');
+    const readOnlyPage = pathname === '/config.json' || pathname === '/_sandbox' || pathname.startsWith('/_sandbox/');
+    if (readOnlyPage && !isReadOnlyMethod(req.method)) {
+      req.resume();
+      return send(res, 405, JSON.stringify({ message: `${req.method} is not allowed on ${pathname}` }), {
+        'Content-Type': 'application/json',
+        Allow: READ_ONLY_METHODS.join(', '),
+      });
+    }
     if (pathname === '/config.json') {
       return send(res, 200, configJson(), { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
     }
@@ -464,6 +482,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const serve = (handle: (req: http.IncomingMessage, res: http.ServerResponse) => unknown) =>
     http.createServer((req, res) => {
+      if (refuseForeignHost(req, res)) return;
       Promise.resolve()
         .then(() => handle(req, res))
         .catch((err) => {

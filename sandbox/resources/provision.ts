@@ -70,6 +70,24 @@ export async function provisionResources(clients: LocalClients): Promise<Sandbox
   await clients.dynamodb.send(new CreateTableCommand(tableInput('mysfits', localNames.mysfitsTable)));
   await seedMysfits(clients, localNames.mysfitsTable);
 
+  const messaging = await provisionMessaging(clients);
+  return {
+    questionsTable: localNames.questionsTable,
+    mysfitsTable: localNames.mysfitsTable,
+    questionsStreamArn,
+    ...messaging,
+    clicksBucket: localNames.clicksBucket,
+    deliveryStream: localNames.deliveryStream,
+  };
+}
+
+/**
+ * The fauxqs half: topic, queues, the mailbox subscription and the clicks bucket. Names are fixed, so running it
+ * again against a restarted fauxqs on the same port gives the same ARNs and URLs.
+ */
+export async function provisionMessaging(
+  clients: LocalClients,
+): Promise<Pick<SandboxResources, 'topicArn' | 'mailboxQueueUrl' | 'onFailureQueueUrl' | 'onFailureQueueArn'>> {
   const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: localNames.topic }));
   const { QueueUrl: mailboxQueueUrl } = await clients.sqs.send(
     new CreateQueueCommand({ QueueName: localNames.mailboxQueue }),
@@ -90,15 +108,5 @@ export async function provisionResources(clients: LocalClients): Promise<Sandbox
   );
   await clients.s3.send(new CreateBucketCommand({ Bucket: localNames.clicksBucket }));
 
-  return {
-    questionsTable: localNames.questionsTable,
-    mysfitsTable: localNames.mysfitsTable,
-    questionsStreamArn,
-    topicArn,
-    mailboxQueueUrl,
-    onFailureQueueUrl,
-    onFailureQueueArn: await arnOf(onFailureQueueUrl),
-    clicksBucket: localNames.clicksBucket,
-    deliveryStream: localNames.deliveryStream,
-  };
+  return { topicArn, mailboxQueueUrl, onFailureQueueUrl, onFailureQueueArn: await arnOf(onFailureQueueUrl) };
 }

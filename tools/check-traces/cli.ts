@@ -61,8 +61,6 @@ function program(io: CliIO) {
 }
 
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
-  // The SDK's "Node 20 support ends" notice would be noise in every run's output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const command = program(io);
   try {
     command.parse(argv as string[], { from: 'user' });

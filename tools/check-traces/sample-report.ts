@@ -24,7 +24,6 @@ const SCENARIOS: Record<string, Partial<SandboxOptions>> = {
 async function main() {
   const scenario = process.argv[2] ?? 'healthy';
   if (!(scenario in SCENARIOS)) throw new Error(`scenario: "${scenario}" is not one of ${Object.keys(SCENARIOS).join(', ')}`);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const suffix = scenario === 'healthy' ? '' : `-${scenario}`;
   const sandbox = await startSandbox({ ...FREE_PORTS, ...SCENARIOS[scenario] });
   try {
