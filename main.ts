@@ -5,6 +5,7 @@
 import { App } from 'cdktf';
 import { ConfigError, loadEnvironments } from './config/load';
 import { buildApp } from './stacks/app';
+import { PolicyViolationError } from './stacks/policy/secure-defaults-policy';
 
 // cdktf records a stack trace for every token; with tsx's source maps on, mapping them dominated synth time.
 process.setSourceMapsEnabled(false);
@@ -18,7 +19,7 @@ try {
   app.synth();
 } catch (error) {
   // A configuration or policy error is the whole message: no stack trace needed to act on it.
-  if (error instanceof ConfigError || (error as Error).name === 'PolicyViolationError') {
+  if (error instanceof ConfigError || error instanceof PolicyViolationError) {
     console.error((error as Error).message);
     process.exit(1);
   }

@@ -20,7 +20,7 @@ export const localNames = {
   questionsTable: names.table(LOCAL_ENV, 'questions'),
   mysfitsTable: names.table(LOCAL_ENV, 'mysfits'),
   topic: names.topic(LOCAL_ENV),
-  onFailureQueue: `${names.prefix(LOCAL_ENV)}-questions-stream-failures`,
+  onFailureQueue: names.streamFailureQueue(LOCAL_ENV),
   mailboxQueue: `${names.prefix(LOCAL_ENV)}-staff-mailbox`,
   clicksBucket: `${names.prefix(LOCAL_ENV)}-clicks`,
   deliveryStream: names.deliveryStream(LOCAL_ENV),

@@ -8,7 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import type { Environment } from '../config/load';
 import mysfits from '../data/mysfits.json';
-import { ENV, LAMBDA_ROUTES, names, OUTPUTS, TABLES } from '../system/definition';
+import { ENV, names, OUTPUTS, TABLES } from '../system/definition';
 import { allow } from './constructs/policy-statements';
 import { SecureTable } from './constructs/secure-table';
 import { TracedFunction } from './constructs/traced-function';
@@ -59,9 +59,7 @@ export class MysfitsStack extends EnvironmentStack {
       throttling: config.apiThrottling,
       logRetentionDays: config.logRetentionDays,
     });
-    for (const route of LAMBDA_ROUTES.filter((r) => r.api === 'mysfits')) {
-      this.api.addLambdaRoute(route.method, route.path, this.apiFunction.function);
-    }
+    this.api.addLambdaRoutes({ mysfitsApi: this.apiFunction.function });
     this.apiUrl = this.api.deploy().url;
 
     new TerraformOutput(this, OUTPUTS.mysfitsApiEndpoint, { value: this.apiUrl });

@@ -18,7 +18,7 @@ import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import type { Environment } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
-import { ENV, LAMBDA_ROUTES, names, OUTPUTS, QUESTIONS_STREAM_MAPPING, RATE_LIMITED_RESPONSE } from '../system/definition';
+import { ENV, names, OUTPUTS, QUESTIONS_STREAM_MAPPING, RATE_LIMITED_RESPONSE } from '../system/definition';
 import { allow, denyInsecureTransport } from './constructs/policy-statements';
 import { SecureTable } from './constructs/secure-table';
 import { TracedFunction } from './constructs/traced-function';
@@ -68,7 +68,7 @@ export class QuestionsStack extends EnvironmentStack {
       tracingConfig: 'Active',
     });
     this.failureQueue = new SqsQueue(this, 'stream-failures', {
-      name: `${names.prefix(env.name)}-questions-stream-failures`,
+      name: names.streamFailureQueue(env.name),
       sqsManagedSseEnabled: true,
       // The longest SQS keeps a message: time to replay a question that could not be e-mailed.
       messageRetentionSeconds: 14 * 24 * 3600,
@@ -156,9 +156,7 @@ export class QuestionsStack extends EnvironmentStack {
       throttling: config.apiThrottling,
       logRetentionDays: config.logRetentionDays,
     });
-    for (const route of LAMBDA_ROUTES.filter((r) => r.api === 'questions')) {
-      this.api.addLambdaRoute(route.method, route.path, this.postQuestion.function);
-    }
+    this.api.addLambdaRoutes({ postQuestion: this.postQuestion.function });
     const { stage, url } = this.api.deploy();
     this.apiUrl = url;
     if (config.questionsRateLimit.enabled) {

@@ -353,6 +353,8 @@ export const names = {
   /** X-Ray names a REST API stage's segment `<api name>/<stage name>`. */
   stageSegment: (env: string, api: ApiKey, stage = env) => `mysfits-${env}-${api}-api/${stage}`,
   topic: (env: string) => `mysfits-${env}-questions`,
+  /** The questions stream mapping's on-failure queue. */
+  streamFailureQueue: (env: string) => `mysfits-${env}-questions-stream-failures`,
   deliveryStream: (env: string) => `mysfits-${env}-clicks`,
 } as const;
 
@@ -430,6 +432,9 @@ export const RATE_LIMITED_RESPONSE = {
   statusCode: 429,
   body: { message: 'Too many requests from this address: try again in a few minutes' },
 } as const;
+
+/** Methods the Lambda-served routes answer (and OPTIONS, the preflight): what their answers' CORS headers list. */
+export const LAMBDA_ROUTE_METHODS = ['OPTIONS', ...new Set(LAMBDA_ROUTES.map((route) => route.method))].join(',');
 
 /** Request headers the APIs' CORS preflights allow: the stacks' OPTIONS mock integrations and the sandbox alike. */
 export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id,Idempotency-Key';

@@ -158,6 +158,32 @@ describe('TracedRestApi', () => {
     );
   }
 
+  it('wires each route of LAMBDA_ROUTES to the function the route names, and refuses a function it was not given', () => {
+    const routes = [
+      { api: 'questions', method: 'POST', path: '/questions', function: 'postQuestion' },
+      { api: 'questions', method: 'GET', path: '/questions/{id}', function: 'mysfitsApi' },
+      { api: 'mysfits', method: 'GET', path: '/mysfits', function: 'mysfitsApi' },
+    ] as const;
+    const wire = (functions: string[]) =>
+      Testing.synthScope((scope) => {
+        const api = new TracedRestApi(scope, 'api', apiProps);
+        const fns = Object.fromEntries(
+          functions.map((key) => [key, new LambdaFunction(scope, key, { functionName: key, role: 'r', tracingConfig: { mode: 'Active' } })]),
+        );
+        api.addLambdaRoutes(fns, routes);
+        api.deploy();
+      });
+    expect(() => wire(['postQuestion'])).toThrow(
+      'GET /questions/{id} (questions API) names function mysfitsApi, which this stack does not wire (it wires: postQuestion)',
+    );
+    const r = JSON.parse(wire(['postQuestion', 'mysfitsApi'])).resource;
+    // Only this API's routes, each integrated with its own function.
+    expect(Object.values<any>(r.aws_api_gateway_integration).filter((i) => i.type === 'AWS_PROXY').map((i) => [i.http_method.replace(/_[0-9A-F]{8}\./, '.'), i.uri]).sort()).toEqual([
+      ['${aws_api_gateway_method.api_get-questions-id.http_method}', '${aws_lambda_function.mysfitsApi.invoke_arn}'],
+      ['${aws_api_gateway_method.api_post-questions.http_method}', '${aws_lambda_function.postQuestion.invoke_arn}'],
+    ]);
+  });
+
   it('has a traced, logged, throttled stage named after the environment', () => {
     const r = synthApi('{"statusCode": 200}').resource;
     expect(only(r.aws_api_gateway_rest_api).name).toBe('mysfits-dev-questions-api');

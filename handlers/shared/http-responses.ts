@@ -1,6 +1,6 @@
 /** API Gateway proxy responses: JSON bodies, CORS headers on every answer (including errors). */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { CORS_ALLOW_HEADERS } from '../../system/definition';
+import { CORS_ALLOW_HEADERS, LAMBDA_ROUTE_METHODS } from '../../system/definition';
 
 export interface FieldError {
   field: string;
@@ -14,7 +14,7 @@ export function jsonResponse(allowedOrigin: string, statusCode: number, body: un
       'Content-Type': 'application/json',
       'Access-Control-Allow-Origin': allowedOrigin,
       'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
-      'Access-Control-Allow-Methods': 'OPTIONS,GET,POST',
+      'Access-Control-Allow-Methods': LAMBDA_ROUTE_METHODS,
       Vary: 'Origin',
     },
     body: JSON.stringify(body),

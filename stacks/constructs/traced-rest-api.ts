@@ -31,7 +31,7 @@ import {
   PREFLIGHT_STATUS,
   preflightHeaders,
 } from '../../system/api-responses';
-import { names, type ApiKey } from '../../system/definition';
+import { LAMBDA_ROUTES, names, type ApiKey, type FunctionKey } from '../../system/definition';
 
 export interface TracedRestApiProps {
   readonly env: string;
@@ -104,6 +104,24 @@ export class TracedRestApi extends Construct {
   /** Resources (integrations, responses, models, validators) whose change must redeploy the API. */
   addMember(...resources: TerraformResource[]): void {
     this.members.push(...resources);
+  }
+
+  /**
+   * Every route of this API in LAMBDA_ROUTES (or `routes`), each integrated with the function the route names.
+   * A route naming a function the stack did not pass in is an error, so the definition and the stack cannot
+   * disagree about which function serves a path.
+   */
+  addLambdaRoutes(functions: Partial<Record<FunctionKey, LambdaFunction>>, routes = LAMBDA_ROUTES): void {
+    for (const route of routes.filter((r) => r.api === this.props.api)) {
+      const fn = functions[route.function];
+      if (!fn) {
+        throw new Error(
+          `${route.method} ${route.path} (${route.api} API) names function ${route.function}, which this stack does not wire ` +
+            `(it wires: ${Object.keys(functions).join(', ') || 'none'})`,
+        );
+      }
+      this.addLambdaRoute(route.method, route.path, fn);
+    }
   }
 
   /** A Lambda proxy integration, and a permission to invoke the function from exactly this method and path. */

@@ -89,7 +89,7 @@ async function findTopicArn(clients: ReplayClients, topicName: string, region: s
 }
 
 async function resolveTargets(clients: ReplayClients, env: string, region: string): Promise<ReplayTargets> {
-  const queueName = `${names.prefix(env)}-questions-stream-failures`;
+  const queueName = names.streamFailureQueue(env);
   let onFailureQueueUrl: string | undefined;
   try {
     onFailureQueueUrl = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl;
