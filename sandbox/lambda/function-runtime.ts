@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as AWSXRay from 'aws-xray-sdk-core';
 import { bundleHandler } from '../../build/bundle';
 import { FUNCTIONS, type FunctionKey } from '../../system/definition';
+import { endLine, reportLine, startLine } from './platform-log';
 
 export interface FunctionRuntimeOptions {
   key: FunctionKey;
@@ -39,6 +40,10 @@ export interface InvokeResult {
   /** The X-Ray trace id used ("1-xxxxxxxx-..."). */
   traceId?: string;
   durationMs: number;
+  /** Lambda's request id; the log's START, END and REPORT lines name it. */
+  requestId?: string;
+  /** This invocation's log, START to REPORT (what `X-Amz-Log-Type: Tail` returns the end of). */
+  log?: string;
 }
 
 export interface FunctionRuntime {
@@ -50,7 +55,7 @@ const BOOTSTRAP = path.join(__dirname, 'bootstrap.js');
 
 type ChildMessage =
   | { type: 'init'; ok: boolean; startMs: number; endMs: number; error?: InvokeResult['error'] }
-  | { type: 'result'; requestId: string; ok: boolean; result?: unknown; error?: InvokeResult['error']; startMs?: number; endMs?: number };
+  | { type: 'result'; requestId: string; ok: boolean; result?: unknown; error?: InvokeResult['error']; startMs?: number; endMs?: number; maxRssKb?: number };
 
 interface ExecutionEnvironment {
   child: ChildProcess;
@@ -60,6 +65,8 @@ interface ExecutionEnvironment {
   dead: boolean;
   onMessage?: (message: ChildMessage) => void;
   onExit?: () => void;
+  /** Receives this environment's output too, while an invocation wants its own log. */
+  tap?: (text: string) => void;
 }
 
 const seconds = (ms: number) => ms / 1000;
@@ -115,9 +122,13 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       cwd: taskRoot,
     });
-    child.stdout?.setEncoding('utf8').on('data', logSink);
-    child.stderr?.setEncoding('utf8').on('data', logSink);
     const env: ExecutionEnvironment = { child, fresh: true, dead: false, init: undefined as never };
+    const output = (text: string) => {
+      logSink(text);
+      env.tap?.(text);
+    };
+    child.stdout?.setEncoding('utf8').on('data', output);
+    child.stderr?.setEncoding('utf8').on('data', output);
     env.init = new Promise((resolve) => {
       const onInit = (message: ChildMessage) => {
         if (message.type === 'init') resolve(message);
@@ -201,7 +212,15 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       functionSegment.subsegments = [phase('Initialization', init.startMs, init.endMs, init.error)];
     }
 
-    let outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error'] };
+    let invocationLog = '';
+    env.tap = (text) => (invocationLog += text);
+    const platformLine = (line: string) => {
+      logSink(line);
+      invocationLog += line;
+    };
+    platformLine(startLine(requestId));
+    const handlerStart = performance.now();
+    let outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number };
     if (!init.ok) {
       // As in Lambda: an init failure fails the invocation and the environment is thrown away.
       outcome = { ok: false, error: init.error };
@@ -211,6 +230,21 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       const traceHeader = `Root=${traceId};Parent=${parentId};Sampled=${sampled ? 1 : 0}`;
       outcome = await runInvocation(env, { requestId, event, traceHeader, deadlineMs: Date.now() + timeoutMs });
     }
+    const handlerMs = performance.now() - handlerStart;
+    // The handler's last lines travel on the output pipe, its answer on the IPC channel: let the pipe catch up.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    env.tap = undefined;
+    platformLine(endLine(requestId));
+    platformLine(
+      reportLine({
+        requestId,
+        durationMs: handlerMs,
+        memorySizeMb: definition.memorySize,
+        maxMemoryUsedMb: (outcome.maxRssKb ?? 0) / 1024,
+        initDurationMs: coldStart ? init.endMs - init.startMs : undefined,
+        xray: serviceSegment ? { traceId, segmentId: serviceSegment.id, sampled } : undefined,
+      }),
+    );
     release(env);
 
     const endMs = Date.now();
@@ -227,15 +261,16 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       emit(functionSegment);
       emit(serviceSegment);
     }
-    return { ...outcome, traceId, durationMs: endMs - startMs };
+    const { maxRssKb: _maxRssKb, ...answer } = outcome;
+    return { ...answer, traceId, durationMs: endMs - startMs, requestId, log: invocationLog };
   }
 
   function runInvocation(
     env: ExecutionEnvironment,
     message: { requestId: string; event: unknown; traceHeader: string; deadlineMs: number },
-  ): Promise<{ ok: boolean; result?: unknown; error?: InvokeResult['error'] }> {
+  ): Promise<{ ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number }> {
     return new Promise((resolve) => {
-      const done = (outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error'] }) => {
+      const done = (outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number }) => {
         clearTimeout(timer);
         env.onMessage = undefined;
         env.onExit = undefined;
@@ -251,7 +286,7 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       }, timeoutMs);
       env.onMessage = (reply) => {
         if (reply.type === 'result' && reply.requestId === message.requestId) {
-          done({ ok: reply.ok, result: reply.result, error: reply.error });
+          done({ ok: reply.ok, result: reply.result, error: reply.error, maxRssKb: reply.maxRssKb });
         }
       };
       env.onExit = () =>
