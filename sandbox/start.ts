@@ -1,13 +1,20 @@
 /**
  * `npm start`: runs the whole system on this machine until Ctrl-C.
- * Ports: PORT (gateway, default 3000), XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566); 0 = any free.
+ * Ports: PORT (gateway, default 3000), XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT
+ * (9001); 0 = any free. Endpoints and per-function logs go to SANDBOX_STATE_DIR (default .sandbox/).
  * Exit codes: 0 after a clean stop, 1 when a part fails to start (the message names it), 2 for a bad setting.
  */
 import { SANDBOX_PORTS } from '../system/definition';
 import { startSandbox, type Sandbox } from './index';
+import { formatBanner } from './daily/banner';
+import { stateDirFrom } from './daily/state-file';
+import { endpointsRecord } from './daily/hooks';
 
 // The SDK's notice that Node 20 support ends in 2027 says nothing about the sandbox.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** The Lambda API's port unless LAMBDA_PORT says otherwise (9001: the port AWS's runtime interface emulator uses). */
+const DEFAULT_LAMBDA_PORT = 9001;
 
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -26,6 +33,7 @@ async function main(): Promise<void> {
     xrayPort: portSetting('XRAY_PORT', SANDBOX_PORTS.xray),
     dynamodbPort: portSetting('DYNAMODB_PORT', SANDBOX_PORTS.dynamodb),
     fauxqsPort: portSetting('FAUXQS_PORT', SANDBOX_PORTS.fauxqs),
+    lambdaPort: portSetting('LAMBDA_PORT', DEFAULT_LAMBDA_PORT),
   };
   console.log('Starting the Mythical Mysfits sandbox…');
   let sandbox: Sandbox | undefined;
@@ -45,23 +53,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, log: (line) => console.log(line) });
+    sandbox = await startSandbox({ ...ports, stateDir: stateDirFrom(), log: (line) => console.log(line) });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);
   }
   if (stopping) return; // a signal arrived while starting; stop() is under way
-  const { url, xrayEndpoint, resources } = sandbox;
-  console.log(`
-The sandbox is running (Ctrl-C stops it):
-  Website          ${url}/
-  X-Ray console    ${xrayEndpoint}/            (service map; traces at ${xrayEndpoint}/traces)
-  Staff mailbox    ${url}/_sandbox/mailbox     (or: npm run mailbox)
-  APIs             POST ${url}/questions · GET ${url}/mysfits · PUT ${url}/clicks
-  X-Ray API        ${xrayEndpoint} (AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:${new URL(xrayEndpoint).port})
-  DynamoDB         ${sandbox.dynamodbEndpoint}  tables ${resources.questionsTable}, ${resources.mysfitsTable}
-  SNS/SQS/S3       ${sandbox.fauxqsEndpoint}  bucket ${resources.clicksBucket}
-`);
+  const endpoints = endpointsRecord({ ...sandbox, logsDir: undefined });
+  console.log(`\n${formatBanner(endpoints, sandbox.endpointsFile)}\n`);
 }
 
 void main();

@@ -11,7 +11,9 @@ import { alive, descendants } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '../..');
 const TSX_CLI = path.join(REPO, 'node_modules/tsx/dist/cli.mjs');
-const FREE_PORTS = { PORT: '0', XRAY_PORT: '0', DYNAMODB_PORT: '0', FAUXQS_PORT: '0' };
+const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-state-'));
+const FREE_PORTS = { PORT: '0', XRAY_PORT: '0', DYNAMODB_PORT: '0', FAUXQS_PORT: '0', LAMBDA_PORT: '0', SANDBOX_STATE_DIR: STATE_DIR };
+const ENDPOINTS_FILE = path.join(STATE_DIR, 'endpoints.json');
 
 interface Run {
   child: ChildProcess;
@@ -52,6 +54,12 @@ test('starts with progress and URLs, and Ctrl-C stops every child process', asyn
     }
     expect(out).toMatch(/X-Ray console\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(out).toContain(`${website}/_sandbox/mailbox`);
+    // The banner names what any AWS client needs, and tools find the sandbox through the endpoints file.
+    expect(out).toMatch(/AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ AWS_REGION=us-east-1/);
+    expect(out).toMatch(/Lambda API\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/Queues\s+http:\/\/\S+mysfits-local-staff-mailbox/);
+    const endpoints = JSON.parse(fs.readFileSync(ENDPOINTS_FILE, 'utf8'));
+    expect(endpoints).toMatchObject({ url: website, pid: expect.any(Number) });
     expect((await fetch(`${website}/config.json`)).status).toBe(200);
     // Wake one function so its execution environment (a child process) exists too.
     await fetch(`${website}/mysfits`);
@@ -61,6 +69,7 @@ test('starts with progress and URLs, and Ctrl-C stops every child process', asyn
     run.child.kill('SIGINT'); // only the top process: the sandbox itself must stop the rest
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain('Stopped.');
+    expect(fs.existsSync(ENDPOINTS_FILE)).toBe(false);
     await new Promise((r) => setTimeout(r, 500));
     expect(children.filter(alive)).toEqual([]);
   } finally {
