@@ -122,6 +122,10 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
         '-jar',
         path.join(emulatorDir, 'DynamoDBLocal.jar'),
         '-inMemory',
+        // One database for every access key and region, so any AWS client sees the sandbox's tables (without it,
+        // DynamoDB Local keeps a database per key and region):
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.UsageNotes.html
+        '-sharedDb',
         '-port',
         String(port),
       ],
