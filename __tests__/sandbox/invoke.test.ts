@@ -16,6 +16,7 @@ import { parseReportLine } from '../../sandbox/lambda/platform-log';
 import { EVENTS_DIR, SAMPLE_EVENTS } from '../../tools/invoke/functions';
 import { main as invokeMain } from '../../tools/invoke/cli';
 import { main as logsMain } from '../../tools/logs/cli';
+import { main as checkTracesMain } from '../../tools/check-traces/cli';
 import { localNames } from '../../sandbox/local-aws';
 import { FUNCTIONS } from '../../system/definition';
 
@@ -162,6 +163,46 @@ describe('npm run invoke and npm run logs', () => {
     expect(await logsMain(['process-clicks'], io)).toBe(0);
     expect(out.stdout).toMatch(/^REPORT RequestId: \S+\tDuration: /m);
     expect(out.stdout).not.toContain('question stored');
+  });
+
+  test('logs --follow prints the lines of an invocation made while it follows', async () => {
+    const { out, io } = capture();
+    let requestId = '';
+    const following = logsMain(['mysfits-api', '--follow'], {
+      ...io,
+      untilStopped: async () => {
+        const before = out.stdout.length;
+        const answer = await invoke(localNames.function('mysfitsApi'), sample('mysfits-api.list.json'));
+        requestId = answer.headers.get('x-amzn-RequestId')!;
+        const deadline = Date.now() + 5000;
+        while (!out.stdout.slice(before).includes(`REPORT RequestId: ${requestId}`) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+    });
+    expect(await following).toBe(0);
+    expect(out.stdout).toContain(`START RequestId: ${requestId} Version: $LATEST`);
+    expect(out.stdout).toContain(`REPORT RequestId: ${requestId}\t`);
+  });
+});
+
+describe('npm run check-traces -- --env local', () => {
+  test('with no other flag, checks the running sandbox found through its endpoints file', async () => {
+    const saved = process.env.SANDBOX_STATE_DIR;
+    process.env.SANDBOX_STATE_DIR = stateDir;
+    const out = { stdout: '', stderr: '' };
+    try {
+      const code = await checkTracesMain(['--env', 'local', '--out-dir', path.join(stateDir, 'report'), '--latency-budget-factor', '5'], {
+        stdout: (t) => void (out.stdout += t),
+        stderr: (t) => void (out.stderr += t),
+      });
+      expect({ code, stderr: code === 0 ? '' : out.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(out.stderr).toContain(`X-Ray: ${sandbox.xrayEndpoint}`);
+      expect(out.stdout).toContain('OK: traced end to end');
+    } finally {
+      if (saved === undefined) delete process.env.SANDBOX_STATE_DIR;
+      else process.env.SANDBOX_STATE_DIR = saved;
+    }
   });
 });
 
