@@ -234,6 +234,8 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
     // The handler's last lines travel on the output pipe, its answer on the IPC channel: let the pipe catch up.
     await new Promise((resolve) => setTimeout(resolve, 5));
     env.tap = undefined;
+    // Lambda's own line for a timeout, ahead of END: `<time> <request id> Task timed out after 1.00 seconds`.
+    if (outcome.error?.errorType === 'Sandbox.Timedout') platformLine(`${new Date().toISOString()} ${requestId} ${outcome.error.errorMessage}\n`);
     platformLine(endLine(requestId));
     platformLine(
       reportLine({
