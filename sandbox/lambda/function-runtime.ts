@@ -231,8 +231,9 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       outcome = await runInvocation(env, { requestId, event, traceHeader, deadlineMs: Date.now() + timeoutMs });
     }
     const handlerMs = performance.now() - handlerStart;
-    // The handler's last lines travel on the output pipe, its answer on the IPC channel: let the pipe catch up.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The handler's last lines travel on the output pipe, its answer on the IPC channel. They were written before
+    // the answer, so they are readable by the time it arrives: one turn of the event loop reads them.
+    await new Promise((resolve) => setImmediate(resolve));
     env.tap = undefined;
     // Lambda's own line for a timeout, ahead of END: `<time> <request id> Task timed out after 1.00 seconds`.
     if (outcome.error?.errorType === 'Sandbox.Timedout') platformLine(`${new Date().toISOString()} ${requestId} ${outcome.error.errorMessage}\n`);
