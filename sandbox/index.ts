@@ -156,6 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       [ports.xray, 'X-Ray daemon'],
       [ports.dynamodb, 'DynamoDB Local'],
       [ports.fauxqs, 'fauxqs (SNS, SQS, S3)'],
+      [options.lambdaPort ?? 0, 'Lambda API (LAMBDA_PORT)'],
     ];
     for (const [port, what] of named) {
       if (port === 0) continue;

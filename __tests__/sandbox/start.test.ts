@@ -119,6 +119,11 @@ test('a busy port is named, with a non-zero exit', async () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain(`port ${port} is already in use`);
     expect(run.output()).toContain('API gateway');
+    // The Lambda API's port is checked with the others, before anything starts.
+    const lambda = runStart({ ...FREE_PORTS, LAMBDA_PORT: String(port) });
+    expect(await lambda.exited).toBe(1);
+    expect(lambda.output()).toContain(`Lambda API (LAMBDA_PORT): port ${port} is already in use`);
+    expect(lambda.output()).not.toContain('✓ DynamoDB Local');
   } finally {
     blocker.close();
   }
