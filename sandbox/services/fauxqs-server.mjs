@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
+import { addSqsQueryProtocol } from './sqs-query-protocol.mjs';
 
 const port = Number(process.argv[2] ?? 0);
 // fauxqs's queue URLs default to http://sqs.<region>.localhost:<port>/..., a name that resolves only with wildcard
@@ -14,6 +15,8 @@ const { SqsStore } = await import(pathToFileURL(path.join(dist, 'sqs', 'sqsStore
 const sqsStore = new SqsStore();
 sqsStore.host = undefined;
 const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? 'us-east-1', stores: { sqsStore } });
+// Older AWS CLIs and SDKs (Debian's AWS CLI 2.9) speak SQS's query protocol; fauxqs answers only its JSON one.
+addSqsQueryProtocol(app);
 await app.listen({ port, host: '127.0.0.1' });
 process.stdout.write(JSON.stringify({ ready: true, port: app.server.address().port }) + '\n');
 const stop = () => app.close().finally(() => process.exit(0));
