@@ -257,6 +257,22 @@ describe('the AWS CLI v2 (Debian\'s /usr/bin/aws) against the sandbox, with any 
     expect(JSON.parse(fs.readFileSync(outFile, 'utf8')).statusCode).toBe(200);
   });
 
+  test('SQS (the CLI 2.9 speaks its query protocol): list, attributes, receive the e-mail of the sample stream batch', async () => {
+    const { mailboxQueueUrl } = sandbox.resources;
+    const queues = await aws('us-east-1', 'sqs', 'list-queues', '--endpoint-url', sandbox.fauxqsEndpoint);
+    expect(queues.QueueUrls).toEqual(expect.arrayContaining([mailboxQueueUrl, sandbox.resources.onFailureQueueUrl]));
+    const attributes = await aws('us-east-1', 'sqs', 'get-queue-attributes', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-url', mailboxQueueUrl, '--attribute-names', 'All');
+    expect(Number(attributes.Attributes.ApproximateNumberOfMessages)).toBeGreaterThan(0);
+    // Visibility 0: the message stays for whoever reads the mailbox next.
+    const received = await aws('us-east-1', 'sqs', 'receive-message', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-url', mailboxQueueUrl, '--max-number-of-messages', '10', '--visibility-timeout', '0');
+    expect(received.Messages.map((m: { Body: string }) => JSON.parse(m.Body).Message).join('\n')).toContain('ana@example.com asked a question');
+    // A missing queue is SQS's query-protocol error, and batch calls are refused, not half done.
+    await expect(aws('us-east-1', 'sqs', 'get-queue-url', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-name', 'no-such-queue')).rejects.toThrow(/AWS\.SimpleQueueService\.NonExistentQueue/);
+    await expect(
+      aws('us-east-1', 'sqs', 'delete-message-batch', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-url', mailboxQueueUrl, '--entries', 'Id=a,ReceiptHandle=b'),
+    ).rejects.toThrow(/DeleteMessageBatch is not available over SQS's query protocol/);
+  });
+
   test('SQS: the queue URLs the sandbox hands out resolve on this machine and answer', async () => {
     for (const queueUrl of [sandbox.resources.mailboxQueueUrl, sandbox.resources.onFailureQueueUrl]) {
       const url = new URL(queueUrl);
