@@ -1,17 +1,17 @@
 /**
  * `npm start`: runs the whole system on this machine until Ctrl-C.
- * Ports: PORT (gateway, default 3000), XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT
- * (9001); 0 = any free. Endpoints and per-function logs go to SANDBOX_STATE_DIR (default .sandbox/).
- * Exit codes: 0 after a clean stop, 1 when a part fails to start (the message names it), 2 for a bad setting.
+ * Ports: PORT (website, default 3000), QUESTIONS_API_PORT (3001), MYSFITS_API_PORT (3002), CLICKS_API_PORT (3003),
+ * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT (9001); 0 = any free. Endpoints and
+ * per-function logs go to SANDBOX_STATE_DIR (default .sandbox/).
+ * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
+ * it, with its last output), 2 for a bad setting.
  */
 import { SANDBOX_PORTS } from '../system/definition';
+import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
 import { formatBanner } from './daily/banner';
 import { stateDirFrom } from './daily/state-file';
 import { endpointsRecord } from './daily/hooks';
-
-// The SDK's notice that Node 20 support ends in 2027 says nothing about the sandbox.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** The Lambda API's port unless LAMBDA_PORT says otherwise (9001: the port AWS's runtime interface emulator uses). */
 const DEFAULT_LAMBDA_PORT = 9001;
@@ -29,7 +29,12 @@ function portSetting(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const ports = {
-    port: portSetting('PORT', SANDBOX_PORTS.gateway),
+    port: portSetting(PORT_SETTINGS.website, SANDBOX_PORTS.website),
+    apiPorts: {
+      questions: portSetting(PORT_SETTINGS.questions, SANDBOX_PORTS.apis.questions),
+      mysfits: portSetting(PORT_SETTINGS.mysfits, SANDBOX_PORTS.apis.mysfits),
+      clicks: portSetting(PORT_SETTINGS.clicks, SANDBOX_PORTS.apis.clicks),
+    },
     xrayPort: portSetting('XRAY_PORT', SANDBOX_PORTS.xray),
     dynamodbPort: portSetting('DYNAMODB_PORT', SANDBOX_PORTS.dynamodb),
     fauxqsPort: portSetting('FAUXQS_PORT', SANDBOX_PORTS.fauxqs),
@@ -59,6 +64,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return; // a signal arrived while starting; stop() is under way
+  void sandbox.failed.then((err) => {
+    // The sandbox has already stopped every part; say why and exit non-zero rather than serve errors.
+    console.error(`\n✗ The sandbox stopped: ${err.message}`);
+    process.exit(1);
+  });
   const endpoints = endpointsRecord({ ...sandbox, logsDir: undefined });
   console.log(`\n${formatBanner(endpoints, sandbox.endpointsFile)}\n`);
 }

@@ -24,6 +24,8 @@ const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-tools-'));
 function fakeEndpoints(url: string, pid = process.pid) {
   const record = endpointsRecord({
     url,
+    // Each API on its own origin, as the sandbox runs them.
+    apis: { questions: 'http://127.0.0.1:3991', mysfits: 'http://127.0.0.1:3992', clicks: 'http://127.0.0.1:3993' },
     xrayEndpoint: 'http://127.0.0.1:2999',
     dynamodbEndpoint: 'http://127.0.0.1:8999',
     fauxqsEndpoint: 'http://127.0.0.1:4999',
@@ -121,7 +123,7 @@ describe('check-traces settings', () => {
     const dir = tempDir();
     writeEndpoints(dir, fakeEndpoints('http://127.0.0.1:3999'));
     const config = resolveConfig({ env: 'local' }, { SANDBOX_STATE_DIR: dir });
-    expect(config.apiUrls).toEqual({ questions: 'http://127.0.0.1:3999', mysfits: 'http://127.0.0.1:3999', clicks: 'http://127.0.0.1:3999' });
+    expect(config.apiUrls).toEqual({ questions: 'http://127.0.0.1:3991', mysfits: 'http://127.0.0.1:3992', clicks: 'http://127.0.0.1:3993' });
     expect(config.endpoint).toBe('http://127.0.0.1:2999');
     expect(config.region).toBe('us-east-1');
     // A flag still wins over the file.

@@ -8,10 +8,12 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { execFile } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { startSandbox, type Sandbox } from '../../sandbox/index';
+import { FREE_PORTS, startSandbox, type Sandbox } from '../../sandbox/index';
 import { parseReportLine } from '../../sandbox/lambda/platform-log';
 import { EVENTS_DIR, SAMPLE_EVENTS } from '../../tools/invoke/functions';
 import { main as invokeMain } from '../../tools/invoke/cli';
@@ -26,7 +28,7 @@ const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-daily-'));
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0, lambdaPort: 0, stateDir });
+  sandbox = await startSandbox({ ...FREE_PORTS, lambdaPort: 0, stateDir });
 });
 
 afterAll(async () => {
@@ -123,6 +125,53 @@ describe('the Lambda API runs one function with each sample event', () => {
     // By ARN, as SDKs also name functions.
     const byArn = await invoke(localNames.functionArn('mysfitsApi'), sample('mysfits-api.list.json'));
     expect(byArn.status).toBe(200);
+  });
+});
+
+describe('the Lambda API is as closed as the other sandbox servers', () => {
+  /** A POST with exactly this Host header (fetch sets its own). */
+  function postWithHost(host: string, body: string): Promise<{ status: number; body: string }> {
+    const url = new URL(`${sandbox.lambdaEndpoint}/2015-03-31/functions/${localNames.function('mysfitsApi')}/invocations`);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: Number(url.port), method: 'POST', path: url.pathname, headers: { Host: host, 'Content-Type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  test('a foreign Host (DNS rebinding) is refused with 403 naming it, and nothing is invoked', async () => {
+    const logFile = path.join(stateDir, 'logs', `${localNames.function('mysfitsApi')}.log`);
+    const startsBefore = (fs.readFileSync(logFile, 'utf8').match(/^START /gm) ?? []).length;
+    const refused = await postWithHost('evil.example', sample('mysfits-api.list.json'));
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toEqual({ message: 'Forbidden', detail: expect.stringContaining('evil.example') });
+    // Its own loopback name is served (what the AWS CLI and SDKs send).
+    const served = await postWithHost(new URL(sandbox.lambdaEndpoint).host, sample('mysfits-api.list.json'));
+    expect(served.status).toBe(200);
+    // The log file is appended as the function's output arrives: wait for the served call's START, then count.
+    const starts = () => (fs.readFileSync(logFile, 'utf8').match(/^START /gm) ?? []).length;
+    for (const deadline = Date.now() + 5000; starts() <= startsBefore && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    expect(starts()).toBe(startsBefore + 1);
+  });
+
+  test('it listens on 127.0.0.1 only: another address of this machine is refused', async () => {
+    const port = Number(new URL(sandbox.lambdaEndpoint).port);
+    // 127.0.0.2 reaches this machine too (all of 127/8 is loopback), but not a socket bound to 127.0.0.1 alone.
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.2', port }, () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
+    expect(outcome).toBe('ECONNREFUSED');
   });
 });
 

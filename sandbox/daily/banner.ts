@@ -5,15 +5,18 @@
 import type { SandboxEndpoints } from './state-file';
 
 export function formatBanner(endpoints: SandboxEndpoints, endpointsFile?: string): string {
-  const { url, xrayEndpoint: xray, credentials, region } = endpoints;
+  const { url, apis, xrayEndpoint: xray, credentials, region } = endpoints;
   const xrayPort = new URL(xray).port;
   const queues = Object.entries(endpoints.queues).map(([name, queueUrl]) => `${queueUrl}  (${name})`);
   const lines = [
     'The sandbox is running (Ctrl-C stops it):',
     `  Website          ${url}/`,
-    `  APIs             POST ${endpoints.apis.questions}/questions · GET ${endpoints.apis.mysfits}/mysfits · PUT ${endpoints.apis.clicks}/clicks`,
-    `  Staff mailbox    ${url}/_sandbox/mailbox     (or: npm run mailbox)`,
     `  X-Ray console    ${xray}/            (service map; traces at ${xray}/traces)`,
+    `  Staff mailbox    ${url}/_sandbox/mailbox     (or: npm run mailbox)`,
+    `  Questions API    POST ${apis.questions}/questions`,
+    `  Mysfits API      GET ${apis.mysfits}/mysfits · GET ${apis.mysfits}/mysfits/{mysfitId}`,
+    `  Clicks API       PUT ${apis.clicks}/clicks`,
+    "                   (each API its own origin, allowing only the website's: CORS as deployed)",
     `  X-Ray API        ${xray}  (AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:${xrayPort})`,
     `  Lambda API       ${endpoints.lambdaEndpoint}  functions ${endpoints.functions.join(', ')}`,
     `  DynamoDB         ${endpoints.dynamodbEndpoint}  tables ${endpoints.tables.join(', ')}`,

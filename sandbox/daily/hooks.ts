@@ -39,6 +39,7 @@ export function startSandboxLambdaApi(options: {
 
 export function endpointsRecord(parts: {
   url: string;
+  apis: SandboxEndpoints['apis'];
   xrayEndpoint: string;
   dynamodbEndpoint: string;
   fauxqsEndpoint: string;
@@ -51,7 +52,7 @@ export function endpointsRecord(parts: {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     url: parts.url,
-    apis: { questions: parts.url, mysfits: parts.url, clicks: parts.url },
+    apis: { questions: parts.apis.questions, mysfits: parts.apis.mysfits, clicks: parts.apis.clicks },
     xrayEndpoint: parts.xrayEndpoint,
     dynamodbEndpoint: parts.dynamodbEndpoint,
     fauxqsEndpoint: parts.fauxqsEndpoint,

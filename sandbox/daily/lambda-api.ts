@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { InvokeResult } from '../lambda/function-runtime';
 import { logTail } from '../lambda/platform-log';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
+import { refuseForeignHost } from '../http/host-guard';
 
 /** Lambda's synchronous payload quota (6 MB). */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -33,7 +34,6 @@ export interface LambdaApiFunction {
 
 export interface LambdaApiOptions {
   port: number;
-  host?: string;
   region: string;
   accountId: string;
   functions: readonly LambdaApiFunction[];
@@ -166,6 +166,8 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
   }
 
   const server = http.createServer((req, res) => {
+    // Same guard as the sandbox's other servers: a web page that points its own name at 127.0.0.1 cannot invoke.
+    if (refuseForeignHost(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const invokeMatch = INVOKE_PATH.exec(url.pathname);
     const run = async () => {
@@ -189,7 +191,8 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    // Loopback only, like every other sandbox server: the functions read and write the sandbox's data.
+    server.listen(options.port, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

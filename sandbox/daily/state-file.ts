@@ -13,9 +13,9 @@ export interface SandboxEndpoints {
   /** The sandbox process: a file whose process is gone is stale (the sandbox was killed). */
   pid: number;
   startedAt: string;
-  /** Website, APIs, /_sandbox/mailbox. */
+  /** The website's origin: the site, config.json, /_sandbox/mailbox. */
   url: string;
-  /** The APIs' base URLs (today all on `url`). */
+  /** Each API's own origin (POST /questions, GET /mysfits..., PUT /clicks). */
   apis: { questions: string; mysfits: string; clicks: string };
   xrayEndpoint: string;
   dynamodbEndpoint: string;

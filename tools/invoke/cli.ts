@@ -71,7 +71,6 @@ async function readEvent(option: string | undefined, functionName: string, io: C
 }
 
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const command = program(io);
   try {
     command.parse(argv as string[], { from: 'user' });
