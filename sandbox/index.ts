@@ -37,6 +37,10 @@ import { superviseServices } from './services/supervisor';
 import { startStreamPoller, type StreamPoller } from './streams/stream-poller';
 import { startStageTracer, type StageTracer } from './tracing/stage-tracer';
 import { startXRayDaemon } from './xray/daemon';
+import { openFunctionLogs, type FunctionLogFiles } from './daily/function-logs';
+import { endpointsRecord, startSandboxLambdaApi } from './daily/hooks';
+import { removeEndpoints, writeEndpoints } from './daily/state-file';
+import * as path from 'node:path';
 
 export interface SandboxOptions {
   /** The website; default SANDBOX_PORTS.website (3000), 0 = free port (tests). */
@@ -57,6 +61,10 @@ export interface SandboxOptions {
   firehoseBufferIntervalMs?: number;
   /** Execution environments (processes) per function at most; default 4 (Lambda would scale much further). */
   functionConcurrency?: number;
+  /** Lambda Invoke API (`aws lambda invoke --endpoint-url`, `npm run invoke`); default 0 = any free port. */
+  lambdaPort?: number;
+  /** Where `endpoints.json` and `logs/<function>.log` go (`npm start`: .sandbox); default: neither is written. */
+  stateDir?: string;
   /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
   questionsRateLimit?: RateLimit | false;
   /** Progress lines (and the functions' logs); silent by default. */
@@ -86,6 +94,10 @@ export interface Sandbox {
   readonly dynamodbEndpoint: string;
   /** SNS/SQS/S3. */
   readonly fauxqsEndpoint: string;
+  /** Lambda Invoke API for the four functions. */
+  readonly lambdaEndpoint: string;
+  /** The endpoints file tools read, when `stateDir` was given. */
+  readonly endpointsFile?: string;
   readonly resources: SandboxResources;
   /**
    * Settles when a part died that could not be restarted (DynamoDB Local): the error names it, with its last
@@ -183,6 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       [ports.xray, 'X-Ray daemon'],
       [ports.dynamodb, 'DynamoDB Local'],
       [ports.fauxqs, 'fauxqs (SNS, SQS, S3)'],
+      [options.lambdaPort ?? 0, 'Lambda API (LAMBDA_PORT)'],
     ];
     for (const [port, what] of named) {
       if (port === 0) continue;
@@ -253,6 +266,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await step('Website build', () => buildWebsite(), (files) => `${files.length} files`);
 
     const runtimes = {} as Record<FunctionKey, FunctionRuntime>;
+    const logsDir = options.stateDir ? path.join(options.stateDir, 'logs') : undefined;
+    const functionLogs: FunctionLogFiles | undefined = logsDir
+      ? openFunctionLogs(logsDir, FUNCTION_KEYS.map((k) => localNames.function(k)))
+      : undefined;
+    if (functionLogs) stops.push({ name: 'function log files', stop: () => functionLogs.close() });
     await step('Functions (bundles + execution environments)', async () => {
       for (const key of FUNCTION_KEYS) {
         runtimes[key] = await startFunctionRuntime({
@@ -265,7 +283,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           tracing: options.tracing?.[key] ?? 'Active',
           daemonAddress: xray.address,
           concurrency: options.functionConcurrency,
-          logSink: (text) => log(text.replace(/\n$/, '').replace(/^/gm, `  [${localNames.function(key)}] `)),
+          logSink: (text) => {
+            functionLogs?.write(localNames.function(key), text);
+            log(text.replace(/\n$/, '').replace(/^/gm, `  [${localNames.function(key)}] `));
+          },
         });
         stops.push({ name: localNames.function(key), stop: () => runtimes[key].stop() });
       }
@@ -310,8 +331,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       putClickRecord: (data) => firehose.putRecord(data),
       readMailbox: () => readMailbox(fauxqs.endpoint, localNames.mailboxQueue),
     });
+    const lambdaApi = await step(
+      'Lambda API (invoke one function)',
+      () =>
+        startSandboxLambdaApi({
+          port: options.lambdaPort ?? 0,
+          runtimes,
+          tracing: options.tracing,
+          xrayEndpoint: xray.endpoint,
+          onError: (err) => log(`  ! Lambda API: ${err.message}`),
+        }),
+      (api) => `on ${api.url}`,
+    );
+    stops.push({ name: 'Lambda API', stop: () => lambdaApi.close() });
     // Stopping begins with the gateway, so no request reaches a function that is already gone.
     stops.push(...stops.splice(stops.findIndex((s) => s.name === 'API gateway'), 1));
+    const endpointsFile = options.stateDir
+      ? writeEndpoints(
+          options.stateDir,
+          endpointsRecord({
+            url: gateway.url,
+            apis: gateway.apis,
+            xrayEndpoint: xray.endpoint,
+            dynamodbEndpoint: dynamodb.endpoint,
+            fauxqsEndpoint: fauxqs.endpoint,
+            lambdaEndpoint: lambdaApi.url,
+            resources,
+            logsDir,
+          }),
+        )
+      : undefined;
+    // Removed first on the way out: no tool finds a sandbox that is stopping.
+    if (options.stateDir) stops.push({ name: 'endpoints file', stop: async () => removeEndpoints(options.stateDir!) });
     log(`  ✓ ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     return {
@@ -320,6 +371,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       xrayEndpoint: xray.endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
       fauxqsEndpoint: fauxqs.endpoint,
+      lambdaEndpoint: lambdaApi.url,
+      endpointsFile,
       resources,
       failed: failure,
       stop: stopOnce,

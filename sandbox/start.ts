@@ -1,13 +1,20 @@
 /**
  * `npm start`: runs the whole system on this machine until Ctrl-C.
  * Ports: PORT (website, default 3000), QUESTIONS_API_PORT (3001), MYSFITS_API_PORT (3002), CLICKS_API_PORT (3003),
- * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566); 0 = any free.
+ * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT (9001); 0 = any free. Endpoints and
+ * per-function logs go to SANDBOX_STATE_DIR (default .sandbox/).
  * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
  * it, with its last output), 2 for a bad setting.
  */
 import { SANDBOX_PORTS } from '../system/definition';
 import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
+import { formatBanner } from './daily/banner';
+import { stateDirFrom } from './daily/state-file';
+import { endpointsRecord } from './daily/hooks';
+
+/** The Lambda API's port unless LAMBDA_PORT says otherwise (9001: the port AWS's runtime interface emulator uses). */
+const DEFAULT_LAMBDA_PORT = 9001;
 
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -31,6 +38,7 @@ async function main(): Promise<void> {
     xrayPort: portSetting('XRAY_PORT', SANDBOX_PORTS.xray),
     dynamodbPort: portSetting('DYNAMODB_PORT', SANDBOX_PORTS.dynamodb),
     fauxqsPort: portSetting('FAUXQS_PORT', SANDBOX_PORTS.fauxqs),
+    lambdaPort: portSetting('LAMBDA_PORT', DEFAULT_LAMBDA_PORT),
   };
   console.log('Starting the Mythical Mysfits sandbox…');
   let sandbox: Sandbox | undefined;
@@ -50,7 +58,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, log: (line) => console.log(line) });
+    sandbox = await startSandbox({ ...ports, stateDir: stateDirFrom(), log: (line) => console.log(line) });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);
@@ -61,20 +69,8 @@ async function main(): Promise<void> {
     console.error(`\n✗ The sandbox stopped: ${err.message}`);
     process.exit(1);
   });
-  const { url, apis, xrayEndpoint, resources } = sandbox;
-  console.log(`
-The sandbox is running (Ctrl-C stops it):
-  Website          ${url}/
-  X-Ray console    ${xrayEndpoint}/            (service map; traces at ${xrayEndpoint}/traces)
-  Staff mailbox    ${url}/_sandbox/mailbox     (or: npm run mailbox)
-  Questions API    POST ${apis.questions}/questions
-  Mysfits API      GET ${apis.mysfits}/mysfits · GET ${apis.mysfits}/mysfits/{mysfitId}
-  Clicks API       PUT ${apis.clicks}/clicks
-                   (each API its own origin, allowing only the website's: CORS as deployed)
-  X-Ray API        ${xrayEndpoint} (AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:${new URL(xrayEndpoint).port})
-  DynamoDB         ${sandbox.dynamodbEndpoint}  tables ${resources.questionsTable}, ${resources.mysfitsTable}
-  SNS/SQS/S3       ${sandbox.fauxqsEndpoint}  bucket ${resources.clicksBucket}
-`);
+  const endpoints = endpointsRecord({ ...sandbox, logsDir: undefined });
+  console.log(`\n${formatBanner(endpoints, sandbox.endpointsFile)}\n`);
 }
 
 void main();

@@ -141,10 +141,13 @@ test('a timeout is a function error; the environment is replaced', async () => {
   const [fnSegment] = byOrigin(docs, 'AWS::Lambda::Function');
   expect(fnSegment.fault).toBe(true);
   expect(fnSegment.cause?.exceptions?.[0]?.type).toBe('Sandbox.Timedout');
+  // The log says so as Lambda's does, before END and REPORT.
+  expect(result.log).toMatch(new RegExp(`^\\S+Z ${result.requestId} Task timed out after 1.00 seconds\nEND RequestId: ${result.requestId}\nREPORT `, 'm'));
   // The next invocation runs in a fresh environment: a cold start again.
   const next = await fn.invoke(question());
   const nextDocs = await traceOf(next.traceId!);
   expect(named(nextDocs, 'Initialization')).toHaveLength(1);
+  expect(next.log).toMatch(/\tInit Duration: \d+\.\d{2} ms\t/);
 });
 
 test('a bad setting fails the invocation at init, naming the setting', async () => {

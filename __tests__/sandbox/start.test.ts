@@ -17,6 +17,7 @@ const START_ARGS: string[] = (() => {
   if (command !== 'node') throw new Error(`package.json's start script should run node directly, not ${command}`);
   return args;
 })();
+const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-state-'));
 const FREE_PORTS = {
   PORT: '0',
   QUESTIONS_API_PORT: '0',
@@ -25,7 +26,10 @@ const FREE_PORTS = {
   XRAY_PORT: '0',
   DYNAMODB_PORT: '0',
   FAUXQS_PORT: '0',
+  LAMBDA_PORT: '0',
+  SANDBOX_STATE_DIR: STATE_DIR,
 };
+const ENDPOINTS_FILE = path.join(STATE_DIR, 'endpoints.json');
 
 interface Run {
   child: ChildProcess;
@@ -87,6 +91,17 @@ test('starts with progress and URLs, and Ctrl-C stops every child process', asyn
     }
     expect(out).toMatch(/X-Ray console\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(out).toContain(`${website}/_sandbox/mailbox`);
+    // The banner names what any AWS client needs, and tools find the sandbox through the endpoints file.
+    expect(out).toMatch(/AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ AWS_REGION=us-east-1/);
+    expect(out).toMatch(/Lambda API\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/Queues\s+http:\/\/\S+mysfits-local-staff-mailbox/);
+    const endpoints = JSON.parse(fs.readFileSync(ENDPOINTS_FILE, 'utf8'));
+    // Each API's own origin, as the banner prints it (tools such as check-traces --env local read them here).
+    expect(endpoints).toMatchObject({
+      url: website,
+      apis: { questions: origins[0], mysfits: origins[1], clicks: origins[2] },
+      pid: expect.any(Number),
+    });
     expect((await fetch(`${website}/config.json`)).status).toBe(200);
     expect(await (await fetch(`${website}/config.json`)).json()).toMatchObject({ mysfitsApiEndpoint: mysfitsApi });
     // Wake one function so its execution environment (a child process) exists too.
@@ -97,6 +112,7 @@ test('starts with progress and URLs, and Ctrl-C stops every child process', asyn
     run.child.kill('SIGINT'); // only the top process: the sandbox itself must stop the rest
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain('Stopped.');
+    expect(fs.existsSync(ENDPOINTS_FILE)).toBe(false);
     await new Promise((r) => setTimeout(r, 500));
     expect(children.filter(alive)).toEqual([]);
   } finally {
@@ -169,6 +185,11 @@ test('a busy port is named, with a non-zero exit', async () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain(`port ${port} is already in use`);
     expect(run.output()).toContain('clicks API (CLICKS_API_PORT)');
+    // The Lambda API's port is checked with the others, before anything starts.
+    const lambda = runStart({ ...FREE_PORTS, LAMBDA_PORT: String(port) });
+    expect(await lambda.exited).toBe(1);
+    expect(lambda.output()).toContain(`Lambda API (LAMBDA_PORT): port ${port} is already in use`);
+    expect(lambda.output()).not.toContain('✓ DynamoDB Local');
   } finally {
     blocker.close();
   }

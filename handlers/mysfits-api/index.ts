@@ -138,7 +138,10 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
 export async function handler(event: APIGatewayProxyEvent, context?: { awsRequestId?: string }): Promise<APIGatewayProxyResult> {
   return traceInvocation(service, async (invocation) => {
     try {
-      return await route(event);
+      const response = await route(event);
+      // Every refused request leaves a line in the function's log, as post-question's do.
+      if (response.statusCode >= 400) logger.warn('request refused', { requestId: context?.awsRequestId, statusCode: response.statusCode, body: response.body });
+      return response;
     } catch (err) {
       invocation?.addFaultFlag();
       const requestId = context?.awsRequestId ?? event?.requestContext?.requestId ?? 'unknown';

@@ -30,6 +30,9 @@ try {
   send({ type: 'init', ok: false, startMs: initStart, endMs: Date.now(), error: describe(err) });
 }
 
+// REPORT's "Max Memory Used": the environment's peak resident memory so far (kilobytes on Linux).
+const maxRssKb = () => process.resourceUsage().maxRSS;
+
 let current; // the invocation in progress: an unhandled error fails it and ends the environment, as in Lambda
 
 function fail(kind) {
@@ -66,9 +69,9 @@ process.on('message', async (message) => {
     const value = await handler(event, context);
     // Lambda returns the JSON serialisation of the result (undefined becomes null).
     const result = JSON.parse(JSON.stringify(value === undefined ? null : value));
-    send({ type: 'result', requestId, ok: true, result, startMs, endMs: Date.now() });
+    send({ type: 'result', requestId, ok: true, result, startMs, endMs: Date.now(), maxRssKb: maxRssKb() });
   } catch (err) {
-    send({ type: 'result', requestId, ok: false, error: describe(err), startMs, endMs: Date.now() });
+    send({ type: 'result', requestId, ok: false, error: describe(err), startMs, endMs: Date.now(), maxRssKb: maxRssKb() });
   } finally {
     current = undefined;
   }

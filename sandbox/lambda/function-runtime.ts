@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as AWSXRay from 'aws-xray-sdk-core';
 import { bundleHandler } from '../../build/bundle';
 import { FUNCTIONS, LAMBDA_RUNTIME, type FunctionKey } from '../../system/definition';
+import { endLine, reportLine, startLine } from './platform-log';
 
 export interface FunctionRuntimeOptions {
   key: FunctionKey;
@@ -39,6 +40,10 @@ export interface InvokeResult {
   /** The X-Ray trace id used ("1-xxxxxxxx-..."). */
   traceId?: string;
   durationMs: number;
+  /** Lambda's request id; the log's START, END and REPORT lines name it. */
+  requestId?: string;
+  /** This invocation's log, START to REPORT (what `X-Amz-Log-Type: Tail` returns the end of). */
+  log?: string;
 }
 
 export interface FunctionRuntime {
@@ -52,7 +57,7 @@ const OUTPUT_TAIL_CHARS = 4000;
 
 type ChildMessage =
   | { type: 'init'; ok: boolean; startMs: number; endMs: number; error?: InvokeResult['error'] }
-  | { type: 'result'; requestId: string; ok: boolean; result?: unknown; error?: InvokeResult['error']; startMs?: number; endMs?: number };
+  | { type: 'result'; requestId: string; ok: boolean; result?: unknown; error?: InvokeResult['error']; startMs?: number; endMs?: number; maxRssKb?: number };
 
 interface ExecutionEnvironment {
   child: ChildProcess;
@@ -64,6 +69,8 @@ interface ExecutionEnvironment {
   killedByRuntime: boolean;
   onMessage?: (message: ChildMessage) => void;
   onExit?: () => void;
+  /** Receives this environment's output too, while an invocation wants its own log. */
+  tap?: (text: string) => void;
 }
 
 /** What Lambda sets `AWS_EXECUTION_ENV` to on the runtime the stacks deploy (`AWS_Lambda_nodejs24.x`). */
@@ -121,13 +128,14 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       cwd: taskRoot,
     });
     let lastOutput = '';
+    const env: ExecutionEnvironment = { child, fresh: true, dead: false, killedByRuntime: false, init: undefined as never };
     const onOutput = (text: string) => {
       lastOutput = (lastOutput + text).slice(-OUTPUT_TAIL_CHARS);
       logSink(text);
+      env.tap?.(text);
     };
     child.stdout?.setEncoding('utf8').on('data', onOutput);
     child.stderr?.setEncoding('utf8').on('data', onOutput);
-    const env: ExecutionEnvironment = { child, fresh: true, dead: false, killedByRuntime: false, init: undefined as never };
     env.init = new Promise((resolve) => {
       const onInit = (message: ChildMessage) => {
         if (message.type === 'init') resolve(message);
@@ -218,7 +226,15 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       functionSegment.subsegments = [phase('Initialization', init.startMs, init.endMs, init.error)];
     }
 
-    let outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error'] };
+    let invocationLog = '';
+    env.tap = (text) => (invocationLog += text);
+    const platformLine = (line: string) => {
+      logSink(line);
+      invocationLog += line;
+    };
+    platformLine(startLine(requestId));
+    const handlerStart = performance.now();
+    let outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number };
     if (!init.ok) {
       // As in Lambda: an init failure fails the invocation and the environment is thrown away.
       outcome = { ok: false, error: init.error };
@@ -228,6 +244,24 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       const traceHeader = `Root=${traceId};Parent=${parentId};Sampled=${sampled ? 1 : 0}`;
       outcome = await runInvocation(env, { requestId, event, traceHeader, deadlineMs: Date.now() + timeoutMs });
     }
+    const handlerMs = performance.now() - handlerStart;
+    // The handler's last lines travel on the output pipe, its answer on the IPC channel. They were written before
+    // the answer, so they are readable by the time it arrives: one turn of the event loop reads them.
+    await new Promise((resolve) => setImmediate(resolve));
+    env.tap = undefined;
+    // Lambda's own line for a timeout, ahead of END: `<time> <request id> Task timed out after 1.00 seconds`.
+    if (outcome.error?.errorType === 'Sandbox.Timedout') platformLine(`${new Date().toISOString()} ${requestId} ${outcome.error.errorMessage}\n`);
+    platformLine(endLine(requestId));
+    platformLine(
+      reportLine({
+        requestId,
+        durationMs: handlerMs,
+        memorySizeMb: definition.memorySize,
+        maxMemoryUsedMb: (outcome.maxRssKb ?? 0) / 1024,
+        initDurationMs: coldStart ? init.endMs - init.startMs : undefined,
+        xray: serviceSegment ? { traceId, segmentId: serviceSegment.id, sampled } : undefined,
+      }),
+    );
     release(env);
 
     const endMs = Date.now();
@@ -244,15 +278,16 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       emit(functionSegment);
       emit(serviceSegment);
     }
-    return { ...outcome, traceId, durationMs: endMs - startMs };
+    const { maxRssKb: _maxRssKb, ...answer } = outcome;
+    return { ...answer, traceId, durationMs: endMs - startMs, requestId, log: invocationLog };
   }
 
   function runInvocation(
     env: ExecutionEnvironment,
     message: { requestId: string; event: unknown; traceHeader: string; deadlineMs: number },
-  ): Promise<{ ok: boolean; result?: unknown; error?: InvokeResult['error'] }> {
+  ): Promise<{ ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number }> {
     return new Promise((resolve) => {
-      const done = (outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error'] }) => {
+      const done = (outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number }) => {
         clearTimeout(timer);
         env.onMessage = undefined;
         env.onExit = undefined;
@@ -268,7 +303,7 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       }, timeoutMs);
       env.onMessage = (reply) => {
         if (reply.type === 'result' && reply.requestId === message.requestId) {
-          done({ ok: reply.ok, result: reply.result, error: reply.error });
+          done({ ok: reply.ok, result: reply.result, error: reply.error, maxRssKb: reply.maxRssKb });
         }
       };
       env.onExit = () =>

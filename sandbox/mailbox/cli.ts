@@ -1,12 +1,24 @@
 /**
  * `npm run mailbox`: prints the staff's "e-mails" from a running sandbox (without taking them off the queue).
- * SANDBOX_URL (default http://127.0.0.1:$PORT, PORT default 3000) names the sandbox.
+ * Finds the sandbox through the endpoints file `npm start` writes (whatever ports it chose); SANDBOX_URL names
+ * another one. Piped into `head`, it stops quietly when the reader has had enough.
  */
-import { SANDBOX_PORTS } from '../../system/definition';
+import { findSandbox, SandboxNotFoundError } from '../daily/state-file';
 import type { MailboxMessage } from './mailbox';
 
+function sandboxUrl(): string {
+  if (process.env.SANDBOX_URL) return process.env.SANDBOX_URL;
+  try {
+    return findSandbox().url;
+  } catch (err) {
+    if (!(err instanceof SandboxNotFoundError)) throw err;
+    console.error(`✗ ${err.message}; or set SANDBOX_URL`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
-  const base = process.env.SANDBOX_URL ?? `http://127.0.0.1:${process.env.PORT || SANDBOX_PORTS.website}`;
+  const base = sandboxUrl();
   let res: Response;
   try {
     res = await fetch(`${base}/_sandbox/mailbox.json`);
@@ -28,5 +40,11 @@ async function main(): Promise<void> {
   }
   console.log(`${messages.length} e-mail(s).`);
 }
+
+// `npm run mailbox | head` closes the pipe early: the reader's choice, not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 void main();

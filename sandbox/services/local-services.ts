@@ -182,7 +182,10 @@ export async function startDynamoDbLocal(
     '-XX:+UseSerialGC',
   ];
   // -disableTelemetry: DynamoDB Local otherwise reports to AWS at start (its -help lists the flag).
-  const serverArgs = ['-inMemory', '-port', String(port), '-disableTelemetry'];
+  // -sharedDb: one database for every access key and region, so any AWS client sees the sandbox's tables (without
+  // it, DynamoDB Local keeps a database per key and region):
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.UsageNotes.html
+  const serverArgs = ['-inMemory', '-sharedDb', '-port', String(port), '-disableTelemetry'];
   const loopbackOnly = javaCanRunSource();
   const javaArgs = loopbackOnly
     ? [...jvmOptions, '-cp', `DynamoDBLocal.jar${path.delimiter}DynamoDBLocal_lib/*`, LOOPBACK_LAUNCHER, ...serverArgs]

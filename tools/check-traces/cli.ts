@@ -41,7 +41,7 @@ const defaultIO: CliIO = {
 function program(io: CliIO) {
   return new Command('check-traces')
     .description('Probe an environment and prove, from X-Ray, that it is traced end to end.')
-    .option('--env <env>', 'environment to check (dev, prod, ...; local for the sandbox)')
+    .option('--env <env>', 'environment to check (dev, prod, ...; local = the running sandbox, found through its endpoints file)')
     .option('--outputs-file <file>', 'endpoints from `cdktf output --outputs-file <file>`')
     .option('--mysfits-api <url>', 'mysfits API endpoint (overrides the outputs)')
     .option('--questions-api <url>', 'questions API endpoint (overrides the outputs)')

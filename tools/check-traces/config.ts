@@ -3,6 +3,7 @@
  * and/or flags. Every problem is a ConfigError naming the setting, so the CLI exits 2 with it.
  */
 import * as fs from 'node:fs';
+import { findSandbox, SandboxNotFoundError, type SandboxEndpoints } from '../../sandbox/daily/state-file';
 import { OUTPUTS, stackName, STACKS, type ApiKey } from '../../system/definition';
 
 export class ConfigError extends Error {
@@ -15,6 +16,19 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Every setting at fault at once, so one run tells the user all there is to fix. */
+function throwAll(problems: ConfigError[]): void {
+  if (problems.length === 0) return;
+  if (problems.length === 1) throw problems[0];
+  const settings = problems.map((p) => p.setting).join(', ');
+  const error = new ConfigError(settings, '');
+  error.message = `${problems.length} settings to fix:\n${problems.map((p) => `  ${p.message}`).join('\n')}`;
+  throw error;
+}
+
+/** The environment name of the local sandbox: its endpoints come from the file `npm start` writes. */
+export const LOCAL_ENV_NAME = 'local';
 
 export interface CheckSettings {
   /** Environment name (`dev`, `prod`, `local` for the sandbox). */
@@ -100,32 +114,69 @@ export function resolveConfig(settings: CheckSettings, environment: NodeJS.Proce
     throw new ConfigError('--env', `"${env}" is not an environment name (lowercase letters, digits and dashes)`);
   }
   const outputs = settings.outputsFile ? readOutputs(settings.outputsFile, env) : undefined;
+  const problems: ConfigError[] = [];
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err);
+      return undefined;
+    }
+  };
+
+  // The running sandbox, for whatever the flags leave out of `--env local`.
+  let sandbox: SandboxEndpoints | undefined;
+  let sandboxMissing = '';
+  if (env === LOCAL_ENV_NAME && !outputs) {
+    try {
+      sandbox = findSandbox(environment);
+    } catch (err) {
+      if (!(err instanceof SandboxNotFoundError)) throw err;
+      sandboxMissing = err.message;
+    }
+  }
 
   const apiUrls = {} as Record<ApiKey, string>;
   const apiUrlSources = {} as Record<ApiKey, string>;
   for (const [api, { output, flag }] of Object.entries(API_OUTPUTS) as [ApiKey, (typeof API_OUTPUTS)[ApiKey]][]) {
     const fromFlag = ({ mysfits: settings.mysfitsApi, questions: settings.questionsApi, clicks: settings.clicksApi } as const)[api];
     if (fromFlag) {
-      apiUrls[api] = httpUrl(fromFlag, flag);
-      apiUrlSources[api] = flag;
+      const url = attempt(() => httpUrl(fromFlag, flag));
+      if (url) [apiUrls[api], apiUrlSources[api]] = [url, flag];
       continue;
     }
     const fromOutputs = outputs?.get(output);
     if (fromOutputs && typeof fromOutputs.value === 'string') {
       const setting = `--outputs-file (${fromOutputs.stack}.${output})`;
-      apiUrls[api] = httpUrl(fromOutputs.value, setting);
-      apiUrlSources[api] = setting;
+      const url = attempt(() => httpUrl(fromOutputs.value as string, setting));
+      if (url) [apiUrls[api], apiUrlSources[api]] = [url, setting];
       continue;
     }
-    throw new ConfigError(
-      flag,
-      settings.outputsFile
-        ? `not given, and ${settings.outputsFile} has no "${output}" output for env "${env}"`
-        : `not given: pass ${flag} <url> or --outputs-file <cdktf outputs json>`,
+    if (sandbox) {
+      const setting = `the sandbox (${api} API in its endpoints file)`;
+      const url = attempt(() => httpUrl(sandbox!.apis[api], setting));
+      if (url) [apiUrls[api], apiUrlSources[api]] = [url, setting];
+      continue;
+    }
+    problems.push(
+      new ConfigError(
+        flag,
+        settings.outputsFile
+          ? `not given, and ${settings.outputsFile} has no "${output}" output for env "${env}"`
+          : sandboxMissing
+            ? `not given, and ${sandboxMissing}`
+            : `not given: pass ${flag} <url> or --outputs-file <cdktf outputs json>`,
+      ),
     );
   }
 
-  const endpoint = settings.endpoint ? httpUrl(settings.endpoint, '--endpoint') : undefined;
+  let endpoint = settings.endpoint ? attempt(() => httpUrl(settings.endpoint!, '--endpoint')) : undefined;
+  if (!settings.endpoint && sandbox) endpoint = sandbox.xrayEndpoint;
+  if (!settings.endpoint && sandboxMissing) {
+    // Without it the checker would ask AWS's X-Ray about the sandbox.
+    problems.push(new ConfigError('--endpoint', `not given (the sandbox's X-Ray endpoint), and ${sandboxMissing}`));
+  }
   const regionOutput = outputs?.get(OUTPUTS.region)?.value;
   const region =
     settings.region ??
@@ -133,24 +184,25 @@ export function resolveConfig(settings: CheckSettings, environment: NodeJS.Proce
     environment.AWS_REGION ??
     environment.AWS_DEFAULT_REGION ??
     (endpoint ? 'us-east-1' : undefined);
-  if (!region) throw new ConfigError('--region', 'not given, not in the outputs file, and AWS_REGION is not set');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError('--region', `"${region}" is not an AWS region`);
+  if (!region) problems.push(new ConfigError('--region', 'not given, not in the outputs file, and AWS_REGION is not set'));
+  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(new ConfigError('--region', `"${region}" is not an AWS region`));
 
   const timeoutSeconds = settings.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(settings.timeoutSeconds);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) {
-    throw new ConfigError('--timeout', `"${settings.timeoutSeconds}" must be a number of seconds between 0 and 3600`);
+    problems.push(new ConfigError('--timeout', `"${settings.timeoutSeconds}" must be a number of seconds between 0 and 3600`));
   }
   const latencyBudgetFactor = settings.latencyBudgetFactor === undefined ? 1 : Number(settings.latencyBudgetFactor);
   if (!Number.isFinite(latencyBudgetFactor) || latencyBudgetFactor < 1 || latencyBudgetFactor > 100) {
-    throw new ConfigError('--latency-budget-factor', `"${settings.latencyBudgetFactor}" must be a number from 1 to 100`);
+    problems.push(new ConfigError('--latency-budget-factor', `"${settings.latencyBudgetFactor}" must be a number from 1 to 100`));
   }
+  throwAll(problems);
   return {
     env,
     latencyBudgetFactor,
     apiUrls,
     apiUrlSources,
     endpoint,
-    region,
+    region: region!,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     outDir: settings.outDir ?? DEFAULT_OUT_DIR,
   };
