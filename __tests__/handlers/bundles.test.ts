@@ -72,7 +72,6 @@ test('a bundle really uses the stand-ins: loading post-question with no credenti
     QUESTIONS_TABLE_NAME: 'questions',
     ALLOWED_ORIGIN: '*',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // Were the default chain bundled, it would go on to the ini files here and to instance metadata.
     AWS_CONFIG_FILE: '/nonexistent',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',

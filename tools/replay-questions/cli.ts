@@ -104,7 +104,6 @@ async function resolveTargets(clients: ReplayClients, env: string, region: strin
 }
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const command = program(io);
   try {
     command.parse(argv as string[], { from: 'user' });
