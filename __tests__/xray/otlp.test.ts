@@ -126,7 +126,7 @@ test('a failed handler span is a fault with its exception as the cause', async (
   await waitForReceived(before + 4);
   const handler = (await documentsOf(asXRay(traceId))).find((d) => d.name === '## handler');
   expect(handler).toMatchObject({ fault: true, cause: { exceptions: [{ type: 'TypeError', message: 'boom' }] } });
-  expect(handler.error).toBeUndefined();
+  expect(handler?.error).toBeUndefined();
 });
 
 test('unsampled spans (T1U) are not stored; a random (non X-Ray) trace id and a bad payload are counted as malformed', async () => {
