@@ -15,7 +15,7 @@ export const BUILD_DIR = path.join(REPO_ROOT, '.build');
 
 const built = new Map<FunctionKey, string>();
 
-const BUNDLE_OPTIONS = {
+export const BUNDLE_OPTIONS = {
   absWorkingDir: REPO_ROOT,
   bundle: true,
   platform: 'node',
