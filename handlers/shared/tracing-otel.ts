@@ -60,6 +60,17 @@ export class Subsegment {
     if (!this.annotationKeys.includes(key)) this.annotationKeys.push(key);
     this.span.setAttribute(ANNOTATIONS_ATTRIBUTE, [...this.annotationKeys]);
   }
+
+  /** Marks the span a fault (status ERROR without a 4xx status), as the X-Ray SDK's `addFaultFlag`. */
+  addFaultFlag(): void {
+    this.span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+
+  /** Records the error as the cause and marks the span a fault, as the X-Ray SDK's `addError`. */
+  addError(error: Error): void {
+    this.span.recordException(error);
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  }
 }
 
 /** Adds a span per call to an AWS SDK v3 client (DynamoDB, SNS, ...), under the current one. */
