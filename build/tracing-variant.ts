@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { BUILD_DIR, BUNDLE_OPTIONS, bundleHandler, REPO_ROOT, writeOutputs } from './bundle';
 import { FUNCTIONS, type FunctionKey } from '../system/definition';
 
-export const TRACING_BACKENDS = ['xray-sdk', 'opentelemetry'] as const;
-export type TracingBackend = (typeof TRACING_BACKENDS)[number];
+import type { TracingBackend } from './tracing-backends';
+
+export { TRACING_BACKENDS, type TracingBackend } from './tracing-backends';
 
 const TRACING_MODULE = path.join(REPO_ROOT, 'handlers/shared/tracing.ts');
 const OTEL_TRACING_MODULE = path.join(REPO_ROOT, 'handlers/shared/tracing-otel.ts');
