@@ -18,6 +18,8 @@ import { ingestOtlp } from './otlp-ingest';
 import type { TraceStore } from './trace-store';
 
 export const OTLP_TRACES_PATH = '/v1/traces';
+/** OTLP/HTTP's default port (https://opentelemetry.io/docs/specs/otlp/#otlphttp-default-port). */
+export const DEFAULT_OTLP_HTTP_PORT = 4318;
 /** Far more than one batch of a function's spans; larger bodies are refused rather than buffered. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** google.rpc.Code INVALID_ARGUMENT. */
