@@ -1,10 +1,13 @@
 /**
  * `npm start`: runs the whole system on this machine until Ctrl-C.
- * Ports: PORT (gateway, default 3000), XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566); 0 = any free.
+ * Ports: PORT (gateway, default 3000), XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), OTLP_PORT (4318);
+ * 0 = any free. TRACING=opentelemetry runs the OpenTelemetry build of the functions (default xray-sdk).
  * Exit codes: 0 after a clean stop, 1 when a part fails to start (the message names it), 2 for a bad setting.
  */
 import { SANDBOX_PORTS } from '../system/definition';
 import { startSandbox, type Sandbox } from './index';
+import { DEFAULT_TRACING_BACKEND, TRACING_BACKENDS, type TracingBackend } from '../build/tracing-backends';
+import { DEFAULT_OTLP_HTTP_PORT } from './xray/otlp-http';
 
 // The SDK's notice that Node 20 support ends in 2027 says nothing about the sandbox.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -20,13 +23,26 @@ function portSetting(name: string, fallback: number): number {
   return port;
 }
 
+/** TRACING=xray-sdk|opentelemetry: the handler build to run, as `tracing` in an environment's configuration. */
+function tracingSetting(): TracingBackend {
+  const raw = process.env.TRACING;
+  if (raw === undefined || raw === '') return DEFAULT_TRACING_BACKEND;
+  if (!(TRACING_BACKENDS as readonly string[]).includes(raw)) {
+    console.error(`✗ TRACING=${raw} is not a tracing back end (${TRACING_BACKENDS.join(' or ')})`);
+    process.exit(2);
+  }
+  return raw as TracingBackend;
+}
+
 async function main(): Promise<void> {
   const ports = {
     port: portSetting('PORT', SANDBOX_PORTS.gateway),
     xrayPort: portSetting('XRAY_PORT', SANDBOX_PORTS.xray),
     dynamodbPort: portSetting('DYNAMODB_PORT', SANDBOX_PORTS.dynamodb),
     fauxqsPort: portSetting('FAUXQS_PORT', SANDBOX_PORTS.fauxqs),
+    otlpPort: portSetting('OTLP_PORT', DEFAULT_OTLP_HTTP_PORT),
   };
+  const tracingBackend = tracingSetting();
   console.log('Starting the Mythical Mysfits sandbox…');
   let sandbox: Sandbox | undefined;
   let stopping = false;
@@ -45,7 +61,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, log: (line) => console.log(line) });
+    sandbox = await startSandbox({ ...ports, tracingBackend, log: (line) => console.log(line) });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);
@@ -59,6 +75,7 @@ The sandbox is running (Ctrl-C stops it):
   Staff mailbox    ${url}/_sandbox/mailbox     (or: npm run mailbox)
   APIs             POST ${url}/questions · GET ${url}/mysfits · PUT ${url}/clicks
   X-Ray API        ${xrayEndpoint} (AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:${new URL(xrayEndpoint).port})
+  OTLP/HTTP        ${sandbox.otlpEndpoint}/v1/traces  (functions traced with ${tracingBackend}; TRACING= switches)
   DynamoDB         ${sandbox.dynamodbEndpoint}  tables ${resources.questionsTable}, ${resources.mysfitsTable}
   SNS/SQS/S3       ${sandbox.fauxqsEndpoint}  bucket ${resources.clicksBucket}
 `);
