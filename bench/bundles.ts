@@ -1,13 +1,14 @@
 /**
  * Bundle size and cold load of every handler (not a test: prints figures, asserts nothing).
  * Cold load = a fresh `node` requiring the bundle (with a Lambda-like environment, so settings are read and the
- * X-Ray SDK starts in Lambda mode) minus a fresh empty `node`; median of RUNS runs.
+ * tracing SDK starts in Lambda mode) minus a fresh empty `node`; median of RUNS runs. Each handler twice: built
+ * with the X-Ray SDK and with OpenTelemetry (`tracing` in the configuration).
  * Run: npx tsx bench/bundles.ts
  */
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { bundleHandler } from '../build/bundle';
+import { bundleHandlerFor, TRACING_BACKENDS } from '../build/tracing-variant';
 import { ENV, FUNCTIONS, type FunctionKey } from '../system/definition';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -36,8 +37,9 @@ const median = (values: number[]) => {
 };
 
 const rows: string[] = [];
-for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
-  const dir = bundleHandler(key);
+// Both builds of each handler side by side: the X-Ray SDK one (default) and the OpenTelemetry one.
+for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) for (const backend of TRACING_BACKENDS) {
+  const dir = bundleHandlerFor(key, backend);
   const file = path.join(dir, 'index.js');
   const sizeKb = statSync(file).size / 1024;
   const env = {
@@ -59,6 +61,7 @@ for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
   rows.push(
     [
       FUNCTIONS[key].name.padEnd(26),
+      backend.padEnd(13),
       `${sizeKb.toFixed(0).padStart(5)} KB (target <= ${TARGET_KB} KB${sizeKb > TARGET_KB ? ', OVER' : ''})`,
       `cold load ${coldMs.toFixed(0).padStart(4)} ms (target <= ${TARGET_MS} ms${coldMs > TARGET_MS ? ', OVER' : ''})`,
     ].join('  '),
