@@ -151,3 +151,7 @@ export function currentTraceId(): string | undefined {
   const traceId = span?.spanContext().traceId ?? trace.getSpan(invocationContext() ?? ROOT_CONTEXT)?.spanContext().traceId;
   return traceId ? `1-${traceId.slice(0, 8)}-${traceId.slice(8)}` : undefined;
 }
+
+/** Compile-time check: every export the handlers may use from the X-Ray SDK back end exists here too. */
+type MissingExports = Exclude<keyof typeof import('./tracing'), keyof typeof import('./tracing-otel')>;
+export const SAME_EXPORTS_AS_XRAY_SDK_BACKEND: [MissingExports] extends [never] ? true : MissingExports = true;
