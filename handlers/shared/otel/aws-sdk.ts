@@ -5,7 +5,15 @@
  * `rpc.service`, `rpc.method`), which X-Ray turns into an `aws` subsegment named after the service, so DynamoDB
  * and SNS are nodes of their own. The call carries the trace header (X-Amzn-Trace-Id) as the X-Ray SDK's does.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, propagation, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
+
+/**
+ * Set while an AWS SDK call runs: its HTTP request is part of the call's span, not a `remote` call of its own
+ * (the X-Ray SDK does not record it either; without this, DynamoDB would also show as an https host).
+ */
+const IN_AWS_SDK_CALL = createContextKey('mysfits.inAwsSdkCall');
+
+export const isInAwsSdkCall = (ctx: Context): boolean => ctx.getValue(IN_AWS_SDK_CALL) === true;
 
 interface MiddlewareClient {
   config: { serviceId?: string; region?: unknown };
@@ -48,7 +56,7 @@ export function instrumentAwsClient<T>(client: T, tracer: Tracer): T {
     const table = args?.input?.TableName;
     if (typeof table === 'string') span.setAttribute('aws.table_name', table);
     try {
-      const output = await context.with(trace.setSpan(parent, span), () => next(args));
+      const output = await context.with(trace.setSpan(parent, span).setValue(IN_AWS_SDK_CALL, true), () => next(args));
       const metadata = output?.output?.$metadata ?? {};
       if (metadata.httpStatusCode) span.setAttribute('http.status_code', metadata.httpStatusCode);
       if (metadata.requestId) span.setAttribute('aws.request_id', metadata.requestId);

@@ -7,6 +7,7 @@
  */
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type * as http from 'node:http';
+import { isInAwsSdkCall } from './aws-sdk';
 
 /** What http and https have in common and what is wrapped. */
 type HttpModule = Pick<typeof http, 'request' | 'get'>;
@@ -28,7 +29,7 @@ function endOnce(span: Span) {
 
 function traceRequest(request: http.ClientRequest, protocol: string, tracer: Tracer): void {
   const parent = context.active();
-  if (!trace.getSpan(parent)) return;
+  if (!trace.getSpan(parent) || isInAwsSdkCall(parent)) return;
   const host = request.host;
   const url = `${protocol}//${host}${request.path}`;
   const span = tracer.startSpan(`${request.method} ${host}`, {
