@@ -13,6 +13,7 @@ import { startXRayDaemon, type XRayDaemon } from '../../sandbox/xray/daemon';
 import { walkEntities, type XRayEntity } from '../../sandbox/xray/segment-document';
 import mysfits from '../../data/mysfits.json';
 import { createTable, startLocalAws, type LocalAws } from '../support/local-aws';
+import type { TracingBackend } from '../../build/tracing-backends';
 
 const TABLE = 'questions-otel';
 let aws: LocalAws;
@@ -24,12 +25,12 @@ const runtimes: FunctionRuntime[] = [];
 const logs: string[] = [];
 const [pauly] = mysfits.filter((m) => m.Name === 'Pauly');
 
-async function runtime(key: 'postQuestion' | 'processClicks', environment: Record<string, string>) {
+async function runtime(key: 'postQuestion' | 'processClicks', environment: Record<string, string>, tracingBackend: TracingBackend = 'opentelemetry') {
   const started = await startFunctionRuntime({
     key,
     functionName: names.function('test', key),
     tracing: 'Active',
-    tracingBackend: 'opentelemetry',
+    tracingBackend,
     daemonAddress: daemon.address,
     concurrency: 1,
     logSink: (text) => logs.push(text),
@@ -162,5 +163,58 @@ describe('process-clicks (OpenTelemetry build)', () => {
     expect(named(all, 'enrichClick')[0].annotations).toEqual({ [ANNOTATIONS.mysfitId]: pauly.MysfitId });
     const header = apiTraceHeaders.at(-1);
     expect(header).toBe(`Root=${result.traceId};Parent=${call.id};Sampled=1`);
+  });
+});
+
+describe('the same trace as the X-Ray SDK build', () => {
+  /** What the contract and the console rely on: names, namespaces, annotation keys, error/fault, nesting. */
+  interface Shape {
+    name: string;
+    namespace?: string;
+    annotations: string[];
+    status: 'ok' | 'error' | 'fault';
+    children: Shape[];
+  }
+  const shape = (e: XRayEntity): Shape => ({
+    name: e.name,
+    ...(e.namespace ? { namespace: e.namespace } : {}),
+    annotations: Object.keys(e.annotations ?? {}).sort(),
+    status: e.fault ? 'fault' : e.error ? 'error' : 'ok',
+    children: (e.subsegments ?? []).filter((c) => c.name !== 'Initialization').map(shape).sort((a, b) => a.name.localeCompare(b.name)),
+  });
+
+  test.each([
+    ['a stored question', { email: 'ada@example.com', questionText: 'Same trace?' }, 201],
+    ['an invalid question', { email: 'nope', questionText: 'x' }, 400],
+  ])('%s', async (_what, body, status) => {
+    const shapes: Record<TracingBackend, Shape | undefined> = { 'xray-sdk': undefined, opentelemetry: undefined };
+    for (const backend of ['xray-sdk', 'opentelemetry'] as const) {
+      const fn = await runtime('postQuestion', { [ENV.questionsTableName]: TABLE, [ENV.allowedOrigin]: '*' }, backend);
+      const result = await fn.invoke(question(body));
+      expect(result).toMatchObject({ ok: true, result: { statusCode: status } });
+      const all = await traceEntities(result.traceId!, (e) => status === 400 || named(e, 'DynamoDB').length > 0);
+      shapes[backend] = shape(functionSegmentOf(all));
+    }
+    expect(shapes.opentelemetry).toEqual(shapes['xray-sdk']);
+  });
+
+  test.each([
+    ['an enriched click', pauly.MysfitId],
+    ['a click on an unknown mysfit', 'no-such-mysfit'],
+  ])('%s', async (_what, mysfitId) => {
+    const shapes: Record<TracingBackend, Shape | undefined> = { 'xray-sdk': undefined, opentelemetry: undefined };
+    for (const backend of ['xray-sdk', 'opentelemetry'] as const) {
+      const fn = await runtime('processClicks', { [ENV.mysfitsApiUrl]: apiUrl }, backend);
+      const result = await fn.invoke({
+        invocationId: 'inv-1',
+        deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/clicks',
+        region: 'us-east-1',
+        records: [{ recordId: 'r-1', approximateArrivalTimestamp: Date.now(), data: Buffer.from(JSON.stringify({ userId: 'u-1', mysfitId })).toString('base64') }],
+      });
+      expect(result.ok).toBe(true);
+      const all = await traceEntities(result.traceId!, (e) => named(e, '127.0.0.1').length > 0);
+      shapes[backend] = shape(functionSegmentOf(all));
+    }
+    expect(shapes.opentelemetry).toEqual(shapes['xray-sdk']);
   });
 });
