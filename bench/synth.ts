@@ -7,7 +7,7 @@
  *
  * Each run is a fresh `node --import tsx <app>` child under `/usr/bin/time -v` (peak RSS of the process tree's
  * largest process) writing to a fresh temporary outdir. The two apps alternate so machine load hits both alike.
- * Target (issue 2): the full synth in at most half the time of the one-table reference.
+ * Target: the full synth in at most half the time of the one-table reference.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -16,11 +16,16 @@ export interface Environment {
   readonly config: EnvironmentConfig;
 }
 
-/** Validates one environment's raw settings. */
-export function parseEnvironmentConfig(env: string, raw: unknown): EnvironmentConfig {
+/** The name is checked before it is used in a path: `../x` or `a; b` never reach the file system. */
+function assertEnvironmentName(env: string): void {
   if (!ENV_NAME.test(env)) {
     throw new ConfigError(`config/${env}: environment name must match ${ENV_NAME} (it is part of resource names)`);
   }
+}
+
+/** Validates one environment's raw settings. */
+export function parseEnvironmentConfig(env: string, raw: unknown): EnvironmentConfig {
+  assertEnvironmentName(env);
   const result = environmentConfigSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
@@ -34,6 +39,7 @@ export function parseEnvironmentConfig(env: string, raw: unknown): EnvironmentCo
 
 /** Loads one environment by name. */
 export function loadEnvironment(env: string, dir = ENVIRONMENTS_DIR): Environment {
+  assertEnvironmentName(env);
   const file = path.join(dir, `${env}.json`);
   if (!fs.existsSync(file)) throw new ConfigError(`config/${env}: no configuration file ${file}`);
   let raw: unknown;

@@ -103,6 +103,16 @@ export const environmentConfigSchema = z.strictObject({
         message: `must be one of ${RATE_WINDOWS_SECONDS.join(', ')}`,
       }),
   }),
+  /** IAM roles (besides the stream function's) the topic policy lets publish: who may run
+   * `npm run replay-questions` for this environment. None by default. */
+  questionReplayRoleArns: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)'))
+    .default([]),
+  /**
+   * Days a question (personal data) is kept before DynamoDB's TTL deletes it. More than the 14 days the stream's
+   * on-failure queue keeps a message, so every question whose e-mail failed can still be replayed.
+   */
+  questionRetentionDays: z.int().min(15, 'must be at least 15 (the on-failure queue keeps messages 14 days)').max(3650).default(DEFAULTS.questionRetentionDays),
 });
 
 export type EnvironmentConfig = z.output<typeof environmentConfigSchema>;

@@ -3,6 +3,9 @@
  * SQS, S3), the local X-Ray daemon, the four handler bundles in Lambda-like processes, the API gateway with the
  * website, the questions stream poller and the clicks Firehose stand-in. Every part is started in order with
  * progress lines; a part that fails stops what was started and names itself in the error.
+ *
+ * Origins as deployed: the website on one port and each API on its own (three API Gateway hosts), the APIs
+ * allowing the website's origin only, so the browser's CORS checks run here as they do on AWS.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -12,10 +15,12 @@ import {
   ENV,
   FUNCTIONS,
   SANDBOX_PORTS,
+  type ApiKey,
   type FunctionKey,
 } from '../system/definition';
 import { startDeliveryStream, type DeliveryStream } from './firehose/delivery-stream';
-import { startGateway, type Gateway } from './gateway/server';
+import { API_KEYS, PORT_SETTINGS, startGateway, type Gateway } from './gateway/server';
+import type { RateLimit } from './http/rate-limit';
 import { startFunctionRuntime, type FunctionRuntime } from './lambda/function-runtime';
 import {
   awsEnvironment,
@@ -26,8 +31,9 @@ import {
   type LocalClients,
 } from './local-aws';
 import { readMailbox } from './mailbox/mailbox';
-import { provisionResources, type SandboxResources } from './resources/provision';
+import { provisionMessaging, provisionResources, type SandboxResources } from './resources/provision';
 import { assertJava, assertPortFree, startDynamoDbLocal, startFauxqs } from './services/local-services';
+import { superviseServices } from './services/supervisor';
 import { startStreamPoller, type StreamPoller } from './streams/stream-poller';
 import { startStageTracer, type StageTracer } from './tracing/stage-tracer';
 import { startXRayDaemon } from './xray/daemon';
@@ -35,8 +41,10 @@ import { startOtlpHttpReceiver } from './xray/otlp-http';
 import type { TracingBackend } from '../build/tracing-backends';
 
 export interface SandboxOptions {
-  /** Gateway; default SANDBOX_PORTS.gateway (3000), 0 = free port (tests). */
+  /** The website; default SANDBOX_PORTS.website (3000), 0 = free port (tests). */
   port?: number;
+  /** Each API's own port; defaults SANDBOX_PORTS.apis (3001-3003), 0 = free port (tests). */
+  apiPorts?: Partial<Record<ApiKey, number>>;
   /** Default 2000, 0 = free. */
   xrayPort?: number;
   /** Default 8000, 0 = free. */
@@ -55,13 +63,30 @@ export interface SandboxOptions {
   firehoseBufferIntervalMs?: number;
   /** Execution environments (processes) per function at most; default 4 (Lambda would scale much further). */
   functionConcurrency?: number;
+  /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
+  questionsRateLimit?: RateLimit | false;
   /** Progress lines (and the functions' logs); silent by default. */
   log?: (line: string) => void;
+  /** The origin the APIs and handlers allow (ALLOWED_ORIGIN); default the website's origin, as deployed. */
+  allowedOrigin?: string;
+  /** One line per API request, in the stacks' access log format. */
+  accessLog?: (line: string, api: ApiKey) => void;
 }
 
+/** Every port free: what tests and tools that start their own sandbox pass. */
+export const FREE_PORTS = {
+  port: 0,
+  apiPorts: { questions: 0, mysfits: 0, clicks: 0 },
+  xrayPort: 0,
+  dynamodbPort: 0,
+  fauxqsPort: 0,
+} as const satisfies SandboxOptions;
+
 export interface Sandbox {
-  /** 'http://127.0.0.1:3000': website, config.json, /questions, /mysfits, /clicks, /_sandbox/mailbox. */
+  /** The website's origin, 'http://127.0.0.1:3000': the site, config.json, /_sandbox/mailbox. */
   readonly url: string;
+  /** Each API's origin ('http://127.0.0.1:3001' ...): POST /questions, GET /mysfits..., PUT /clicks. */
+  readonly apis: Record<ApiKey, string>;
   /** X-Ray API + console pages. */
   readonly xrayEndpoint: string;
   /** OTLP/HTTP receiver (`POST /v1/traces`) feeding the same X-Ray store. */
@@ -70,6 +95,11 @@ export interface Sandbox {
   /** SNS/SQS/S3. */
   readonly fauxqsEndpoint: string;
   readonly resources: SandboxResources;
+  /**
+   * Settles when a part died that could not be restarted (DynamoDB Local): the error names it, with its last
+   * output, and the sandbox has stopped itself. `npm start` then exits non-zero.
+   */
+  readonly failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -91,19 +121,20 @@ const FUNCTION_KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
 function functionEnvironment(
   key: FunctionKey,
   resources: SandboxResources,
-  gatewayUrl: string,
+  gateway: Gateway,
   overrides: Record<string, string> | undefined,
 ): Record<string, string> {
   const localValues: Record<(typeof ENV)[keyof typeof ENV], string> = {
     [ENV.questionsTableName]: resources.questionsTable,
     [ENV.questionsTopicArn]: resources.topicArn,
     [ENV.mysfitsTableName]: resources.mysfitsTable,
-    [ENV.mysfitsApiUrl]: gatewayUrl,
+    [ENV.mysfitsApiUrl]: gateway.apis.mysfits,
     [ENV.mysfitsLookupTimeoutMs]: String(DEFAULTS.mysfitsLookupTimeoutMs),
-    [ENV.allowedOrigin]: gatewayUrl,
+    [ENV.allowedOrigin]: gateway.allowedOrigin,
     [ENV.hangingExceptionRate]: String(DEFAULTS.hangingExceptionRate),
     [ENV.hangingExceptionDelayMs]: String(DEFAULTS.hangingExceptionDelayMs),
     [ENV.serviceName]: localNames.function(key),
+    [ENV.questionRetentionDays]: String(DEFAULTS.questionRetentionDays),
   };
   // Only the variables the function is declared to get, as its stack sets them.
   const own = Object.fromEntries(FUNCTIONS[key].environment.map((name) => [name, localValues[name]]));
@@ -113,7 +144,10 @@ function functionEnvironment(
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? (() => {});
   const ports = {
-    gateway: options.port ?? SANDBOX_PORTS.gateway,
+    website: options.port ?? SANDBOX_PORTS.website,
+    questions: options.apiPorts?.questions ?? SANDBOX_PORTS.apis.questions,
+    mysfits: options.apiPorts?.mysfits ?? SANDBOX_PORTS.apis.mysfits,
+    clicks: options.apiPorts?.clicks ?? SANDBOX_PORTS.apis.clicks,
     xray: options.xrayPort ?? SANDBOX_PORTS.xray,
     dynamodb: options.dynamodbPort ?? SANDBOX_PORTS.dynamodb,
     fauxqs: options.fauxqsPort ?? SANDBOX_PORTS.fauxqs,
@@ -121,6 +155,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const started = Date.now();
+  let stopping: Promise<void> | undefined;
+  const stopOnce = () => (stopping ??= stopAll());
+  let reportFailure: (error: Error) => void = () => {};
+  const failure = new Promise<Error>((resolve) => (reportFailure = resolve));
 
   async function stopAll(): Promise<void> {
     // Reverse order: what was started last depends on what was started first.
@@ -149,7 +187,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     await step('Java (for DynamoDB Local)', () => assertJava());
     const named: [number, string][] = [
-      [ports.gateway, 'API gateway (PORT)'],
+      [ports.website, `website (${PORT_SETTINGS.website})`],
+      ...API_KEYS.map((api): [number, string] => [ports[api], `${api} API (${PORT_SETTINGS[api]})`]),
       [ports.xray, 'X-Ray daemon'],
       [ports.dynamodb, 'DynamoDB Local'],
       [ports.fauxqs, 'fauxqs (SNS, SQS, S3)'],
@@ -191,13 +230,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       'API gateway',
       () =>
         startGateway({
-          port: ports.gateway,
+          ports: { website: ports.website, questions: ports.questions, mysfits: ports.mysfits, clicks: ports.clicks },
+          allowedOrigin: options.allowedOrigin,
+          accessLog: options.accessLog,
           websiteDir: WEBSITE_OUT,
           tracer,
           links: () => ({ xrayConsole: xray.endpoint }),
           onError: (err) => log(`  ! gateway: ${err.message}`),
+          questionsRateLimit: options.questionsRateLimit,
         }),
-      (g) => `on ${g.url}`,
+      (g) => `on ${g.url} (website), ${API_KEYS.map((api) => `${g.apis[api]} (${api})`).join(', ')}`,
     );
     stops.push({ name: 'API gateway', stop: () => gateway.close() });
 
@@ -207,6 +249,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       'Resources (tables, mysfits, topic, queues, bucket)',
       () => provisionResources(clients),
     );
+    // From here on a service that dies is named at once; fauxqs is restarted, DynamoDB Local stops the sandbox.
+    const supervisor = superviseServices({
+      dynamodb,
+      fauxqs,
+      restartFauxqs: async (port) => {
+        const restarted = await startFauxqs({ port });
+        await provisionMessaging(clients);
+        return restarted;
+      },
+      log,
+      onFatal: (error) => void stopOnce().then(() => reportFailure(error)),
+    });
+    stops.push({ name: 'service supervisor', stop: () => supervisor.stop() });
 
     await step('Website build', () => buildWebsite(), (files) => `${files.length} files`);
 
@@ -218,7 +273,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           functionName: localNames.function(key),
           environment: {
             ...awsEnvironment({ dynamodb: dynamodb.endpoint, fauxqs: fauxqs.endpoint }),
-            ...functionEnvironment(key, resources, gateway.url, options.functionEnvironment?.[key]),
+            ...functionEnvironment(key, resources, gateway, options.functionEnvironment?.[key]),
           },
           tracing: options.tracing?.[key] ?? 'Active',
           tracingBackend: options.tracingBackend,
@@ -273,15 +328,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stops.push(...stops.splice(stops.findIndex((s) => s.name === 'API gateway'), 1));
     log(`  ✓ ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    let stopping: Promise<void> | undefined;
     return {
       url: gateway.url,
+      apis: gateway.apis,
       xrayEndpoint: xray.endpoint,
       otlpEndpoint: otlp.endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
       fauxqsEndpoint: fauxqs.endpoint,
       resources,
-      stop: () => (stopping ??= stopAll()),
+      failed: failure,
+      stop: stopOnce,
     };
   } catch (err) {
     await stopAll();

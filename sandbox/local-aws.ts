@@ -69,7 +69,5 @@ export function awsEnvironment(endpoints: LocalEndpoints): Record<string, string
     AWS_ENDPOINT_URL_SNS: endpoints.fauxqs,
     AWS_ENDPOINT_URL_SQS: endpoints.fauxqs,
     AWS_ENDPOINT_URL_S3: endpoints.fauxqs,
-    // The SDK warns once per process that Node 20 support ends in 2027: noise in every function's log.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

@@ -1,16 +1,16 @@
 /**
  * `npm start`: runs the whole system on this machine until Ctrl-C.
- * Ports: PORT (gateway, default 3000), XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), OTLP_PORT (4318);
- * 0 = any free. TRACING=opentelemetry runs the OpenTelemetry build of the functions (default xray-sdk).
- * Exit codes: 0 after a clean stop, 1 when a part fails to start (the message names it), 2 for a bad setting.
+ * Ports: PORT (website, default 3000), QUESTIONS_API_PORT (3001), MYSFITS_API_PORT (3002), CLICKS_API_PORT (3003),
+ * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566),
+ * OTLP_PORT (4318); 0 = any free. TRACING=opentelemetry runs the OpenTelemetry build of the functions (default xray-sdk).
+ * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
+ * it, with its last output), 2 for a bad setting.
  */
 import { SANDBOX_PORTS } from '../system/definition';
+import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
 import { DEFAULT_TRACING_BACKEND, TRACING_BACKENDS, type TracingBackend } from '../build/tracing-backends';
 import { DEFAULT_OTLP_HTTP_PORT } from './xray/otlp-http';
-
-// The SDK's notice that Node 20 support ends in 2027 says nothing about the sandbox.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -36,7 +36,12 @@ function tracingSetting(): TracingBackend {
 
 async function main(): Promise<void> {
   const ports = {
-    port: portSetting('PORT', SANDBOX_PORTS.gateway),
+    port: portSetting(PORT_SETTINGS.website, SANDBOX_PORTS.website),
+    apiPorts: {
+      questions: portSetting(PORT_SETTINGS.questions, SANDBOX_PORTS.apis.questions),
+      mysfits: portSetting(PORT_SETTINGS.mysfits, SANDBOX_PORTS.apis.mysfits),
+      clicks: portSetting(PORT_SETTINGS.clicks, SANDBOX_PORTS.apis.clicks),
+    },
     xrayPort: portSetting('XRAY_PORT', SANDBOX_PORTS.xray),
     dynamodbPort: portSetting('DYNAMODB_PORT', SANDBOX_PORTS.dynamodb),
     fauxqsPort: portSetting('FAUXQS_PORT', SANDBOX_PORTS.fauxqs),
@@ -67,13 +72,21 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return; // a signal arrived while starting; stop() is under way
-  const { url, xrayEndpoint, resources } = sandbox;
+  void sandbox.failed.then((err) => {
+    // The sandbox has already stopped every part; say why and exit non-zero rather than serve errors.
+    console.error(`\n✗ The sandbox stopped: ${err.message}`);
+    process.exit(1);
+  });
+  const { url, apis, xrayEndpoint, resources } = sandbox;
   console.log(`
 The sandbox is running (Ctrl-C stops it):
   Website          ${url}/
   X-Ray console    ${xrayEndpoint}/            (service map; traces at ${xrayEndpoint}/traces)
   Staff mailbox    ${url}/_sandbox/mailbox     (or: npm run mailbox)
-  APIs             POST ${url}/questions · GET ${url}/mysfits · PUT ${url}/clicks
+  Questions API    POST ${apis.questions}/questions
+  Mysfits API      GET ${apis.mysfits}/mysfits · GET ${apis.mysfits}/mysfits/{mysfitId}
+  Clicks API       PUT ${apis.clicks}/clicks
+                   (each API its own origin, allowing only the website's: CORS as deployed)
   X-Ray API        ${xrayEndpoint} (AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:${new URL(xrayEndpoint).port})
   OTLP/HTTP        ${sandbox.otlpEndpoint}/v1/traces  (functions traced with ${tracingBackend}; TRACING= switches)
   DynamoDB         ${sandbox.dynamodbEndpoint}  tables ${resources.questionsTable}, ${resources.mysfitsTable}

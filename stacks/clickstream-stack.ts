@@ -17,6 +17,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
+import { CLICKS_INTEGRATION_RESPONSES } from '../system/api-responses';
 import type { Environment } from '../config/load';
 import { CLICK_REQUEST_SCHEMA, CLICKS_DELIVERY, CLICKS_ROUTE, ENV, names, OUTPUTS } from '../system/definition';
 import { allow, assumeRolePolicy } from './constructs/policy-statements';
@@ -211,8 +212,9 @@ export class ClickstreamStack extends EnvironmentStack {
     });
     const origin = `'${allowedOrigin}'`;
     const responses = [
-      { statusCode: '200', selectionPattern: undefined, body: '{"status":"OK"}' },
-      { statusCode: '500', selectionPattern: '(4|5)\\d{2}', body: '{"message":"click not recorded"}' },
+      // Declared once: the sandbox answers clicks with the same statuses and bodies.
+      CLICKS_INTEGRATION_RESPONSES.recorded,
+      CLICKS_INTEGRATION_RESPONSES.notRecorded,
     ].flatMap(({ statusCode, selectionPattern, body }) => {
       const methodResponse = new ApiGatewayMethodResponse(this, `clicks-response-${statusCode}`, {
         restApiId,

@@ -49,7 +49,7 @@ export class MysfitsStack extends EnvironmentStack {
         [ENV.allowedOrigin]: props.allowedOrigin,
         [ENV.serviceName]: names.function(env.name, 'mysfitsApi'),
       },
-      statements: [allow(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.table.table.arn], 'ReadCatalogue')],
+      statements: [allow(['dynamodb:GetItem', 'dynamodb:Scan'], [this.table.table.arn], 'ReadCatalogue')],
     });
 
     this.api = new TracedRestApi(this, 'api', {

@@ -57,6 +57,7 @@ export class QuestionsStack extends EnvironmentStack {
         [ENV.hangingExceptionRate]: String(config.hangingException.enabled ? config.hangingException.rate : 0),
         [ENV.hangingExceptionDelayMs]: String(config.hangingException.delayMs),
         [ENV.serviceName]: names.function(env.name, 'postQuestion'),
+        [ENV.questionRetentionDays]: String(config.questionRetentionDays),
       },
       statements: [allow(['dynamodb:PutItem'], [table.arn], 'StoreQuestion')],
     });
@@ -87,6 +88,7 @@ export class QuestionsStack extends EnvironmentStack {
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTopicArn]: this.topic.arn,
+        [ENV.questionsTableName]: table.name,
         [ENV.serviceName]: names.function(env.name, 'processQuestionsStream'),
       },
       statements: [
@@ -96,11 +98,15 @@ export class QuestionsStack extends EnvironmentStack {
           'ReadQuestionsStream',
         ),
         allow(['sns:Publish'], [this.topic.arn], 'EmailQuestions'),
+        // Conditional writes that mark a question as notified, so a retried batch does not e-mail it twice.
+        allow(['dynamodb:UpdateItem'], [table.arn], 'MarkQuestionsNotified'),
         allow(['sqs:SendMessage'], [this.failureQueue.arn], 'KeepFailedBatches'),
       ],
     });
 
     const streamRole = this.processStream.role.arn;
+    // The stream function publishes; so may the roles that run `npm run replay-questions`, if configured.
+    const publishers = [streamRole, ...config.questionReplayRoleArns];
     new SnsTopicPolicy(this, 'topic-policy', {
       arn: this.topic.arn,
       policy: new DataAwsIamPolicyDocument(this, 'topic-policy-document', {
@@ -109,7 +115,7 @@ export class QuestionsStack extends EnvironmentStack {
             sid: 'StreamFunctionPublishes',
             actions: ['sns:Publish'],
             resources: [this.topic.arn],
-            principals: [{ type: 'AWS', identifiers: [streamRole] }],
+            principals: [{ type: 'AWS', identifiers: publishers }],
           },
           {
             sid: 'OnlyStreamFunctionPublishes',
@@ -117,7 +123,7 @@ export class QuestionsStack extends EnvironmentStack {
             actions: ['sns:Publish'],
             resources: [this.topic.arn],
             principals: [{ type: '*', identifiers: ['*'] }],
-            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole] }],
+            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: publishers }],
           },
           denyInsecureTransport(SNS_ACTIONS, [this.topic.arn]),
         ],
@@ -140,6 +146,7 @@ export class QuestionsStack extends EnvironmentStack {
       maximumRetryAttempts: mapping.maximumRetryAttempts,
       maximumRecordAgeInSeconds: mapping.maximumRecordAgeInSeconds,
       functionResponseTypes: [...mapping.functionResponseTypes],
+      filterCriteria: { filter: mapping.filterPatterns.map((pattern) => ({ pattern })) },
       destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
     });
 

@@ -23,7 +23,22 @@ export const ENV = {
   hangingExceptionDelayMs: 'HANGING_EXCEPTION_DELAY_MS',
   /** Powertools-style service name, used as the logger's `service` key. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Days a question is kept before DynamoDB's TTL deletes it (personal data: kept no longer than needed). */
+  questionRetentionDays: 'QUESTION_RETENTION_DAYS',
 } as const;
+
+/**
+ * The Lambda runtime every function deploys on, declared once: the stacks deploy it, esbuild targets its Node.js
+ * major (`build/bundle.ts`), the sandbox's Lambda-like runtime reports it (`AWS_EXECUTION_ENV`), and `engines`
+ * in package.json asks for the same major. `nodejs24.x` runs on Amazon Linux 2023 and is supported until
+ * 2028-04-30; `nodejs22.x` is deprecated on 2027-04-30 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+ * Node.js 24 on Lambda accepts only async (promise-returning) handlers, no callback-style ones
+ * (https://github.com/aws/aws-cdk/releases/tag/v2.259.0, "Customer-code compatibility").
+ */
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+
+/** The Node.js major of `LAMBDA_RUNTIME` (24): what the bundles target and the project runs on. */
+export const LAMBDA_NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1]);
 
 export type FunctionKey = 'postQuestion' | 'processQuestionsStream' | 'processClicks' | 'mysfitsApi';
 
@@ -52,6 +67,7 @@ export const FUNCTIONS: Record<FunctionKey, FunctionDefinition> = {
       ENV.hangingExceptionRate,
       ENV.hangingExceptionDelayMs,
       ENV.serviceName,
+      ENV.questionRetentionDays,
     ],
   },
   processQuestionsStream: {
@@ -60,7 +76,8 @@ export const FUNCTIONS: Record<FunctionKey, FunctionDefinition> = {
     description: 'Questions table stream: e-mails each new question to the staff through SNS',
     memorySize: 256,
     timeoutSeconds: 30,
-    environment: [ENV.questionsTopicArn, ENV.serviceName],
+    // The table: each question is marked as notified there, so a retried batch does not e-mail it again.
+    environment: [ENV.questionsTopicArn, ENV.questionsTableName, ENV.serviceName],
   },
   processClicks: {
     name: 'process-clicks',
@@ -87,6 +104,8 @@ export const DEFAULTS = {
   hangingExceptionRate: 0,
   hangingExceptionDelayMs: 5000,
   logRetentionDays: 30,
+  /** Longer than the on-failure queue keeps a message (14 days), so a failed question can still be replayed. */
+  questionRetentionDays: 90,
 } as const;
 
 export type ApiKey = 'questions' | 'clicks' | 'mysfits';
@@ -132,11 +151,14 @@ export const TABLES = {
     name: 'questions',
     hashKey: { name: 'QuestionId', type: 'S' },
     streamViewType: 'NEW_IMAGE',
+    /** DynamoDB TTL attribute (epoch seconds): the question's deletion time. */
+    ttlAttribute: 'ExpiresAt',
   },
   mysfits: {
     name: 'mysfits',
     hashKey: { name: 'MysfitId', type: 'S' },
     streamViewType: undefined,
+    ttlAttribute: undefined,
   },
 } as const;
 
@@ -150,6 +172,11 @@ export const QUESTIONS_STREAM_MAPPING = {
   maximumRetryAttempts: 3,
   maximumRecordAgeInSeconds: 3600,
   functionResponseTypes: ['ReportBatchItemFailures'],
+  /**
+   * Only new questions invoke the function: marking a question as notified (MODIFY) and TTL deletions (REMOVE)
+   * are discarded by Lambda before invoking. https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
+   */
+  filterPatterns: ['{"eventName":["INSERT"]}'],
 } as const;
 
 /** The clicks delivery stream (deployed and emulated alike). */
@@ -175,6 +202,19 @@ export const QUESTION_RULES = {
   maxQuestionLength: 2000,
   maxBodyBytes: 16 * 1024,
   maxEmailLength: 254,
+  /** A form field people never see; a value in it means a bot, answered as a success but never stored. */
+  honeypotField: 'website',
+} as const;
+
+/**
+ * `Idempotency-Key` request header of POST /questions: a retry with the same key returns the first answer and
+ * stores nothing new; the same key with a different question is refused (422). An opaque value the client
+ * chooses per question: a UUID.
+ */
+export const IDEMPOTENCY_KEY = {
+  header: 'Idempotency-Key',
+  pattern: /^[A-Za-z0-9_-]{16,128}$/,
+  description: '16 to 128 characters of A-Z, a-z, 0-9, "_" and "-" (a UUID fits)',
 } as const;
 
 /** Annotations that make traces searchable and join the questions pipeline's two traces. */
@@ -316,9 +356,10 @@ export const names = {
   deliveryStream: (env: string) => `mysfits-${env}-clicks`,
 } as const;
 
-/** Default local ports of the sandbox (`npm start`). Tests use free ports instead. */
+/** Default local ports of the sandbox (`npm start`): the website, and each API on its own. Tests use free ports. */
 export const SANDBOX_PORTS = {
-  gateway: 3000,
+  website: 3000,
+  apis: { questions: 3001, mysfits: 3002, clicks: 3003 },
   xray: 2000,
   dynamodb: 8000,
   fauxqs: 4566,
@@ -391,4 +432,4 @@ export const RATE_LIMITED_RESPONSE = {
 } as const;
 
 /** Request headers the APIs' CORS preflights allow: the stacks' OPTIONS mock integrations and the sandbox alike. */
-export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id';
+export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id,Idempotency-Key';

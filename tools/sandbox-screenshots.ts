@@ -7,32 +7,30 @@
  */
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startSandbox } from '../sandbox';
+import { FREE_PORTS, startSandbox } from '../sandbox';
 import mysfits from '../data/mysfits.json';
 
 const OUT = path.join(__dirname, '..', 'docs', 'images');
-// The SDK's notice that its 2027 releases need Node 22 is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function send(url: string, method: string, body: unknown): Promise<Response> {
   return fetch(url, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 async function main() {
-  const sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0 });
+  const sandbox = await startSandbox({ ...FREE_PORTS });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   try {
-    const question = await send(`${sandbox.url}/questions`, 'POST', {
+    const question = await send(`${sandbox.apis.questions}/questions`, 'POST', {
       email: 'visitor@example.com',
       questionText: 'Does Gary the kraken get along with cats?',
     });
     const { questionId } = (await question.json()) as { questionId: string };
-    await send(`${sandbox.url}/clicks`, 'PUT', { userId: 'readme-visitor', mysfitId: mysfits[6].MysfitId });
-    await send(`${sandbox.url}/questions`, 'POST', { email: 'not-an-address', questionText: '' });
-    await fetch(`${sandbox.url}/mysfits`);
+    await send(`${sandbox.apis.clicks}/clicks`, 'PUT', { userId: 'readme-visitor', mysfitId: mysfits[6].MysfitId });
+    await send(`${sandbox.apis.questions}/questions`, 'POST', { email: 'not-an-address', questionText: '' });
+    await fetch(`${sandbox.apis.mysfits}/mysfits`);
     // The stream handler and the Firehose flush (1 s in the sandbox) come a little later.
     await new Promise((r) => setTimeout(r, 5000));
 

@@ -2,22 +2,26 @@
  * The checker against the whole sandbox (one sandbox per scenario): it passes on the healthy system, and fails
  * naming the cause when tracing is off for post-question, when the hangingException switch is on, and when the
  * stream handler fails. Short timeouts: the failing scenarios end as soon as the cause is certain, except the
- * missing edge, which is only certain when the wait ends.
+ * missing edge, which is only certain when the wait ends. The healthy run's traces also prove the deployed IAM:
+ * every permission they show a principal needed is granted by the synthesized dev stacks.
  */
+import { BatchGetTracesCommand, GetTraceSummariesCommand } from '@aws-sdk/client-xray';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { FREE_PORTS, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { runCheck, type CheckReport } from '../../tools/check-traces/check';
 import { main } from '../../tools/check-traces/cli';
+import { createXRayClient } from '../../tools/check-traces/xray-source';
+import { deriveNeeds, describePrincipal, missingPermissions, synthesize, type Need, type TraceDocuments } from '../support/iam-from-traces';
 
 const SANDBOX_START_MS = 90_000;
 const SANDBOX_LATENCY_FACTOR = 10;
 
-function withSandbox(options: Omit<SandboxOptions, 'port' | 'xrayPort' | 'dynamodbPort' | 'fauxqsPort'>) {
+function withSandbox(options: Omit<SandboxOptions, keyof typeof FREE_PORTS>) {
   const holder: { sandbox?: Sandbox } = {};
   beforeAll(async () => {
-    holder.sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0, ...options });
+    holder.sandbox = await startSandbox({ ...FREE_PORTS, ...options });
   }, SANDBOX_START_MS);
   afterAll(async () => {
     await holder.sandbox?.stop();
@@ -28,9 +32,9 @@ function withSandbox(options: Omit<SandboxOptions, 'port' | 'xrayPort' | 'dynamo
 const check = (sandbox: Sandbox, timeoutSeconds: number) =>
   runCheck({
     env: 'local',
-    questionsApi: sandbox.url,
-    clicksApi: sandbox.url,
-    mysfitsApi: sandbox.url,
+    questionsApi: sandbox.apis.questions,
+    clicksApi: sandbox.apis.clicks,
+    mysfitsApi: sandbox.apis.mysfits,
     endpoint: sandbox.xrayEndpoint,
     timeoutSeconds,
     // AWS-sized budgets do not fit a sandbox sharing 2 cores with other suites (a cold DynamoDB Local write alone
@@ -42,6 +46,24 @@ const check = (sandbox: Sandbox, timeoutSeconds: number) =>
 
 const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
 
+/** Every trace the sandbox's daemon holds from `since` on (all summary pages, then 5 ids per BatchGetTraces). */
+async function allTraces(sandbox: Sandbox, since: Date): Promise<TraceDocuments[]> {
+  const xray = createXRayClient({ region: 'us-east-1', endpoint: sandbox.xrayEndpoint });
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await xray.send(new GetTraceSummariesCommand({ StartTime: since, EndTime: new Date(Date.now() + 60_000), NextToken: nextToken }));
+    ids.push(...(page.TraceSummaries ?? []).map((t) => t.Id!));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  const traces: TraceDocuments[] = [];
+  for (let i = 0; i < ids.length; i += 5) {
+    const batch = await xray.send(new BatchGetTracesCommand({ TraceIds: ids.slice(i, i + 5) }));
+    for (const t of batch.Traces ?? []) traces.push({ traceId: t.Id!, documents: (t.Segments ?? []).map((s) => s.Document!) });
+  }
+  return traces;
+}
+
 describe('healthy sandbox', () => {
   const held = withSandbox({});
 
@@ -51,8 +73,8 @@ describe('healthy sandbox', () => {
     let stdout = '';
     let stderr = '';
     const code = await main(
-      ['--env', 'local', '--endpoint', sandbox.xrayEndpoint, '--questions-api', sandbox.url, '--clicks-api', sandbox.url,
-        '--mysfits-api', sandbox.url, '--timeout', '30', '--poll-interval', '250',
+      ['--env', 'local', '--endpoint', sandbox.xrayEndpoint, '--questions-api', sandbox.apis.questions, '--clicks-api', sandbox.apis.clicks,
+        '--mysfits-api', sandbox.apis.mysfits, '--timeout', '30', '--poll-interval', '250',
         '--latency-budget-factor', String(SANDBOX_LATENCY_FACTOR), '--out-dir', outDir],
       { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
     );
@@ -68,6 +90,40 @@ describe('healthy sandbox', () => {
     expect(flow(report, 'question-stream').traceIds.length).toBeGreaterThanOrEqual(1);
     fs.rmSync(outDir, { recursive: true, force: true });
   }, 60_000);
+
+  test('its traces need no permission the synthesized dev roles lack (IAM as deployed, proven from the run)', async () => {
+    const sandbox = held.sandbox!;
+    const since = new Date(Date.now() - 10 * 60_000);
+    // The catalogue's two routes; the check's probes (above, or here when run alone) cover questions and clicks.
+    const list = await fetch(`${sandbox.apis.mysfits}/mysfits`);
+    expect(list.status).toBe(200);
+    const { mysfits } = (await list.json()) as { mysfits: { mysfitId: string }[] };
+    expect((await fetch(`${sandbox.apis.mysfits}/mysfits/${mysfits[0].mysfitId}`)).status).toBe(200);
+    if (!(await allTraces(sandbox, since)).some((t) => JSON.stringify(t.documents).includes('process-clicks'))) {
+      expect((await check(sandbox, 30)).problems).toEqual([]);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysfits-iam-'));
+    try {
+      const synth = synthesize(dir);
+      // Segments arrive over UDP a moment after the answers: wait (bounded) until every principal has shown up.
+      const expected = ['function mysfits-dev-mysfits-api', 'function mysfits-dev-post-question', 'function mysfits-dev-process-questions-stream',
+        'function mysfits-dev-process-clicks', 'the event source mapping of function mysfits-dev-process-questions-stream',
+        'Firehose delivery stream mysfits-dev-clicks', 'the API Gateway integration of stage mysfits-dev-clicks-api/dev'];
+      const calls = ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem', 'sns:Publish'];
+      const complete = (found: Need[]) =>
+        expected.every((p) => found.some((n) => describePrincipal(n.principal) === p)) && calls.every((a) => found.some((n) => n.action === a));
+      let needs = deriveNeeds(await allTraces(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
+      for (let wait = 0; wait < 20 && !complete(needs); wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        needs = deriveNeeds(await allTraces(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
+      }
+      for (const principal of expected) expect(needs.map((n) => describePrincipal(n.principal))).toContain(principal);
+      expect(needs.map((n) => n.action)).toEqual(expect.arrayContaining(calls));
+      expect(missingPermissions(synth, needs)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('tracing off for post-question', () => {

@@ -88,6 +88,41 @@ test.each([
   expect(body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
 });
 
+test.each([
+  ['an array-style parameter', { 'filter[]': ['GoodEvil'], value: ['Good'] }, 'filter[]'],
+  ['an empty array-style parameter', { 'filter[]': [''] }, 'filter[]'],
+  ['a repeated filter', { filter: ['GoodEvil', 'LawChaos'], value: ['Good'] }, 'filter'],
+  ['a repeated value', { filter: ['GoodEvil'], value: ['Good', 'Evil'] }, 'value'],
+  ['an unknown parameter', { species: ['Yeti'] }, 'species'],
+])('%s is 400 naming it, not the whole list', async (_what, multi, field) => {
+  const single = Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1]]));
+  const response = await handler(
+    {
+      httpMethod: 'GET',
+      resource: '/mysfits',
+      pathParameters: null,
+      // API Gateway: queryStringParameters holds the last value only, the multi-value map holds them all.
+      queryStringParameters: single,
+      multiValueQueryStringParameters: multi,
+      headers: {},
+      requestContext: { requestId: 'apigw' },
+    } as unknown as APIGatewayProxyEvent,
+    lambdaContext(),
+  );
+  expect(response.statusCode).toBe(400);
+  expect(JSON.parse(response.body).errors.map((e: { field: string }) => e.field)).toEqual([field]);
+});
+
+test.each([
+  ['over the 2,048-byte key limit', 'x'.repeat(2049)],
+  ['multi-byte, over the limit in bytes', 'é'.repeat(1025)],
+  ['not well-formed Unicode', 'pauly\ud800'],
+])('GET /mysfits/{mysfitId} with an id %s is 404, not 500', async (_what, mysfitId) => {
+  const { status, body } = await get({ mysfitId });
+  expect(status).toBe(404);
+  expect(body.message.length).toBeLessThan(200);
+});
+
 test('GET /mysfits/{mysfitId} returns that mysfit; an unknown id is 404 with a message', async () => {
   const source = mysfits[3];
   const found = await get({ mysfitId: source.MysfitId });

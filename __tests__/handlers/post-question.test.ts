@@ -1,7 +1,7 @@
 /** post-question against DynamoDB Local: stores exactly one valid question, rejects bad input, writes nothing else. */
 import fc from 'fast-check';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ENV, QUESTION_RULES } from '../../system/definition';
+import { DEFAULTS, ENV, IDEMPOTENCY_KEY, QUESTION_RULES, TABLES } from '../../system/definition';
 import { createTable, lambdaContext, loadHandler, scanTable, startLocalAws, type LocalAws } from '../support/local-aws';
 
 type Handler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
@@ -56,6 +56,20 @@ test('a valid question is stored exactly once and answered 201 with its id and C
   expect(item.UserEmailAddress.S).toBe('ada@example.com');
   expect(item.QuestionText.S).toBe('Is Pauly house-trained?');
   expect(new Date(item.CreatedAt.S!).toString()).not.toBe('Invalid Date');
+  // Kept for the retention period, then deleted by DynamoDB's TTL (epoch seconds).
+  const expiresAt = Number(item[TABLES.questions.ttlAttribute].N);
+  const expected = Date.now() / 1000 + DEFAULTS.questionRetentionDays * 24 * 3600;
+  expect(Math.abs(expiresAt - expected)).toBeLessThan(120);
+});
+
+test('the retention period comes from QUESTION_RETENTION_DAYS; a bad value fails at cold start naming it', async () => {
+  const shortLived = loadHandler<{ handler: Handler }>(HANDLER, { [ENV.questionRetentionDays]: '15' }).handler;
+  const response = await shortLived(request({ email: 'ttl@example.com', questionText: 'How long do you keep this?' }), lambdaContext());
+  const { questionId } = JSON.parse(response.body);
+  const item = (await scanTable(endpoint, TABLE)).find((i) => i.QuestionId.S === questionId)!;
+  expect(Math.abs(Number(item.ExpiresAt.N) - (Date.now() / 1000 + 15 * 86400))).toBeLessThan(120);
+  expect(() => loadHandler(HANDLER, { [ENV.questionRetentionDays]: 'forever' })).toThrow(ENV.questionRetentionDays);
+  process.env[ENV.questionRetentionDays] = '';
 });
 
 test('a question of exactly the maximum length is accepted', async () => {
@@ -82,6 +96,19 @@ const badInputs: [string, APIGatewayProxyEvent, string][] = [
   ['empty body', request(''), 'body'],
   ['body too large', request({ ...valid, padding: 'p'.repeat(QUESTION_RULES.maxBodyBytes) }), 'body'],
   ['wrong content type', request(valid, { 'Content-Type': 'text/plain' }), 'body'],
+  // Not well-formed Unicode: stored, it could never be e-mailed (SNS refuses a lone surrogate).
+  ['lone surrogate in the question', request('{"email":"bob@example.com","questionText":"x \\ud800"}'), 'questionText'],
+  ['lone low surrogate in the question', request('{"email":"bob@example.com","questionText":"\\udc00 hi"}'), 'questionText'],
+  ['lone surrogate in the e-mail', request('{"email":"b\\ud800ob@example.com","questionText":"hi"}'), 'email'],
+  ['lone surrogate in the honeypot', request('{"email":"bob@example.com","questionText":"hi","website":"\\udfff"}'), QUESTION_RULES.honeypotField],
+  ['lone surrogate in the raw body', request('{"email":"bob@example.com","questionText":"x \ud800"}'), 'body'],
+  // U+FFFD: what a decoder leaves where the client's bytes were not UTF-8.
+  ['bytes that were not UTF-8 (U+FFFD) in the raw body', request('{"email":"bob@example.com","questionText":"x \ufffd"}'), 'body'],
+  ['U+FFFD, JSON-escaped, in the question', request('{"email":"bob@example.com","questionText":"x \\ufffd"}'), 'questionText'],
+  ['invalid UTF-8 bytes', { ...request(valid), body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'), isBase64Encoded: true } as APIGatewayProxyEvent, 'body'],
+  // Blank is blank: invisible characters alone are an empty question.
+  ['zero-width spaces only', request({ ...valid, questionText: '\u200b\u200b \u200b' }), 'questionText'],
+  ['format and filler characters only', request({ ...valid, questionText: '\ufeff\u2060\u3164\u115f\u2800\u00ad\u200d' }), 'questionText'],
   ['no content type', request(valid, {}), 'body'],
 ];
 
@@ -95,6 +122,76 @@ test.each(badInputs)('%s: 400 naming the field, nothing written', async (_name, 
   expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
   for (const e of body.errors) expect(typeof e.reason).toBe('string');
   expect(await count()).toBe(before);
+});
+
+test('a question with invisible characters around visible text is accepted', async () => {
+  expect((await post(request({ ...valid, questionText: '\u200bHello\u200b' }))).statusCode).toBe(201);
+});
+
+test.each(['iso-8859-1', 'utf-16', 'windows-1252'])('a body in charset %s is refused with 415 naming Content-Type, nothing written', async (charset) => {
+  const before = await count();
+  const latin1 = Buffer.from(JSON.stringify({ ...valid, questionText: 'Ça va, Pépé ?' }), 'latin1').toString('base64');
+  const event = { ...request(valid, { 'Content-Type': `application/json; charset=${charset}` }), body: latin1, isBase64Encoded: true };
+  const response = await post(event as APIGatewayProxyEvent);
+  expect(response.statusCode).toBe(415);
+  expect(JSON.parse(response.body).errors).toEqual([{ field: 'Content-Type', reason: expect.stringContaining(charset) }]);
+  expect(await count()).toBe(before);
+});
+
+describe('Idempotency-Key', () => {
+  const question = { email: 'retry@example.com', questionText: 'Did my question arrive?' };
+  const withKey = (key: string, body: unknown = question) =>
+    request(body, { 'Content-Type': 'application/json', [IDEMPOTENCY_KEY.header]: key });
+
+  test('a retry with the same key gets the first answer and stores nothing new', async () => {
+    const key = crypto.randomUUID();
+    const first = await post(withKey(key));
+    expect(first.statusCode).toBe(201);
+    const before = await count();
+    // The answer was lost (502/timeout): the client retries, with other spacing, and the header in lower case.
+    const retry = await post(request({ ...question, questionText: `  ${question.questionText} ` }, { 'content-type': 'application/json', 'idempotency-key': key }));
+    expect(retry.statusCode).toBe(201);
+    expect(JSON.parse(retry.body)).toEqual(JSON.parse(first.body));
+    expect(await count()).toBe(before);
+  });
+
+  test('the same key with a different question is 422 naming the header, and stores nothing', async () => {
+    const key = crypto.randomUUID();
+    expect((await post(withKey(key))).statusCode).toBe(201);
+    const before = await count();
+    const reused = await post(withKey(key, { ...question, questionText: 'Another question' }));
+    expect(reused.statusCode).toBe(422);
+    expect(JSON.parse(reused.body).errors[0].field).toBe(IDEMPOTENCY_KEY.header);
+    expect(await count()).toBe(before);
+  });
+
+  test.each(['short', 'a'.repeat(129), 'has spaces in it, sixteen+', 'ünïcödé-key-0123456789'])('key %j is 400 naming the header', async (key) => {
+    const before = await count();
+    const response = await post(withKey(key));
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).errors).toEqual([{ field: IDEMPOTENCY_KEY.header, reason: expect.any(String) }]);
+    expect(await count()).toBe(before);
+  });
+
+  test('different keys store different questions', async () => {
+    const before = await count();
+    const a = await post(withKey(crypto.randomUUID()));
+    const b = await post(withKey(crypto.randomUUID()));
+    expect(JSON.parse(a.body).questionId).not.toBe(JSON.parse(b.body).questionId);
+    expect(await count()).toBe(before + 2);
+  });
+});
+
+test('a filled-in honeypot gets the success answer shape and nothing is stored', async () => {
+  const before = await count();
+  const response = await post(request({ ...valid, [QUESTION_RULES.honeypotField]: 'https://spam.example' }));
+  expect(response.statusCode).toBe(201);
+  expect(Object.keys(JSON.parse(response.body))).toEqual(['questionId']);
+  expect(JSON.parse(response.body).questionId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(await count()).toBe(before);
+  // An empty honeypot (what people send) is a normal question.
+  expect((await post(request({ ...valid, [QUESTION_RULES.honeypotField]: '' }))).statusCode).toBe(201);
+  expect(await count()).toBe(before + 1);
 });
 
 test('content type is matched case-insensitively and with parameters', async () => {

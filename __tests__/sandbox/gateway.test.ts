@@ -1,7 +1,8 @@
 /**
- * The local API gateway with in-test backends and a UDP socket standing in for the X-Ray daemon: proxy events,
- * response mapping, 502s, CORS, the clicks validator and Firehose integration, config.json, static files, and
- * the stage segments it records.
+ * The local API gateway with in-test backends and a UDP socket standing in for the X-Ray daemon: the website and
+ * each API on its own origin, proxy events, response mapping, 502s, CORS as deployed, the clicks validator and
+ * Firehose integration, gateway responses and access log lines from the stacks' templates, config.json, static
+ * files, and the stage segments it records.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as dgram from 'node:dgram';
@@ -10,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startGateway, type FunctionOutcome, type Gateway } from '../../sandbox/gateway/server';
 import { startStageTracer, type StageTracer } from '../../sandbox/tracing/stage-tracer';
+import { validateClickBody } from '../../sandbox/gateway/click-validator';
 import { CORS_ALLOW_HEADERS, names, type FunctionKey } from '../../system/definition';
 
 interface Invocation {
@@ -25,6 +27,7 @@ let websiteDir: string;
 const documents: any[] = [];
 const invocations: Invocation[] = [];
 const clickRecords: Buffer[] = [];
+const accessLog: { line: string; api: string }[] = [];
 let nextOutcome: (inv: Invocation) => FunctionOutcome;
 
 beforeAll(async () => {
@@ -41,7 +44,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', () => resolve()));
   tracer = startStageTracer(`127.0.0.1:${udp.address().port}`);
-  gateway = await startGateway({ port: 0, websiteDir, tracer, links: () => ({ xrayConsole: 'http://x' }) });
+  gateway = await startGateway({
+    ports: { website: 0, questions: 0, mysfits: 0, clicks: 0 },
+    websiteDir,
+    tracer,
+    links: () => ({ xrayConsole: 'http://x' }),
+    accessLog: (line, api) => accessLog.push({ line, api }),
+  });
 });
 
 afterAll(async () => {
@@ -54,6 +63,7 @@ beforeEach(() => {
   documents.length = 0;
   invocations.length = 0;
   clickRecords.length = 0;
+  accessLog.length = 0;
   nextOutcome = () => ({
     ok: true,
     result: { statusCode: 201, headers: { 'Content-Type': 'application/json', 'X-Custom': 'yes' }, body: '{"questionId":"q-1"}' },
@@ -86,7 +96,7 @@ async function segmentsFor(traceRoot: string, count = 1) {
 const rootOf = (res: Response) => /Root=([^;]+)/.exec(res.headers.get('x-amzn-trace-id') ?? '')![1];
 
 test('before the backends are attached, APIs answer 503 and the site still loads', async () => {
-  const api = await fetch(`${gateway.url}/mysfits`);
+  const api = await fetch(`${gateway.apis.mysfits}/mysfits`);
   expect(api.status).toBe(503);
   const site = await fetch(`${gateway.url}/`);
   expect(site.status).toBe(200);
@@ -94,7 +104,7 @@ test('before the backends are attached, APIs answer 503 and the site still loads
 });
 
 test('POST /questions becomes a REST proxy event; the answer is mapped; the stage segment parents the Lambda call', async () => {
-  const res = await fetch(`${gateway.url}/questions`, {
+  const res = await fetch(`${gateway.apis.questions}/questions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Mixed-Case': 'v' },
     body: JSON.stringify({ email: 'a@b.co', questionText: 'Hi?' }),
@@ -151,7 +161,7 @@ test('POST /questions becomes a REST proxy event; the answer is mapped; the stag
 
 test('a body over the 10 MB API Gateway payload limit gets 413 and never reaches the function', async () => {
   const before = invocations.length;
-  const res = await fetch(`${gateway.url}/questions`, {
+  const res = await fetch(`${gateway.apis.questions}/questions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: 'x'.repeat(10 * 1024 * 1024 + 1),
@@ -162,7 +172,7 @@ test('a body over the 10 MB API Gateway payload limit gets 413 and never reaches
 
 test('GET /mysfits/{mysfitId} carries path parameters and repeated query values', async () => {
   nextOutcome = () => ({ ok: true, result: { statusCode: 404, body: '{"message":"no such mysfit"}' } });
-  const res = await fetch(`${gateway.url}/mysfits/abc%20d?x=1&x=2&y=3`);
+  const res = await fetch(`${gateway.apis.mysfits}/mysfits/abc%20d?x=1&x=2&y=3`);
   expect(res.status).toBe(404);
   const { event, key } = invocations[0];
   expect(key).toBe('mysfitsApi');
@@ -182,7 +192,7 @@ test.each([
   ['a malformed proxy answer', { ok: true, result: { body: 'no status' } }],
 ])('%s gives 502 Internal server error and a fault on the stage', async (_what, outcome) => {
   nextOutcome = () => outcome as FunctionOutcome;
-  const res = await fetch(`${gateway.url}/mysfits`);
+  const res = await fetch(`${gateway.apis.mysfits}/mysfits`);
   expect(res.status).toBe(502);
   expect(await res.json()).toMatchObject({ message: 'Internal server error' });
   const [segment] = await segmentsFor(rootOf(res));
@@ -192,7 +202,7 @@ test.each([
 
 test('an incoming X-Amzn-Trace-Id is honoured: same trace, parent set', async () => {
   const root = '1-5f84c7a5-0123456789abcdef01234567';
-  const res = await fetch(`${gateway.url}/mysfits`, {
+  const res = await fetch(`${gateway.apis.mysfits}/mysfits`, {
     headers: { 'X-Amzn-Trace-Id': `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1` },
   });
   expect(rootOf(res)).toBe(root);
@@ -203,28 +213,49 @@ test('an incoming X-Amzn-Trace-Id is honoured: same trace, parent set', async ()
 
 test('a caller that does not sample gets no segment, and the decision is passed on', async () => {
   const root = '1-5f84c7a5-aaaaaaaaaaaaaaaaaaaaaaaa';
-  await fetch(`${gateway.url}/mysfits`, { headers: { 'X-Amzn-Trace-Id': `Root=${root};Sampled=0` } });
+  await fetch(`${gateway.apis.mysfits}/mysfits`, { headers: { 'X-Amzn-Trace-Id': `Root=${root};Sampled=0` } });
   expect(invocations[0].traceHeader).toMatch(/Sampled=0$/);
   await new Promise((r) => setTimeout(r, 200));
   expect(documents.filter((d) => d.trace_id === root)).toEqual([]);
 });
 
+test('the website and each API are separate origins; the APIs allow the website\'s origin only', async () => {
+  const origins = [gateway.url, gateway.apis.questions, gateway.apis.mysfits, gateway.apis.clicks].map((u) => new URL(u).origin);
+  expect(new Set(origins).size).toBe(4);
+  expect(gateway.allowedOrigin).toBe(gateway.url);
+  // An API path on the website's origin is just a missing file, as on CloudFront; another API's path is 403.
+  expect((await fetch(`${gateway.url}/mysfits`)).status).toBe(404);
+  const elsewhere = await fetch(`${gateway.apis.clicks}/mysfits`);
+  expect(elsewhere.status).toBe(403);
+  expect(await elsewhere.json()).toEqual({ message: 'Missing Authentication Token' });
+  expect(invocations).toHaveLength(0);
+});
+
 test('CORS preflight answers like the stacks\' mock integration; an undeclared method is 403', async () => {
-  const pre = await fetch(`${gateway.url}/mysfits/abc`, { method: 'OPTIONS' });
+  const pre = await fetch(`${gateway.apis.mysfits}/mysfits/abc`, {
+    method: 'OPTIONS',
+    headers: { Origin: gateway.url, 'Access-Control-Request-Method': 'GET' },
+  });
   expect(pre.status).toBe(204);
   expect(pre.headers.get('access-control-allow-origin')).toBe(gateway.url);
   expect(pre.headers.get('access-control-allow-methods')).toBe('GET,OPTIONS');
   expect(pre.headers.get('access-control-allow-headers')).toBe(CORS_ALLOW_HEADERS);
-  const wrong = await fetch(`${gateway.url}/questions`, { method: 'DELETE' });
+  expect(pre.headers.get('vary')).toBe('Origin');
+  const clicks = await fetch(`${gateway.apis.clicks}/clicks`, { method: 'OPTIONS' });
+  expect(clicks.headers.get('access-control-allow-methods')).toBe('PUT,OPTIONS');
+  const wrong = await fetch(`${gateway.apis.questions}/questions`, { method: 'DELETE' });
   expect(wrong.status).toBe(403);
-  expect(await wrong.json()).toMatchObject({ message: 'Missing Authentication Token' });
+  expect(wrong.headers.get('access-control-allow-origin')).toBe(gateway.url);
+  expect(await wrong.json()).toEqual({ message: 'Missing Authentication Token' });
   expect(invocations).toHaveLength(0);
 });
 
 test('PUT /clicks: a valid click goes to Firehose as sent and is traced stage -> Firehose', async () => {
   const body = JSON.stringify({ userId: 'user-1', mysfitId: 'abc' });
-  const res = await fetch(`${gateway.url}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
+  const res = await fetch(`${gateway.apis.clicks}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
   expect(res.status).toBe(200);
+  // The integration response's body and headers, as the clicks stack declares them.
+  expect(res.headers.get('access-control-allow-origin')).toBe(gateway.url);
   expect(await res.json()).toEqual({ status: 'OK' });
   expect(clickRecords.map((b) => b.toString())).toEqual([body]);
   const [segment] = await segmentsFor(rootOf(res));
@@ -235,42 +266,59 @@ test('PUT /clicks: a valid click goes to Firehose as sent and is traced stage ->
 test.each([
   ['a missing field', { userId: 'u' }, 'mysfitId: is required'],
   ['an extra field', { userId: 'u', mysfitId: 'm', admin: true }, 'admin: is not allowed'],
-  ['a bad pattern', { userId: 'u u', mysfitId: 'm' }, 'userId: must match pattern'],
+  ['a bad pattern', { userId: 'u "quoted"', mysfitId: 'm' }, 'userId: must match pattern'],
   ['a wrong type', { userId: 1, mysfitId: 'm' }, 'userId: must be string'],
-])('PUT /clicks with %s is 400 naming the problem and nothing reaches Firehose', async (_what, click, problem) => {
-  const res = await fetch(`${gateway.url}/clicks`, {
+])('PUT /clicks with %s is a 400 gateway response in valid JSON; nothing reaches Firehose', async (_what, click, problem) => {
+  // The validator names the field (what AWS puts in $context.error.validationErrorString)...
+  const validation = validateClickBody(Buffer.from(JSON.stringify(click)));
+  expect(validation.ok).toBe(false);
+  expect(validation.ok === false && validation.problems.join(', ')).toContain(problem);
+  // ...and the client gets the gateway response, as the stacks template it: valid JSON, CORS header included.
+  const res = await fetch(`${gateway.apis.clicks}/clicks`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(click),
   });
   expect(res.status).toBe(400);
-  const answer = await res.json();
-  expect(answer.message).toBe('Invalid request body');
-  expect(answer.detail).toContain(problem);
+  expect(res.headers.get('access-control-allow-origin')).toBe(gateway.url);
+  expect(JSON.parse(await res.text())).toEqual({ message: 'Invalid request body' });
   expect(clickRecords).toHaveLength(0);
   const [segment] = await segmentsFor(rootOf(res));
   expect(segment.error).toBe(true);
   expect(segment.subsegments).toBeUndefined();
+  // One access log line for it, valid JSON.
+  expect(accessLog).toHaveLength(1);
+  expect(accessLog[0].api).toBe('clicks');
+  expect(JSON.parse(accessLog[0].line)).toMatchObject({
+    requestId: res.headers.get('x-amzn-requestid'),
+    httpMethod: 'PUT',
+    resourcePath: '/clicks',
+    status: '400',
+    errorMessage: 'Invalid request body',
+    integrationStatus: '-',
+  });
 });
 
 test('PUT /clicks: malformed JSON is 400, another content type 415', async () => {
-  const bad = await fetch(`${gateway.url}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{' });
+  const bad = await fetch(`${gateway.apis.clicks}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{"userId": "\\"' });
   expect(bad.status).toBe(400);
-  expect((await bad.json()).detail).toContain('body: is not valid JSON');
-  const text = await fetch(`${gateway.url}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+  expect(JSON.parse(await bad.text())).toEqual({ message: 'Invalid request body' });
+  expect(accessLog.map(({ line }) => JSON.parse(line).status)).toEqual(['400']);
+  const text = await fetch(`${gateway.apis.clicks}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
   expect(text.status).toBe(415);
   expect(clickRecords).toHaveLength(0);
 });
 
-test('config.json points at the gateway under the name the browser used', async () => {
+test('config.json names the three API origins; another name for the site is sent to its one origin', async () => {
   const config = await (await fetch(`${gateway.url}/config.json`)).json();
   expect(config).toEqual({
-    mysfitsApiEndpoint: gateway.url,
-    questionsApiEndpoint: gateway.url,
-    streamingApiEndpoint: gateway.url,
+    mysfitsApiEndpoint: gateway.apis.mysfits,
+    questionsApiEndpoint: gateway.apis.questions,
+    streamingApiEndpoint: gateway.apis.clicks,
   });
-  const viaLocalhost = await (await fetch(`http://localhost:${gateway.port}/config.json`)).json();
-  expect(viaLocalhost.mysfitsApiEndpoint).toBe(`http://localhost:${gateway.port}`);
+  const viaLocalhost = await fetch(`http://localhost:${gateway.port}/#/contact`, { redirect: 'manual' });
+  expect(viaLocalhost.status).toBe(308);
+  expect(viaLocalhost.headers.get('location')).toBe(`${gateway.url}/`);
 });
 
 test('static files are served with their content type; nothing outside the site is', async () => {

@@ -7,11 +7,20 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { listeningAddresses } from '../support/listeners';
 import { alive, descendants } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '../..');
 const TSX_CLI = path.join(REPO, 'node_modules/tsx/dist/cli.mjs');
-const FREE_PORTS = { PORT: '0', XRAY_PORT: '0', DYNAMODB_PORT: '0', FAUXQS_PORT: '0' };
+const FREE_PORTS = {
+  PORT: '0',
+  QUESTIONS_API_PORT: '0',
+  MYSFITS_API_PORT: '0',
+  CLICKS_API_PORT: '0',
+  XRAY_PORT: '0',
+  DYNAMODB_PORT: '0',
+  FAUXQS_PORT: '0',
+};
 
 interface Run {
   child: ChildProcess;
@@ -19,42 +28,61 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-function runStart(env: Record<string, string>): Run {
+/** `oneProcess`: node with the tsx loader instead of the tsx CLI (which runs the script in a second process). */
+function runStart(env: Record<string, string>, oneProcess = false): Run {
   let output = '';
-  const child = spawn(process.execPath, [TSX_CLI, 'sandbox/start.ts'], {
+  const child = spawn(process.execPath, oneProcess ? ['--import', 'tsx', 'sandbox/start.ts'] : [TSX_CLI, 'sandbox/start.ts'], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last of the output has been read from the pipes: wait for both streams to end too
+  // (at most 2 s, in case a descendant still holds them open).
+  const drained = Promise.all([child.stdout!, child.stderr!].map((s) => new Promise((resolve) => s.once('end', resolve))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => void Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]).then(() => resolve(code))),
+  );
   return { child, output: () => output, exited };
 }
 
-async function waitUntilRunning(run: Run): Promise<string> {
+/** The website's origin and the mysfits API's, from the banner. */
+async function waitUntilRunning(run: Run): Promise<{ website: string; mysfitsApi: string }> {
   const deadline = Date.now() + 90_000;
   while (!run.output().includes('The sandbox is running')) {
     if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`did not start:\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(run.output())![1];
+  const banner = run.output().slice(run.output().indexOf('The sandbox is running'));
+  return {
+    website: /Website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(banner)![1],
+    mysfitsApi: /Mysfits API\s+GET (http:\/\/127\.0\.0\.1:\d+)\/mysfits/.exec(banner)![1],
+  };
 }
 
 test('starts with progress and URLs, and Ctrl-C stops every child process', async () => {
   const run = runStart(FREE_PORTS);
   let children: number[] = [];
   try {
-    const website = await waitUntilRunning(run);
+    const { website, mysfitsApi } = await waitUntilRunning(run);
     const out = run.output();
+    // The website first, then each API on its own origin.
+    const banner = out.slice(out.indexOf('The sandbox is running'));
+    expect(banner.split('\n')[1]).toMatch(/^\s+Website\s+http/);
+    const origins = [/Questions API\s+POST (\S+)\/questions/, /Mysfits API\s+GET (\S+)\/mysfits/, /Clicks API\s+PUT (\S+)\/clicks/].map(
+      (pattern) => pattern.exec(banner)![1],
+    );
+    expect(new Set([website, ...origins]).size).toBe(4);
     for (const part of ['DynamoDB Local', 'fauxqs', 'X-Ray daemon', 'API gateway', 'Functions', 'Stream poller']) {
       expect(out).toMatch(new RegExp(`✓ ${part}`));
     }
     expect(out).toMatch(/X-Ray console\s+http:\/\/127\.0\.0\.1:\d+\//);
     expect(out).toContain(`${website}/_sandbox/mailbox`);
     expect((await fetch(`${website}/config.json`)).status).toBe(200);
+    expect(await (await fetch(`${website}/config.json`)).json()).toMatchObject({ mysfitsApiEndpoint: mysfitsApi });
     // Wake one function so its execution environment (a child process) exists too.
-    await fetch(`${website}/mysfits`);
+    expect((await fetch(`${mysfitsApi}/mysfits`)).status).toBe(200);
 
     children = descendants(run.child.pid!);
     expect(children.length).toBeGreaterThanOrEqual(3); // sandbox process, java, fauxqs, ...
@@ -75,8 +103,8 @@ test('a second Ctrl-C exits at once, and still leaves no child process running',
   const run = runStart(FREE_PORTS);
   let children: number[] = [];
   try {
-    const website = await waitUntilRunning(run);
-    await fetch(`${website}/mysfits`); // an execution environment exists too
+    const { mysfitsApi } = await waitUntilRunning(run);
+    await fetch(`${mysfitsApi}/mysfits`); // an execution environment exists too
     children = descendants(run.child.pid!);
     expect(children.length).toBeGreaterThanOrEqual(3);
     // Two signals in a row, as an impatient user or a process manager sends them (tsx also relays the first one).
@@ -94,6 +122,29 @@ test('a second Ctrl-C exits at once, and still leaves no child process running',
   }
 });
 
+test('kill -9 of the sandbox process leaves no child running and no port bound', async () => {
+  const run = runStart(FREE_PORTS, true);
+  let children: number[] = [];
+  try {
+    const { mysfitsApi } = await waitUntilRunning(run);
+    expect((await fetch(`${mysfitsApi}/mysfits`)).status).toBe(200); // an execution environment exists too
+    const ports = [...run.output().matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    const unique = [...new Set(ports)];
+    expect(unique.length).toBeGreaterThanOrEqual(4); // gateway, X-Ray, DynamoDB Local, fauxqs
+    children = descendants(run.child.pid!);
+    expect(children.length).toBeGreaterThanOrEqual(3);
+    run.child.kill('SIGKILL'); // no handler runs: each child must notice its parent is gone
+    await run.exited;
+    const deadline = Date.now() + 5000;
+    const left = () => ({ running: children.filter(alive), bound: unique.filter((p) => listeningAddresses(p).length > 0) });
+    while ((left().running.length || left().bound.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(left()).toEqual({ running: [], bound: [] });
+  } finally {
+    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+});
+
 test('a missing Java is named, with a non-zero exit', async () => {
   const emptyBin = fs.mkdtempSync(path.join(os.tmpdir(), 'no-java-'));
   const run = runStart({ ...FREE_PORTS, PATH: emptyBin });
@@ -106,10 +157,10 @@ test('a busy port is named, with a non-zero exit', async () => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
   const { port } = blocker.address() as net.AddressInfo;
   try {
-    const run = runStart({ ...FREE_PORTS, PORT: String(port) });
+    const run = runStart({ ...FREE_PORTS, CLICKS_API_PORT: String(port) });
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain(`port ${port} is already in use`);
-    expect(run.output()).toContain('API gateway');
+    expect(run.output()).toContain('clicks API (CLICKS_API_PORT)');
   } finally {
     blocker.close();
   }

@@ -4,7 +4,7 @@
  */
 // The SDK's one-time Node 20 support notice is noise in test output.
 
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/local-aws';
@@ -124,6 +124,27 @@ test('delivers every record once, in order, in batches of at most batchSize, as 
   expect(failures).toEqual([]);
   expect(errors).toEqual([]);
   expect(poller.stats).toMatchObject({ recordsRead: 23, recordsSucceeded: 23 });
+});
+
+test('with the deployed filter only INSERTs invoke: MODIFY and REMOVE records are dropped and read past, never invoked', async () => {
+  expect(MAPPING.filterPatterns).toEqual(['{"eventName":["INSERT"]}']);
+  const { table, streamArn } = await tableWithItems(['f1']);
+  await dynamodb.send(new PutItemCommand({ TableName: table, Item: { QuestionId: { S: 'f1' }, NotifiedAt: { S: 'now' } } }));
+  await dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { QuestionId: { S: 'f1' } } }));
+  await dynamodb.send(new PutItemCommand({ TableName: table, Item: { QuestionId: { S: 'f2' } } }));
+  const { events, poller, errors } = run(streamArn, () => ({ ok: true }));
+  await until(() => events.flatMap(idsOf).includes('f2'), 'the second INSERT');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(events.flatMap((e) => e.Records.map((r) => r.eventName))).toEqual(['INSERT', 'INSERT']);
+  expect(events.flatMap(idsOf)).toEqual(['f1', 'f2']);
+  expect(poller.stats).toMatchObject({ recordsRead: 4, recordsFilteredOut: 2, recordsSucceeded: 2 });
+  expect(errors).toEqual([]);
+});
+
+test('a filter pattern the poller cannot evaluate fails its start, naming the pattern', () => {
+  expect(() => run('arn:unused', () => ({ ok: true }), { mapping: { filterPatterns: ['{"eventName":[{"numeric":[">",1]}]}'] } })).toThrow(
+    /filter pattern .*numeric.* not supported/,
+  );
 });
 
 test('records written after the poller started are delivered, also after writes to another table', async () => {

@@ -2,12 +2,13 @@
  * One full synth of the app (every environment, every stack, into a temporary outdir), then the properties
  * the issue requires, read from the written `cdk.tf.json` files.
  */
-import { App } from 'cdktf';
+import { App, Testing } from 'cdktf';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironments, type Environment } from '../../config/load';
 import { buildApp } from '../../stacks/app';
+import { QuestionsStack } from '../../stacks/questions-stack';
 import mysfits from '../../data/mysfits.json';
 import { REPO_ROOT } from '../../build/bundle';
 import { CACHE_CONTROL } from '../../build/website';
@@ -118,7 +119,7 @@ describe('full synth', () => {
     );
     for (const fn of fns) {
       expect(fn.tracing_config).toEqual({ mode: 'Active' });
-      expect(fn.runtime).toMatch(/^nodejs(20|22)\.x$/);
+      expect(fn.runtime).toBe('nodejs24.x');
       expect(fn.source_code_hash).toMatch(/^[0-9A-F]{32}$/i);
     }
     const groups = STACKS.flatMap((key) => values(dev(key).resource?.aws_cloudwatch_log_group));
@@ -275,6 +276,8 @@ describe('full synth', () => {
         maximum_record_age_in_seconds: QUESTIONS_STREAM_MAPPING.maximumRecordAgeInSeconds,
         function_response_types: ['ReportBatchItemFailures'],
         batch_size: QUESTIONS_STREAM_MAPPING.batchSize,
+        // Only INSERTs invoke: the notified marks (MODIFY) and TTL deletions (REMOVE) are dropped by Lambda.
+        filter_criteria: { filter: [{ pattern: '{"eventName":["INSERT"]}' }] },
       });
       expect(mapping.event_source_arn).toMatch(/aws_dynamodb_table\..*\.stream_arn/);
       expect(mapping.destination_config.on_failure.destination_arn).toBe('${aws_sqs_queue.stream-failures.arn}');
@@ -287,8 +290,19 @@ describe('full synth', () => {
       expect(ownStatements(json, 'mysfits-dev-process-questions-stream')).toEqual([
         [['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], [expect.stringMatching(/\.stream_arn\}$/)]],
         [['sns:Publish'], ['${aws_sns_topic.topic.arn}']],
+        [['dynamodb:UpdateItem'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
         [['sqs:SendMessage'], ['${aws_sqs_queue.stream-failures.arn}']],
       ]);
+    });
+
+    it('deletes questions after the configured retention (TTL) and tells post-question the period', () => {
+      const r = dev('questions').resource;
+      const table = one(r.aws_dynamodb_table);
+      expect(table.ttl).toEqual({ attribute_name: 'ExpiresAt', enabled: true });
+      const fn = one(r.aws_lambda_function, (f) => f.function_name === 'mysfits-dev-post-question');
+      expect(fn.environment.variables.QUESTION_RETENTION_DAYS).toBe('90');
+      const stream = one(r.aws_lambda_function, (f) => f.function_name === 'mysfits-dev-process-questions-stream');
+      expect(stream.environment.variables.QUESTIONS_TABLE_NAME).toBe(fn.environment.variables.QUESTIONS_TABLE_NAME);
     });
 
     it('has an encrypted, traced topic that only the stream function may publish to, over TLS, with an e-mail subscription', () => {
@@ -419,7 +433,7 @@ describe('full synth', () => {
       expect(gets).toHaveLength(2);
       expect(values(json.resource.aws_lambda_permission).map((p) => p.source_arn.split('}')[1]).sort()).toEqual(['/*/GET/mysfits', '/*/GET/mysfits/*']);
       expect(ownStatements(json, 'mysfits-dev-mysfits-api')).toEqual([
-        [['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
+        [['dynamodb:GetItem', 'dynamodb:Scan'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
       ]);
     });
   });
@@ -473,5 +487,27 @@ describe('full synth', () => {
       }
       expect(dev('website').output[OUTPUTS.websiteUrl].value).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\..*\.domain_name\}$/);
     });
+  });
+});
+
+describe('questions stack with replay roles configured', () => {
+  it('lets those roles publish to the topic, besides the stream function, and nobody else', () => {
+    const dev = loadEnvironments().find((e) => e.name === 'dev')!;
+    const replayer = 'arn:aws:iam::123456789012:role/mysfits-dev-replay';
+    const app = Testing.app();
+    const stack = new QuestionsStack(app, { name: 'dev', config: { ...dev.config, questionReplayRoleArns: [replayer] } }, {
+      allowedOrigin: 'https://d111111abcdef8.cloudfront.net',
+    });
+    const json = JSON.parse(Testing.synth(stack));
+    const policy = Object.values(json.resource.aws_sns_topic_policy as Record<string, any>)[0].policy as string;
+    const id = /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy)![1];
+    const statements = json.data.aws_iam_policy_document[id].statement;
+    const streamRole = expect.stringMatching(/process-questions-stream_role.*\.arn\}$/);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actions: ['sns:Publish'], principals: [{ type: 'AWS', identifiers: [streamRole, replayer] }] }),
+        expect.objectContaining({ effect: 'Deny', condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole, replayer] }] }),
+      ]),
+    );
   });
 });

@@ -42,6 +42,8 @@ describe('environment configuration', () => {
     expect(config.mysfitsLookupTimeoutMs).toBe(DEFAULTS.mysfitsLookupTimeoutMs);
     // No domain: the website is served (and the APIs allow it) from the distribution's own name.
     expect(config.website).toEqual({});
+    expect(config.questionRetentionDays).toBe(DEFAULTS.questionRetentionDays);
+    expect(config.questionReplayRoleArns).toEqual([]);
   });
 
   it.each(([
@@ -67,6 +69,8 @@ describe('environment configuration', () => {
     [{ ...valid, logRetentionDays: 10 }, 'config/dev: logRetentionDays: must be one of 1, 3, 5, 7, 14'],
     [{ ...valid, apiThrottling: { rateLimit: 0, burstLimit: 1 } }, 'config/dev: apiThrottling.rateLimit: Too small'],
     [{ ...valid, hangingException: { enabled: 'yes' } }, 'config/dev: hangingException.enabled: Invalid input'],
+    [{ ...valid, questionRetentionDays: 14 }, 'config/dev: questionRetentionDays: must be at least 15 (the on-failure queue keeps messages 14 days)'],
+    [{ ...valid, questionReplayRoleArns: ['operator'] }, 'config/dev: questionReplayRoleArns.0: must be IAM role ARNs'],
     [{ ...valid, notifcationEmail: 'typo@example.com' }, 'config/dev: (file): Unrecognized key: "notifcationEmail"'],
   ] as [unknown, string][]).map(([raw, message]) => [message, raw] as const))('reports "%s"', (message, raw) => {
     expect(errorOf(raw)).toContain(message);

@@ -38,6 +38,7 @@ const functionProps = (dir: string): TracedFunctionProps => ({
     ALLOWED_ORIGIN: 'https://www.example.com',
     HANGING_EXCEPTION_RATE: '0',
     HANGING_EXCEPTION_DELAY_MS: '5000',
+    QUESTION_RETENTION_DAYS: '90',
     POWERTOOLS_SERVICE_NAME: 'post-question',
   },
 });
@@ -52,13 +53,13 @@ describe('TracedFunction', () => {
     expect(fn).toMatchObject({
       function_name: 'mysfits-dev-post-question',
       handler: 'index.handler',
-      runtime: expect.stringMatching(/^nodejs(20|22)\.x$/),
+      runtime: 'nodejs24.x',
       tracing_config: { mode: 'Active' },
       memory_size: 256,
       timeout: 10,
     });
     expect(Object.keys(fn.environment.variables).sort()).toEqual(
-      ['ALLOWED_ORIGIN', 'HANGING_EXCEPTION_DELAY_MS', 'HANGING_EXCEPTION_RATE', 'POWERTOOLS_SERVICE_NAME', 'QUESTIONS_TABLE_NAME'],
+      ['ALLOWED_ORIGIN', 'HANGING_EXCEPTION_DELAY_MS', 'HANGING_EXCEPTION_RATE', 'POWERTOOLS_SERVICE_NAME', 'QUESTIONS_TABLE_NAME', 'QUESTION_RETENTION_DAYS'],
     );
     expect(fn.filename).toMatch(/^assets\/.*\.zip$/);
     expect(only(json.resource.aws_cloudwatch_log_group)).toMatchObject({

@@ -35,7 +35,7 @@ const lambda = (scope: Construct, tracingMode?: string) =>
   new LambdaFunction(scope, 'bad-function', {
     functionName: 'f',
     role: 'arn:aws:iam::123456789012:role/r',
-    runtime: 'nodejs22.x',
+    runtime: 'nodejs24.x',
     handler: 'index.handler',
     filename: 'x.zip',
     tracingConfig: tracingMode ? { mode: tracingMode } : undefined,

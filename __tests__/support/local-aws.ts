@@ -39,8 +39,6 @@ export function awsEnvironment(endpoints: { dynamodb?: string; fauxqs?: string }
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    // The SDK warns on Node 20 about a future requirement; noise here.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   if (endpoints.dynamodb) env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
   if (endpoints.fauxqs) {

@@ -1,15 +1,21 @@
 /**
  * The website in a real browser (Debian's chromium, headless, driven by playwright-core) against the local
- * sandbox: the built site, its config.json and the real handlers behind the APIs. Each step saves a screenshot
- * under test-artifacts/website/.
+ * sandbox: the built site, its config.json and the real handlers behind the APIs. The site and each API are
+ * separate origins, as deployed, so every API call is cross-origin and the browser does its CORS checks
+ * (preflights included); a wrong allowed origin is shown to fail as it would on AWS. Each step saves a
+ * screenshot under test-artifacts/website/.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import mysfits from '../../data/mysfits.json';
-import { startSandbox } from '../../sandbox';
+import { WEBSITE_OUT } from '../../build/website';
+import { FREE_PORTS, startSandbox } from '../../sandbox';
+import { startGateway, type FunctionOutcome } from '../../sandbox/gateway/server';
+import { startStageTracer } from '../../sandbox/tracing/stage-tracer';
+import { jsonResponse } from '../../handlers/shared/http-responses';
 import { destroyClients, localClients, type LocalClients } from '../../sandbox/local-aws';
 import { getFreePort } from '../../sandbox/services/local-services';
 
@@ -23,14 +29,19 @@ let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let browser: Browser;
 let aws: LocalClients;
 let siteOrigin: string;
+/** The origins a page may call: the site's and the three APIs'. */
+let knownOrigins: string[];
+/** The sandbox's access log, one parsed line per API request. */
+const accessLog: { api: string; httpMethod: string; resourcePath: string; status: string }[] = [];
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   [sandbox, browser] = await Promise.all([
-    startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0 }),
+    startSandbox({ ...FREE_PORTS, accessLog: (line, api) => accessLog.push({ ...JSON.parse(line), api }) }),
     chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS }),
   ]);
   siteOrigin = new URL(sandbox.url).origin;
+  knownOrigins = [siteOrigin, ...Object.values(sandbox.apis).map((api) => new URL(api).origin)];
   aws = localClients({ dynamodb: sandbox.dynamodbEndpoint, fauxqs: sandbox.fauxqsEndpoint });
 });
 
@@ -40,7 +51,7 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-/** A fresh visitor (own localStorage); fails the test on any page error or request to another host. */
+/** A fresh visitor (own localStorage); fails the test on any page error or request to a host not in config.json. */
 async function visit(
   hash = '',
   options: Parameters<Browser['newContext']>[0] = {},
@@ -53,7 +64,8 @@ async function visit(
   const requests: Request[] = [];
   page.on('request', (request) => {
     requests.push(request);
-    if (!request.url().startsWith(siteOrigin) && !request.url().startsWith('data:')) foreign.push(request.url());
+    const url = request.url();
+    if (!url.startsWith('data:') && !knownOrigins.includes(new URL(url).origin)) foreign.push(url);
   });
   page.on('pageerror', (err) => foreign.push(`page error: ${err.message}`));
   await page.goto(new URL(hash, sandbox.url).href);
@@ -65,6 +77,10 @@ async function shot(page: Page, name: string): Promise<void> {
   step += 1;
   await page.screenshot({ path: path.join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
+
+/** Preflights the sandbox answered for a resource since `from` (the browser sends them; pages never see them). */
+const preflights = (resourcePath: string, from = 0) =>
+  accessLog.slice(from).filter((l) => l.httpMethod === 'OPTIONS' && l.resourcePath === resourcePath);
 
 const cardNames = (page: Page) => page.locator('#gallery .card-name').allTextContents();
 const namesWhere = (pick: (m: (typeof mysfits)[number]) => boolean) => mysfits.filter(pick).map((m) => m.Name).sort();
@@ -80,8 +96,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 describe('Mythical Mysfits website', () => {
-  it('shows the gallery of 12 mysfits, with their pictures, from the site origin only', async () => {
-    const { page, context, foreign } = await visit();
+  it('shows the gallery of 12 mysfits, with their pictures, from the mysfits API on its own origin', async () => {
+    const { page, context, foreign, requests } = await visit();
     await page.locator('#gallery .card').nth(11).waitFor();
     expect((await cardNames(page)).sort()).toEqual(namesWhere(() => true));
     await expect(page.locator('#gallery-status').textContent()).resolves.toBe('12 mysfits');
@@ -92,6 +108,11 @@ describe('Mythical Mysfits website', () => {
     expect(await page.locator('img:not([alt])').count()).toBe(0);
     await shot(page, 'gallery');
     expect(foreign).toEqual([]);
+    // A cross-origin call (a simple GET: no preflight), answered with the website's origin allowed.
+    const list = requests.find((r) => r.url().startsWith(`${sandbox.apis.mysfits}/mysfits`))!;
+    expect(list).toBeDefined();
+    expect(new URL(list.url()).origin).not.toBe(siteOrigin);
+    expect((await list.response())!.headers()['access-control-allow-origin']).toBe(siteOrigin);
     await context.close();
   });
 
@@ -119,13 +140,17 @@ describe('Mythical Mysfits website', () => {
     await context.close();
   });
 
-  it('opens a profile and the click is accepted and delivered to the clicks bucket', async () => {
+  it('opens a profile and the click, preflighted cross-origin, is accepted and delivered to the clicks bucket', async () => {
     const { page, context } = await visit();
+    const logged = accessLog.length;
     const gary = mysfits.find((m) => m.Name === 'Gary')!;
     const clickResponse = page.waitForResponse((r) => r.url().endsWith('/clicks') && r.request().method() === 'PUT');
     await page.getByRole('link', { name: /Gary/ }).click();
     const response = await clickResponse;
     expect(response.status()).toBe(200);
+    expect(response.url()).toBe(`${sandbox.apis.clicks}/clicks`);
+    // A JSON PUT is not a simple request: the browser asked first, and the clicks API allowed it.
+    expect(preflights('/clicks', logged).map((l) => l.status)).toContain('204');
     const click = response.request().postDataJSON() as { userId: string; mysfitId: string };
     expect(click.mysfitId).toBe(gary.MysfitId);
     expect(click.userId).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
@@ -172,14 +197,17 @@ describe('Mythical Mysfits website', () => {
     await context.close();
   });
 
-  it('sends a valid question, shows success, and the question is in the questions table', async () => {
+  it('sends a valid question cross-origin (preflight first), shows success, and the question is in the table', async () => {
     const { page, context } = await visit('#/contact');
+    const logged = accessLog.length;
     await page.fill('#email', '  visitor@example.com ');
     await page.fill('#questionText', 'Does Hasla get along with cats?');
     const posted = page.waitForResponse((r) => r.url().endsWith('/questions') && r.request().method() === 'POST');
     await page.click('#question-submit');
     const response = await posted;
     expect(response.status()).toBe(201);
+    expect(response.url()).toBe(`${sandbox.apis.questions}/questions`);
+    expect(preflights('/questions', logged).map((l) => l.status)).toEqual(['204']);
     const { questionId } = (await response.json()) as { questionId: string };
     await page.waitForFunction(() => document.querySelector('#form-status')?.textContent?.startsWith('Thank you'));
     expect(await page.inputValue('#questionText')).toBe('');
@@ -190,6 +218,45 @@ describe('Mythical Mysfits website', () => {
     );
     expect(item.Item?.UserEmailAddress?.S).toBe('visitor@example.com');
     expect(item.Item?.QuestionText?.S).toBe('Does Hasla get along with cats?');
+    await context.close();
+  });
+
+  it('a retry after a lost answer sends the same Idempotency-Key: one question stored, the first answer shown', async () => {
+    const { page, context } = await visit('#/contact');
+    const text = `Lost answer ${Date.now()}: does Gretta sing?`;
+    const keys: string[] = [];
+    let lose = true;
+    await page.route('**/questions', async (route) => {
+      keys.push(route.request().headers()['idempotency-key']);
+      expect(route.request().postDataJSON()).toMatchObject({ website: '' }); // the honeypot, empty
+      if (!lose) return route.continue();
+      lose = false;
+      await route.fetch(); // stored by the API...
+      await route.abort('connectionreset'); // ...but the answer never reaches the page
+    });
+    await page.fill('#email', 'retry@example.com');
+    await page.fill('#questionText', text);
+    await page.click('#question-submit');
+    await page.waitForFunction(() => document.querySelector('#form-error')?.textContent);
+    expect(await page.inputValue('#questionText')).toBe(text);
+    const posted = page.waitForResponse((r) => r.url().endsWith('/questions') && r.request().method() === 'POST');
+    await page.click('#question-submit');
+    expect((await posted).status()).toBe(201);
+    await page.waitForFunction(() => document.querySelector('#form-status')?.textContent?.startsWith('Thank you'));
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+    const stored = await aws.dynamodb.send(
+      new ScanCommand({ TableName: sandbox.resources.questionsTable, FilterExpression: 'QuestionText = :t', ExpressionAttributeValues: { ':t': { S: text } }, ConsistentRead: true }),
+    );
+    expect(stored.Items).toHaveLength(1);
+    // The next question gets a new key.
+    await page.fill('#email', 'retry@example.com');
+    await page.fill('#questionText', `${text} And dance?`);
+    const next = page.waitForResponse((r) => r.url().endsWith('/questions') && r.request().method() === 'POST');
+    await page.click('#question-submit');
+    await next;
+    expect(keys[2]).not.toBe(keys[0]);
     await context.close();
   });
 
@@ -321,6 +388,78 @@ describe('Mythical Mysfits website', () => {
     await page.locator('#gallery .card').nth(11).waitFor();
     expect(await page.locator('#site-notice').isHidden()).toBe(true);
     await context.close();
+  });
+
+  describe('when the APIs allow another origin than the one the site is served from', () => {
+    // As if the stacks were given the CloudFront domain while the site is opened from another name.
+    const WRONG_ORIGIN = 'https://d111111abcdef8.cloudfront.net';
+    let wrong: Awaited<ReturnType<typeof startGateway>>;
+    let tracer: ReturnType<typeof startStageTracer>;
+    const invoked: string[] = [];
+
+    beforeAll(async () => {
+      // The built site, served by a second gateway whose APIs allow WRONG_ORIGIN; behind it, stand-ins answering
+      // with the handlers' own response helper, given WRONG_ORIGIN as their ALLOWED_ORIGIN.
+      tracer = startStageTracer(`127.0.0.1:${new URL(sandbox.xrayEndpoint).port}`);
+      wrong = await startGateway({
+        ports: { website: 0, questions: 0, mysfits: 0, clicks: 0 },
+        websiteDir: WEBSITE_OUT,
+        tracer,
+        allowedOrigin: WRONG_ORIGIN,
+        links: () => ({ xrayConsole: sandbox.xrayEndpoint }),
+      });
+      wrong.attach({
+        invokeFunction: async (key): Promise<FunctionOutcome> => {
+          invoked.push(key);
+          const body = key === 'postQuestion' ? { questionId: 'q-1' } : { mysfits: [] };
+          return { ok: true, result: jsonResponse(WRONG_ORIGIN, key === 'postQuestion' ? 201 : 200, body) };
+        },
+        putClickRecord: () => ({ recordId: '1' }),
+        readMailbox: async () => [],
+      });
+    });
+
+    afterAll(async () => {
+      await wrong?.close();
+      await tracer?.close();
+    });
+
+    async function openWrong(hash = '') {
+      const context = await browser.newContext();
+      context.setDefaultTimeout(10_000);
+      const page = await context.newPage();
+      const console: string[] = [];
+      page.on('console', (message) => console.push(message.text()));
+      await page.goto(new URL(hash, wrong.url).href);
+      return { page, context, console };
+    }
+
+    it('the browser blocks the gallery call and the page says the API cannot be reached', async () => {
+      const { page, context, console } = await openWrong();
+      await page.locator('#site-notice').waitFor();
+      expect(await page.locator('#site-notice').textContent()).toContain(`The mysfits API cannot be reached (${wrong.apis.mysfits})`);
+      // The API did answer (the function ran); the browser refused to hand the answer to the page.
+      expect(invoked).toContain('mysfitsApi');
+      expect(console.join('\n')).toMatch(/blocked by CORS policy/);
+      expect(console.join('\n')).toContain(WRONG_ORIGIN);
+      expect(await page.locator('#gallery .card').count()).toBe(0);
+      await shot(page, 'wrong-origin-gallery');
+      await context.close();
+    });
+
+    it('the question never leaves: its preflight is refused, and the form says it was not sent', async () => {
+      const { page, context, console } = await openWrong('#/contact');
+      await page.fill('#email', 'visitor@example.com');
+      await page.fill('#questionText', 'Is anyone there?');
+      await page.click('#question-submit');
+      await page.waitForFunction(() => document.querySelector('#form-error')?.textContent);
+      expect(await page.locator('#form-error').textContent()).toContain(`The questions API cannot be reached (${wrong.apis.questions})`);
+      expect(invoked).not.toContain('postQuestion');
+      expect(console.join('\n')).toMatch(/preflight/i);
+      expect(await page.inputValue('#questionText')).toBe('Is anyone there?');
+      await shot(page, 'wrong-origin-question');
+      await context.close();
+    });
   });
 });
 

@@ -25,6 +25,9 @@ describe('Contact Us form rules', () => {
     ['no domain dot', { email: 'fan@localhost', questionText: 'hi' }, ['email']],
     ['two @', { email: 'a@b@example.com', questionText: 'hi' }, ['email']],
     ['blank question', { email: 'a@example.com', questionText: ' \n\t ' }, ['questionText']],
+    ['invisible characters only', { email: 'a@example.com', questionText: '\u200b\u2060\ufeff\u3164 ' }, ['questionText']],
+    ['a lone surrogate in the question', { email: 'a@example.com', questionText: 'x \ud800' }, ['questionText']],
+    ['a lone surrogate in the e-mail', { email: 'a\udc00@example.com', questionText: 'hi' }, ['email']],
     ['both wrong', { email: 'nope', questionText: '' }, ['email', 'questionText']],
     ['too long e-mail', { email: `${'a'.repeat(250)}@example.com`, questionText: 'hi' }, ['email']],
     ['question at the limit', { email: 'a@example.com', questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength) }, []],
@@ -54,7 +57,7 @@ describe('Contact Us form rules', () => {
     const question = fc.oneof(
       fc.string({ maxLength: 30 }),
       fc.string({ unit: 'grapheme', maxLength: 30 }),
-      fc.constantFrom('', '   ', '\n'),
+      fc.constantFrom('', '   ', '\n', '\u200b', '\u200bok\u200b', 'x \ud800', '\udfff'),
       fc.integer({ min: QUESTION_RULES.maxQuestionLength - 2, max: QUESTION_RULES.maxQuestionLength + 2 }).map((n) => 'q'.repeat(n)),
     );
     fc.assert(

@@ -10,9 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import YAML from 'yaml';
-import { STACKS, stackName } from '../../system/definition';
+import { accountStackName, deployStackNames, LAMBDA_NODE_MAJOR, STACKS, stackName } from '../../system/definition';
 
 const ROOT = path.resolve(__dirname, '../..');
+const TSX_CLI = require.resolve('tsx/cli');
+/** The shipped dev configuration (placeholders included). */
+const DEV_CONFIG = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/environments/dev.json'), 'utf8'));
 const WORKFLOWS_DIR = path.join(ROOT, '.github/workflows');
 
 interface Step {
@@ -61,7 +64,7 @@ const runs = (pattern: RegExp) => (step: Step) => pattern.test(step.run ?? '');
 const resolveEnv = (workflow: Workflow, value: unknown) =>
   String(value).replace(/\$\{\{\s*env\.(\w+)\s*\}\}/g, (_, name: string) => workflow.env?.[name] ?? `<unset ${name}>`);
 
-const expectedStackNames = (env: string) => STACKS.map((stack) => stackName(env, stack)).join(' ');
+const expectedStackNames = (env: string, region = DEV_CONFIG.region) => deployStackNames(env, region).join(' ');
 
 function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `mysfits-wf-${prefix}-`));
@@ -125,6 +128,10 @@ describe('every workflow file', () => {
     for (const [action, shas] of pins) expect({ action, shas: [...shas] }).toEqual({ action, shas: [...shas].slice(0, 1) });
   });
 
+  it.each(FILES)('%s needs no silencing of the AWS SDK\'s Node.js version warning', (file) => {
+    expect(source(file)).not.toMatch(/AWS_SDK_JS_\w*(NODE|DEPRECATION)\w*/);
+  });
+
   it.each(FILES)('%s keeps workflow-level permissions read-only', (file) => {
     expect(load(file).permissions).toEqual({ contents: 'read' });
   });
@@ -141,7 +148,8 @@ describe('every workflow file', () => {
       if (!job.steps) continue;
       const setupNode = job.steps.find(usesAction('actions/setup-node'));
       expect({ job: name, cache: setupNode?.with?.cache }).toEqual({ job: name, cache: 'npm' });
-      expect(resolveEnv(workflow, setupNode?.with?.['node-version'])).toBe('20');
+      // The Node.js major the functions deploy on, as package.json's engines asks.
+      expect(resolveEnv(workflow, setupNode?.with?.['node-version'])).toBe(String(LAMBDA_NODE_MAJOR));
       expect(job.steps.some(runs(/^npm ci\b/m))).toBe(true);
       expect(job.steps.some(runs(/\bnpm (install|i)\b/))).toBe(false);
       expect(job.steps.find(usesAction('actions/checkout'))?.with?.['persist-credentials']).toBe(false);
@@ -258,6 +266,25 @@ describe('pull-request.yml', () => {
   });
 });
 
+describe('the CDK Terrain check', () => {
+  it('runs on every pull request after a lock-file install, with no AWS access', () => {
+    const job = load('pull-request.yml').jobs['cdktn-check'];
+    const install = indexOfStep(job, runs(/^npm ci\b/m), 'running npm ci');
+    const check = indexOfStep(job, runs(/^npm run cdktn-check$/m), 'running npm run cdktn-check');
+    expect(install).toBeLessThan(check);
+    expect(job.permissions).toBeUndefined();
+    expect(job.steps!.some(usesAction('aws-actions/configure-aws-credentials'))).toBe(false);
+  });
+
+  it('runs in .ci/run too, on the Node.js 24 that .ci/run puts first on PATH before installing', () => {
+    const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').split('\n');
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    const order = [/^source tools\/node24\.sh$/, /^npm ci\b/, /^npm run typecheck$/, /^npm run cdktn-check$/, /^npm test$/].map(at);
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
 describe('deploy.yml', () => {
   const workflow = load('deploy.yml');
   const deploy = workflow.jobs.deploy;
@@ -305,58 +332,52 @@ describe('deploy.yml', () => {
   });
 });
 
-describe('"Resolve stacks" (executed)', () => {
+describe('"Resolve stacks"', () => {
+  const RUN = 'npx tsx tools/ci/resolve-environment.ts "$TARGET_ENV" >> "$GITHUB_ENV"';
   let work: string;
   beforeAll(() => {
-    // A stand-in checkout: the real system definition and node_modules, an environment config of our own.
+    // Environment files of our own: one that can deploy, one without a region, one that still holds placeholders.
     work = tempDir('resolve');
-    fs.symlinkSync(path.join(ROOT, 'system'), path.join(work, 'system'));
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
-    fs.mkdirSync(path.join(work, 'config/environments'), { recursive: true });
-    fs.writeFileSync(path.join(work, 'config/environments/qa.json'), JSON.stringify({ region: 'ap-northeast-2' }));
-    fs.writeFileSync(path.join(work, 'config/environments/noregion.json'), JSON.stringify({ logRetentionDays: 7 }));
+    const real = { ...DEV_CONFIG, state: { bucket: 'acme-mysfits-state', region: 'ap-northeast-2' }, notificationEmail: 'staff@acme.io' };
+    fs.writeFileSync(path.join(work, 'qa.json'), JSON.stringify({ ...real, region: 'ap-northeast-2' }));
+    fs.writeFileSync(path.join(work, 'noregion.json'), JSON.stringify({ ...real, region: undefined }));
+    fs.writeFileSync(path.join(work, 'sample.json'), JSON.stringify(DEV_CONFIG));
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  const resolve = (file: string, targetEnv: string) => {
-    const githubEnv = path.join(work, `github-env-${file}-${targetEnv.replace(/\W/g, '_')}`);
-    fs.writeFileSync(githubEnv, '');
-    const job = file === 'deploy.yml' ? load(file).jobs.deploy : load(file).jobs.diff;
-    const result = spawnSync('bash', ['-c', stepNamed(job, 'Resolve stacks').run!], {
-      cwd: work,
+  const resolve = (targetEnv: string) =>
+    spawnSync(process.execPath, [TSX_CLI, 'tools/ci/resolve-environment.ts', targetEnv, '--config-dir', work], {
+      cwd: ROOT,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TARGET_ENV: targetEnv, GITHUB_ENV: githubEnv },
       timeout: 60_000,
     });
-    return { ...result, githubEnv: fs.readFileSync(githubEnv, 'utf8') };
-  };
 
-  it('is the same script in both workflows', () => {
-    expect(stepNamed(load('pull-request.yml').jobs.diff, 'Resolve stacks').run).toBe(
-      stepNamed(load('deploy.yml').jobs.deploy, 'Resolve stacks').run,
-    );
+  it('is the same project script in both workflows, its output appended to $GITHUB_ENV', () => {
+    expect(stepNamed(load('pull-request.yml').jobs.diff, 'Resolve stacks').run?.trim()).toBe(RUN);
+    expect(stepNamed(load('deploy.yml').jobs.deploy, 'Resolve stacks').run?.trim()).toBe(RUN);
   });
 
-  it('writes the stack names in STACKS order and the region from the environment config', () => {
-    const result = resolve('deploy.yml', 'qa');
+  it('writes the stack names in deploy order (the account stack first) and the region from the environment config', () => {
+    const result = resolve('qa');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.githubEnv.trim().split('\n')).toEqual([`STACK_NAMES=${expectedStackNames('qa')}`, 'AWS_REGION=ap-northeast-2']);
-    expect(expectedStackNames('qa').split(' ')).toHaveLength(STACKS.length);
+    expect(result.stdout.trim().split('\n')).toEqual([`STACK_NAMES=${expectedStackNames('qa', 'ap-northeast-2')}`, 'AWS_REGION=ap-northeast-2']);
+    expect(expectedStackNames('qa', 'ap-northeast-2').split(' ')).toEqual([accountStackName('ap-northeast-2'), ...STACKS.map((s) => stackName('qa', s))]);
   });
 
   it.each([
-    ['qa; touch pwned', /not a valid environment name/],
-    ['../dev', /not a valid environment name/],
-    ['staging', /no configuration file config\/environments\/staging\.json/],
-    ['noregion', /config\/noregion: region: missing/],
+    ['qa; touch pwned', /environment name must match/],
+    ['../dev', /environment name must match/],
+    ['staging', /config\/staging: no configuration file/],
+    ['noregion', /config\/noregion: region:/],
+    ['sample', /config\/sample: state\.bucket: .*placeholder[\s\S]*config\/sample: notificationEmail:/],
   ])('rejects %j with an error naming the setting, and writes nothing', (targetEnv, message) => {
-    const result = resolve('pull-request.yml', targetEnv);
+    const result = resolve(targetEnv);
     expect(result.status).toBe(2);
-    expect(`${result.stdout}${result.stderr}`).toMatch(/::error title=environment::/);
-    expect(`${result.stdout}${result.stderr}`).toMatch(message);
-    expect(result.githubEnv).not.toContain('STACK_NAMES=');
-    expect(fs.existsSync(path.join(work, 'pwned'))).toBe(false);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^::error title=environment::/);
+    expect(result.stderr).toMatch(message);
+    expect(fs.existsSync(path.join(ROOT, 'pwned'))).toBe(false);
   });
 });
 

@@ -10,7 +10,7 @@ import type {
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { ANNOTATIONS, CLICK_REQUEST_SCHEMA, DEFAULTS, ENV, FUNCTIONS } from '../../system/definition';
 import { createLogger } from '../shared/logger';
 import { numberSetting, urlSetting } from '../shared/settings';
@@ -30,11 +30,11 @@ const lookup = createMysfitLookup(
 );
 
 // The same rules as the click model API Gateway validates against (CLICK_REQUEST_SCHEMA).
-const idField = z
-  .string()
-  .min(CLICK_REQUEST_SCHEMA.properties.userId.minLength)
-  .max(CLICK_REQUEST_SCHEMA.properties.userId.maxLength)
-  .regex(new RegExp(CLICK_REQUEST_SCHEMA.properties.userId.pattern));
+const idField = z.string().check(
+  z.minLength(CLICK_REQUEST_SCHEMA.properties.userId.minLength),
+  z.maxLength(CLICK_REQUEST_SCHEMA.properties.userId.maxLength),
+  z.regex(new RegExp(CLICK_REQUEST_SCHEMA.properties.userId.pattern)),
+);
 const Click = z.object({ userId: idField, mysfitId: idField });
 
 /** Records enriched at once: bounded so a large batch does not open hundreds of sockets. */

@@ -6,6 +6,7 @@
  */
 'use strict';
 const path = require('node:path');
+const { handlerShapeProblem } = require('./handler-shape');
 
 const send = (message) => process.send && process.send(message);
 const describe = (err) => ({
@@ -17,12 +18,13 @@ let handler;
 const initStart = Date.now();
 try {
   const handlerModule = require(path.join(process.env.LAMBDA_TASK_ROOT, 'index.js'));
-  handler = handlerModule.handler;
-  if (typeof handler !== 'function') {
-    const err = new Error(`index.handler is undefined or not exported`);
-    err.name = 'Runtime.HandlerNotFound';
+  const problem = handlerShapeProblem(handlerModule.handler);
+  if (problem) {
+    const err = new Error(problem);
+    err.name = typeof handlerModule.handler === 'function' ? 'Runtime.CallbackHandlerNotSupported' : 'Runtime.HandlerNotFound';
     throw err;
   }
+  handler = handlerModule.handler;
   send({ type: 'init', ok: true, startMs: initStart, endMs: Date.now() });
 } catch (err) {
   send({ type: 'init', ok: false, startMs: initStart, endMs: Date.now(), error: describe(err) });

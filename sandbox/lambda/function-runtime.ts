@@ -11,7 +11,7 @@ import * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import * as AWSXRay from 'aws-xray-sdk-core';
 import { bundleHandlerFor, type TracingBackend } from '../../build/tracing-variant';
-import { FUNCTIONS, type FunctionKey } from '../../system/definition';
+import { FUNCTIONS, LAMBDA_RUNTIME, type FunctionKey } from '../../system/definition';
 
 export interface FunctionRuntimeOptions {
   key: FunctionKey;
@@ -49,6 +49,8 @@ export interface FunctionRuntime {
 }
 
 const BOOTSTRAP = path.join(__dirname, 'bootstrap.js');
+/** How much of an execution environment's output is kept to say why it died. */
+const OUTPUT_TAIL_CHARS = 4000;
 
 type ChildMessage =
   | { type: 'init'; ok: boolean; startMs: number; endMs: number; error?: InvokeResult['error'] }
@@ -60,9 +62,14 @@ interface ExecutionEnvironment {
   /** True until its first invocation: that one reports the Initialization phase. */
   fresh: boolean;
   dead: boolean;
+  /** The runtime killed it (timeout, failed init, stop): its exit is expected, not news. */
+  killedByRuntime: boolean;
   onMessage?: (message: ChildMessage) => void;
   onExit?: () => void;
 }
+
+/** What Lambda sets `AWS_EXECUTION_ENV` to on the runtime the stacks deploy (`AWS_Lambda_nodejs24.x`). */
+export const EXECUTION_ENV = `AWS_Lambda_${LAMBDA_RUNTIME}`;
 
 const seconds = (ms: number) => ms / 1000;
 const newTraceId = () => `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
@@ -87,14 +94,12 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     AWS_REGION: 'us-east-1',
-    // The SDK's notice about a future Node version requirement is noise in local function logs.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...options.environment,
     // Reserved variables, set by Lambda and not overridable by the function's configuration.
     LAMBDA_TASK_ROOT: taskRoot,
     LAMBDA_RUNTIME_DIR: __dirname,
     _HANDLER: 'index.handler',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+    AWS_EXECUTION_ENV: EXECUTION_ENV,
     AWS_LAMBDA_FUNCTION_NAME: options.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memorySize),
@@ -117,9 +122,14 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       cwd: taskRoot,
     });
-    child.stdout?.setEncoding('utf8').on('data', logSink);
-    child.stderr?.setEncoding('utf8').on('data', logSink);
-    const env: ExecutionEnvironment = { child, fresh: true, dead: false, init: undefined as never };
+    let lastOutput = '';
+    const onOutput = (text: string) => {
+      lastOutput = (lastOutput + text).slice(-OUTPUT_TAIL_CHARS);
+      logSink(text);
+    };
+    child.stdout?.setEncoding('utf8').on('data', onOutput);
+    child.stderr?.setEncoding('utf8').on('data', onOutput);
+    const env: ExecutionEnvironment = { child, fresh: true, dead: false, killedByRuntime: false, init: undefined as never };
     env.init = new Promise((resolve) => {
       const onInit = (message: ChildMessage) => {
         if (message.type === 'init') resolve(message);
@@ -136,7 +146,13 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       );
     });
     child.on('message', (message: ChildMessage) => env.onMessage?.(message));
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
+      if (!env.killedByRuntime && !stopped) {
+        // Said at once and with its last words; the next invocation gets a new environment, as in Lambda.
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const tail = lastOutput.trim() ? `; its last output:\n${lastOutput.trim().split('\n').slice(-10).join('\n')}` : '';
+        logSink(`execution environment (pid ${child.pid}) ${how}${tail}\n`);
+      }
       env.dead = true;
       env.onExit?.();
       const i = environments.indexOf(env);
@@ -174,6 +190,7 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
 
   function kill(env: ExecutionEnvironment) {
     env.dead = true;
+    env.killedByRuntime = true;
     if (env.child.exitCode === null && env.child.signalCode === null) env.child.kill('SIGKILL');
   }
 

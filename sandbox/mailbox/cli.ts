@@ -6,7 +6,7 @@ import { SANDBOX_PORTS } from '../../system/definition';
 import type { MailboxMessage } from './mailbox';
 
 async function main(): Promise<void> {
-  const base = process.env.SANDBOX_URL ?? `http://127.0.0.1:${process.env.PORT || SANDBOX_PORTS.gateway}`;
+  const base = process.env.SANDBOX_URL ?? `http://127.0.0.1:${process.env.PORT || SANDBOX_PORTS.website}`;
   let res: Response;
   try {
     res = await fetch(`${base}/_sandbox/mailbox.json`);

@@ -4,7 +4,7 @@
  * the questions topic, the stream's on-failure queue, the clicks bucket, and a queue subscribed to the topic that
  * stands in for the staff's e-mail inbox (SNS e-mail subscriptions cannot be delivered here).
  */
-import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -60,9 +60,34 @@ export async function provisionResources(clients: LocalClients): Promise<Sandbox
   );
   const questionsStreamArn = questions.TableDescription?.LatestStreamArn;
   if (!questionsStreamArn) throw new Error(`DynamoDB Local: ${localNames.questionsTable} was created without a stream`);
+  // The questions' retention, as deployed (TTL on TABLES.questions.ttlAttribute).
+  await clients.dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: localNames.questionsTable,
+      TimeToLiveSpecification: { AttributeName: TABLES.questions.ttlAttribute, Enabled: true },
+    }),
+  );
   await clients.dynamodb.send(new CreateTableCommand(tableInput('mysfits', localNames.mysfitsTable)));
   await seedMysfits(clients, localNames.mysfitsTable);
 
+  const messaging = await provisionMessaging(clients);
+  return {
+    questionsTable: localNames.questionsTable,
+    mysfitsTable: localNames.mysfitsTable,
+    questionsStreamArn,
+    ...messaging,
+    clicksBucket: localNames.clicksBucket,
+    deliveryStream: localNames.deliveryStream,
+  };
+}
+
+/**
+ * The fauxqs half: topic, queues, the mailbox subscription and the clicks bucket. Names are fixed, so running it
+ * again against a restarted fauxqs on the same port gives the same ARNs and URLs.
+ */
+export async function provisionMessaging(
+  clients: LocalClients,
+): Promise<Pick<SandboxResources, 'topicArn' | 'mailboxQueueUrl' | 'onFailureQueueUrl' | 'onFailureQueueArn'>> {
   const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: localNames.topic }));
   const { QueueUrl: mailboxQueueUrl } = await clients.sqs.send(
     new CreateQueueCommand({ QueueName: localNames.mailboxQueue }),
@@ -83,15 +108,5 @@ export async function provisionResources(clients: LocalClients): Promise<Sandbox
   );
   await clients.s3.send(new CreateBucketCommand({ Bucket: localNames.clicksBucket }));
 
-  return {
-    questionsTable: localNames.questionsTable,
-    mysfitsTable: localNames.mysfitsTable,
-    questionsStreamArn,
-    topicArn,
-    mailboxQueueUrl,
-    onFailureQueueUrl,
-    onFailureQueueArn: await arnOf(onFailureQueueUrl),
-    clicksBucket: localNames.clicksBucket,
-    deliveryStream: localNames.deliveryStream,
-  };
+  return { topicArn, mailboxQueueUrl, onFailureQueueUrl, onFailureQueueArn: await arnOf(onFailureQueueUrl) };
 }

@@ -3,6 +3,10 @@
  * - DynamoDB Local: AWS's own jar, shipped in the npm package `amplify-dynamodb-simulator` (needs Java).
  * - fauxqs: SNS, SQS and S3 on one port.
  * Used by the sandbox (`npm start`) and by the test suite's setup alike.
+ *
+ * Both listen on 127.0.0.1 only (they hold the questions and the askers' e-mail addresses), and both exit when
+ * the process that started them goes, even by SIGKILL: each child's standard input is a pipe from this process,
+ * and a child that reads end-of-file on it exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
@@ -12,7 +16,51 @@ export interface LocalService {
   readonly name: string;
   readonly port: number;
   readonly endpoint: string;
+  /** The child's pid (tests kill it to check the sandbox notices). */
+  readonly pid: number;
+  /** The last lines the process printed (stdout and stderr), for a message when it dies. */
+  lastOutput(): string;
+  /** Called once if the process exits without stop() having been called. */
+  onUnexpectedExit(listener: (exit: ServiceExit) => void): void;
   stop(): Promise<void>;
+}
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lastOutput: string;
+}
+
+/** Enough of a dying process's output to say why, without keeping a long-running sandbox's whole log. */
+const OUTPUT_TAIL_CHARS = 4000;
+
+/** Keeps the tail of a child's stdout and stderr, and reports an exit that nobody asked for. */
+function watchChild(name: string, child: ChildProcess, port: number) {
+  let output = '';
+  const append = (d: Buffer | string) => {
+    output = (output + d).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  let stopRequested = false;
+  const listeners: ((exit: ServiceExit) => void)[] = [];
+  child.once('exit', (code, signal) => {
+    if (stopRequested) return;
+    for (const listener of listeners) listener({ code, signal, lastOutput: output });
+  });
+  const service: LocalService = {
+    name,
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    lastOutput: () => output,
+    onUnexpectedExit: (listener) => void listeners.push(listener),
+    stop: () => {
+      stopRequested = true;
+      return stopChild(child);
+    },
+  };
+  return { service, output: () => output };
 }
 
 /** A port that is free right now on 127.0.0.1. */
@@ -103,58 +151,75 @@ export function assertJava(): void {
   }
 }
 
-export async function startDynamoDbLocal(options: { port?: number } = {}): Promise<LocalService> {
+/**
+ * Whether this Java can run a single-file source program (JEP 330): it needs the jdk.compiler module, which a
+ * full JDK has and some JRE packages lack.
+ */
+let sourceLauncherAvailable: boolean | undefined;
+function javaCanRunSource(): boolean {
+  sourceLauncherAvailable ??= /^jdk\.compiler@/m.test(
+    spawnSync('java', ['--list-modules'], { encoding: 'utf8' }).stdout ?? '',
+  );
+  return sourceLauncherAvailable;
+}
+
+/** The launcher that binds DynamoDB Local to 127.0.0.1 and exits with its parent (see the .java file). */
+const LOOPBACK_LAUNCHER = path.join(__dirname, 'LoopbackDynamoDbLocal.java');
+
+export async function startDynamoDbLocal(
+  options: { port?: number; log?: (line: string) => void } = {},
+): Promise<LocalService> {
   assertJava();
   const port = options.port ?? (await getFreePort());
   if (options.port) await assertPortFree(port, 'DynamoDB Local');
   const emulatorDir = path.join(path.dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
-  let output = '';
-  const child = track(
-    spawn(
-      'java',
-      [
-        `-Djava.library.path=${path.join(emulatorDir, 'DynamoDBLocal_lib')}`,
-        '-Xmx512m',
-        // A local emulator lives minutes, not days: C1-only JIT and the serial collector halve its CPU use on a
-        // 2-core machine (measured: 8.7 -> 3 ms of CPU per question under load), which the other parts need.
-        '-XX:TieredStopAtLevel=1',
-        '-XX:+UseSerialGC',
-        '-jar',
-        path.join(emulatorDir, 'DynamoDBLocal.jar'),
-        '-inMemory',
-        '-port',
-        String(port),
-      ],
-      { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] },
-    ),
-  );
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
+  const jvmOptions = [
+    `-Djava.library.path=${path.join(emulatorDir, 'DynamoDBLocal_lib')}`,
+    '-Xmx512m',
+    // A local emulator lives minutes, not days: C1-only JIT and the serial collector halve its CPU use on a
+    // 2-core machine (measured: 8.7 -> 3 ms of CPU per question under load), which the other parts need.
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+UseSerialGC',
+  ];
+  // -disableTelemetry: DynamoDB Local otherwise reports to AWS at start (its -help lists the flag).
+  const serverArgs = ['-inMemory', '-port', String(port), '-disableTelemetry'];
+  const loopbackOnly = javaCanRunSource();
+  const javaArgs = loopbackOnly
+    ? [...jvmOptions, '-cp', `DynamoDBLocal.jar${path.delimiter}DynamoDBLocal_lib/*`, LOOPBACK_LAUNCHER, ...serverArgs]
+    : [...jvmOptions, '-jar', 'DynamoDBLocal.jar', ...serverArgs];
+  if (!loopbackOnly) {
+    options.log?.(
+      `  ! DynamoDB Local listens on every interface: this Java cannot run ${path.basename(LOOPBACK_LAUNCHER)} ` +
+        '(no jdk.compiler module; install a full JDK, e.g. openjdk-17-jdk-headless)',
+    );
+  }
+  // stdin is a pipe held by this process: the launcher exits when it reads end-of-file (this process is gone).
+  const child = track(spawn('java', javaArgs, { cwd: emulatorDir, stdio: ['pipe', 'pipe', 'pipe'] }));
+  const { service, output } = watchChild('DynamoDB Local', child, port);
   try {
-    await waitForTcp(port, child, 'DynamoDB Local', 30000, () => output);
+    await waitForTcp(port, child, 'DynamoDB Local', 30000, output);
   } catch (err) {
     await stopChild(child);
     throw err;
   }
-  return { name: 'DynamoDB Local', port, endpoint: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return service;
 }
 
 export async function startFauxqs(options: { port?: number } = {}): Promise<LocalService> {
   const port = options.port ?? (await getFreePort());
   if (options.port) await assertPortFree(port, 'fauxqs (SNS, SQS, S3)');
-  let output = '';
+  // stdin is a pipe held by this process: fauxqs-server.mjs exits when it closes (this process is gone).
   const child = track(
     spawn(process.execPath, [path.join(__dirname, 'fauxqs-server.mjs'), String(port)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     }),
   );
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
+  const { service, output } = watchChild('fauxqs', child, port);
   try {
-    await waitForTcp(port, child, 'fauxqs', 15000, () => output);
+    await waitForTcp(port, child, 'fauxqs', 15000, output);
   } catch (err) {
     await stopChild(child);
     throw err;
   }
-  return { name: 'fauxqs', port, endpoint: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return service;
 }

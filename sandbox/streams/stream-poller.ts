@@ -2,6 +2,7 @@
  * A local stand-in for Lambda's DynamoDB Streams event source mapping, driven by QUESTIONS_STREAM_MAPPING:
  * - reads every shard of the stream (DescribeStream, GetShardIterator from the starting position, GetRecords),
  *   children only after their parent shard is finished, one batch in flight per shard, in order;
+ * - drops the records no `filterPatterns` pattern matches (Lambda event filtering): never invoked, checkpointed;
  * - gathers up to `batchSize` records for at most `maximumBatchingWindowInSeconds`, then invokes the function;
  * - on a function error retries up to `maximumRetryAttempts` times, splitting the batch in two when
  *   `bisectBatchOnFunctionError` is on; with `ReportBatchItemFailures` a partial failure checkpoints before the
@@ -21,6 +22,7 @@ import {
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { QUESTIONS_STREAM_MAPPING } from '../../system/definition';
+import { compileFilterPatterns, matchesAnyPattern } from './event-filter';
 
 export interface StreamMappingSettings {
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
@@ -30,6 +32,8 @@ export interface StreamMappingSettings {
   maximumRetryAttempts: number;
   maximumRecordAgeInSeconds: number;
   functionResponseTypes: readonly string[];
+  /** Lambda filter criteria patterns (JSON text), ORed; none = every record is delivered. */
+  filterPatterns?: readonly string[];
 }
 
 /** The subset of the function runtime's InvokeResult the poller reads. */
@@ -79,6 +83,8 @@ export interface StreamPollerOptions {
 
 export interface StreamPollerStats {
   recordsRead: number;
+  /** Records no filter pattern matched: discarded without an invocation. */
+  recordsFilteredOut: number;
   invocations: number;
   recordsSucceeded: number;
   recordsSentToOnFailure: number;
@@ -165,7 +171,15 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const shardRefreshMs = options.shardRefreshMs ?? 1000;
   const now = options.now ?? Date.now;
   const reportItemFailures = mapping.functionResponseTypes.includes('ReportBatchItemFailures');
-  const stats: StreamPollerStats = { recordsRead: 0, invocations: 0, recordsSucceeded: 0, recordsSentToOnFailure: 0 };
+  // A pattern the poller cannot evaluate fails the start, as Lambda refuses an invalid mapping.
+  const filters = compileFilterPatterns(mapping.filterPatterns);
+  const stats: StreamPollerStats = {
+    recordsRead: 0,
+    recordsFilteredOut: 0,
+    invocations: 0,
+    recordsSucceeded: 0,
+    recordsSentToOnFailure: 0,
+  };
   const shards = new Map<string, { shard: Shard; done: boolean; running?: Promise<void> }>();
   let stopped = false;
   const sleepers = new Set<() => void>();
@@ -305,15 +319,21 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
           for (const record of out.Records ?? []) {
             const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
             const created = record.dynamodb?.ApproximateCreationDateTime;
+            const lambdaRecord = toLambdaRecord(record, options.streamArn, options.region);
+            lastRead = sequenceNumber;
+            stats.recordsRead++;
+            readSome = true;
+            if (!matchesAnyPattern(filters, lambdaRecord)) {
+              // Discarded and checkpointed (reading goes on past it), never invoked.
+              stats.recordsFilteredOut++;
+              continue;
+            }
             pending.push({
               shardId,
               sequenceNumber,
               createdAt: created ? new Date(created).getTime() : now(),
-              lambdaRecord: toLambdaRecord(record, options.streamArn, options.region),
+              lambdaRecord,
             });
-            lastRead = sequenceNumber;
-            stats.recordsRead++;
-            readSome = true;
           }
         } catch (err) {
           const name = (err as Error).name;

@@ -49,6 +49,27 @@ export interface StageTracer {
   close(): Promise<void>;
 }
 
+/**
+ * A segment's `parent_id` is 16 hexadecimal digits, or the daemon drops the whole document
+ * (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html: "parent_id – A subsegment ID
+ * you specify if the request originated from an instrumented application ... 64-bit identifier ... 16 hexadecimal
+ * digits"). The SDK's header parser accepts any text there, so it is checked here.
+ */
+const SEGMENT_ID = /^[0-9a-f]{16}$/;
+/** `1-<8 hex digits of epoch seconds>-<24 hex digits>`, as on the same page (trace_id). */
+const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+
+/**
+ * The stage's segment for a request's trace header: in the caller's trace under the caller's segment when both
+ * are well formed; without a parent when only the Parent is malformed; in a new trace when the Root is malformed
+ * (a Parent of another trace means nothing there). Never a document the daemon would drop.
+ */
+function stageSegment(name: string, root: string | undefined, parent: string | undefined): Segment {
+  // The SDK would log an error for a malformed Root and still keep the Parent: checked here first instead.
+  if (root === undefined || !TRACE_ID.test(root)) return new Segment(name);
+  return new Segment(name, root, parent !== undefined && SEGMENT_ID.test(parent) ? parent : undefined);
+}
+
 /** `host:port` as in AWS_XRAY_DAEMON_ADDRESS. */
 export function startStageTracer(daemonAddress: string): StageTracer {
   const [host, portText] = daemonAddress.split(':');
@@ -72,14 +93,8 @@ export function startStageTracer(daemonAddress: string): StageTracer {
       );
       // A caller that decided not to sample is honoured; everything else is traced (no sampling locally).
       const sampled = incoming.sampled !== '0';
-      let root: string | undefined = incoming.root;
-      let segment: Segment | undefined;
-      try {
-        segment = new Segment(stage.segmentName, root, incoming.parent);
-      } catch {
-        segment = new Segment(stage.segmentName); // malformed Root: start a new trace, as API Gateway does
-      }
-      root = segment.trace_id;
+      const segment = stageSegment(stage.segmentName, incoming.root, incoming.parent);
+      let root: string = segment.trace_id;
       const seg = segment as Segment & Record<string, any>;
       seg.origin = 'AWS::ApiGateway::Stage';
       seg.aws = {
@@ -99,7 +114,7 @@ export function startStageTracer(daemonAddress: string): StageTracer {
       };
       // The SDK flushes a closed segment through its global emitter; this one goes to our daemon instead.
       seg.flush = () => {
-        if (sampled) send(segment!);
+        if (sampled) send(segment);
       };
       const traceId = root;
 
@@ -108,7 +123,7 @@ export function startStageTracer(daemonAddress: string): StageTracer {
         sampled,
         responseHeader: `Root=${traceId};Sampled=${sampled ? 1 : 0}`,
         beginIntegration(info) {
-          const sub = segment!.addNewSubsegment(info.name) as Subsegment & Record<string, any>;
+          const sub = segment.addNewSubsegment(info.name) as Subsegment & Record<string, any>;
           sub.namespace = 'aws';
           sub.aws = info.aws;
           sub.http = { request: info.request };
@@ -124,12 +139,12 @@ export function startStageTracer(daemonAddress: string): StageTracer {
         },
         end(status, contentLength) {
           seg.http.response = { status, ...(contentLength !== undefined ? { content_length: contentLength } : {}) };
-          if (status === 429) segment!.addThrottleFlag();
-          if (status >= 500) segment!.addFaultFlag();
-          else if (status >= 400) segment!.addErrorFlag();
+          if (status === 429) segment.addThrottleFlag();
+          if (status >= 500) segment.addFaultFlag();
+          else if (status >= 400) segment.addErrorFlag();
           // An integration left open (client gone) is closed with the stage, so nothing stays in progress.
-          for (const sub of (segment!.subsegments ?? []) as Subsegment[]) if (!sub.isClosed()) sub.close();
-          segment!.close();
+          for (const sub of (segment.subsegments ?? []) as Subsegment[]) if (!sub.isClosed()) sub.close();
+          segment.close();
         },
       };
     },

@@ -14,6 +14,7 @@ import { ApiError, handleApiCall } from './query-api';
 import { TraceStore } from './trace-store';
 import { ingestUdpDatagram } from './otlp-ingest';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
+import { refuseForeignHost } from '../http/host-guard';
 
 export { TraceStore } from './trace-store';
 
@@ -90,6 +91,8 @@ function sendError(res: http.ServerResponse, err: ApiError) {
 
 function requestHandler(store: TraceStore) {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // The console and the API are for this machine's browser and SDKs: no other site's name (DNS rebinding).
+    if (refuseForeignHost(req, res)) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       if (req.method === 'POST') {
@@ -105,7 +108,7 @@ function requestHandler(store: TraceStore) {
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {
           throw new ApiError(400, 'SerializationException', 'request body must be a JSON object');
         }
-        const result = handleApiCall(store, path, body as Record<string, unknown>);
+        const result = await handleApiCall(store, path, body as Record<string, unknown>);
         if (!result) throw new ApiError(404, 'UnknownOperationException', `no X-Ray operation at POST ${path}`);
         return send(res, result.status, 'application/json', JSON.stringify(result.body));
       }

@@ -102,13 +102,38 @@ function tokenize(input: string): Token[] {
 
 /* ---------- parser (recursive descent) ---------- */
 
+/**
+ * Nesting (parentheses and `!`/NOT) and length the parser accepts. The X-Ray API reference documents no limit on
+ * FilterExpression (https://docs.aws.amazon.com/xray/latest/api/API_GetTraceSummaries.html: "Type: String,
+ * Required: No"); these keep a hostile expression from overflowing the recursive parser's stack (3,000 "(" or
+ * 10,000 "!" did) and answer it with a ValidationException instead. No real filter comes near them.
+ */
+export const MAX_FILTER_NESTING = 100;
+export const MAX_FILTER_LENGTH = 10_000;
+
 const KEYWORDS: readonly Keyword[] = ['ok', 'error', 'fault', 'throttle', 'partial'];
 const NUMBER_FIELDS: readonly NumberField[] = ['responsetime', 'duration', 'http.status'];
 const STRING_FIELDS: readonly StringField[] = ['http.url', 'http.method', 'http.useragent', 'http.clientip'];
 
 export function parseFilterExpression(input: string): FilterNode {
+  if (input.length > MAX_FILTER_LENGTH) {
+    throw new FilterSyntaxError(`the expression is longer than ${MAX_FILTER_LENGTH} characters`, MAX_FILTER_LENGTH);
+  }
   const tokens = tokenize(input);
   let index = 0;
+  let depth = 0;
+  /** Runs one nested level (a parenthesis or a negation), refusing to go deeper than MAX_FILTER_NESTING. */
+  const nested = <T>(at: Token, parse: () => T): T => {
+    if (depth >= MAX_FILTER_NESTING) {
+      throw new FilterSyntaxError(`parentheses and negations are nested more than ${MAX_FILTER_NESTING} deep`, at.pos);
+    }
+    depth += 1;
+    try {
+      return parse();
+    } finally {
+      depth -= 1;
+    }
+  };
   const peek = () => tokens[index];
   const next = () => tokens[index++];
   const describe = (t: Token) => (t.type === 'end' ? 'end of expression' : `"${'value' in t ? t.value : ''}"`);
@@ -147,8 +172,8 @@ export function parseFilterExpression(input: string): FilterNode {
 
   function parseUnary(): FilterNode {
     if (isPunct(peek(), '!') || isWord(peek(), 'NOT')) {
-      next();
-      return { kind: 'not', operand: parseUnary() };
+      const at = next();
+      return nested(at, () => ({ kind: 'not', operand: parseUnary() }));
     }
     return parsePrimary();
   }
@@ -209,9 +234,11 @@ export function parseFilterExpression(input: string): FilterNode {
   function parsePrimary(): FilterNode {
     const t = next();
     if (isPunct(t, '(')) {
-      const inner = parseOr();
-      expectPunct(')');
-      return inner;
+      return nested(t, () => {
+        const inner = parseOr();
+        expectPunct(')');
+        return inner;
+      });
     }
     if (t.type !== 'word') return fail(t, 'a keyword, a comparison, service(...) or edge(...)');
     const word = t.value.toLowerCase();

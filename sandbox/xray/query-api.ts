@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { evaluateFilter, FilterSyntaxError, parseFilterExpression, type FilterNode } from './filter-expression';
 import { traceIdEpochSeconds, walkEntities, type XRayEntity } from './segment-document';
-import { aggregateServiceGraph, buildTraceGraph, inferredIdentity, type TraceGraph } from './service-graph';
+import { aggregateServiceGraph, buildTraceGraph, inferredIdentity, ServiceGraphAggregate, type TraceGraph } from './service-graph';
 import type { AssembledTrace, TraceStore } from './trace-store';
 import { traceFacts, type TraceFacts } from './trace-summary';
 
@@ -53,6 +53,25 @@ export interface ApiResponse {
 }
 
 type Body = Record<string, unknown>;
+
+/**
+ * The longest stretch a query computes before letting other work run. The daemon shares its process with the
+ * sandbox's gateway: one query over a full store (20,000 traces) otherwise held the event loop for over a second
+ * (bench/xray-query-stall.ts measures it).
+ */
+const SLICE_MS = 20;
+
+/** Calls `visit` on each item, yielding to the event loop whenever SLICE_MS has passed since the last yield. */
+async function forEachInSlices<T>(items: Iterable<T>, visit: (item: T) => void): Promise<void> {
+  let sliceStart = performance.now();
+  for (const item of items) {
+    visit(item);
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
 
 /** Per-trace graph and facts, recomputed only when a trace changes (the store re-assembles it then). */
 const graphCache = new WeakMap<AssembledTrace, { graph: TraceGraph; facts: TraceFacts }>();
@@ -109,7 +128,7 @@ function decodeCursor(token: string): Cursor {
 /** Newest first; the id breaks ties so pages never overlap, even while traces arrive. */
 const newestFirst = (a: Cursor, b: Cursor) => b[0] - a[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 
-function getTraceSummaries(store: TraceStore, body: Body): ApiResponse {
+async function getTraceSummaries(store: TraceStore, body: Body): Promise<ApiResponse> {
   const [start, end] = timeRange(body);
   const timeRangeType = optionalString(body, 'TimeRangeType') ?? 'TraceId';
   if (!['TraceId', 'Event', 'Service'].includes(timeRangeType)) {
@@ -126,22 +145,27 @@ function getTraceSummaries(store: TraceStore, body: Body): ApiResponse {
   const token = optionalString(body, 'NextToken');
   const after = token ? decodeCursor(token) : undefined;
 
-  const inRange = store.allTraces().filter((trace) => {
+  let inRange = 0;
+  const matching: { trace: AssembledTrace; cursor: Cursor }[] = [];
+  await forEachInSlices(store.traceIds(), (id) => {
+    const trace = store.trace(id);
+    if (!trace) return; // dropped from the store while this query yielded
     const at = timeRangeType === 'TraceId' ? traceIdEpochSeconds(trace.id) : trace.startTime;
-    return at >= Math.floor(start) && at <= end;
+    if (at < Math.floor(start) || at > end) return;
+    inRange += 1;
+    const cursor: Cursor = [trace.startTime, trace.id];
+    if (after && newestFirst(after, cursor) >= 0) return;
+    if (filter && !evaluateFilter(filter, analyse(trace).facts.subject)) return;
+    matching.push({ trace, cursor });
   });
-  const matching = inRange
-    .map((trace) => ({ trace, cursor: [trace.startTime, trace.id] as Cursor }))
-    .filter(({ cursor }) => !after || newestFirst(after, cursor) < 0)
-    .filter(({ trace }) => !filter || evaluateFilter(filter, analyse(trace).facts.subject))
-    .sort((a, b) => newestFirst(a.cursor, b.cursor));
+  matching.sort((a, b) => newestFirst(a.cursor, b.cursor));
   const page = matching.slice(0, SUMMARIES_PAGE_SIZE);
   return {
     status: 200,
     body: {
       TraceSummaries: page.map(({ trace }) => analyse(trace).facts.summary),
       ApproximateTime: Date.now() / 1000,
-      TracesProcessedCount: inRange.length,
+      TracesProcessedCount: inRange,
       NextToken: matching.length > page.length ? encodeCursor(page[page.length - 1].cursor) : undefined,
     },
   };
@@ -219,15 +243,16 @@ function batchGetTraces(store: TraceStore, body: Body): ApiResponse {
 
 /* ---------- GetServiceGraph / GetTraceGraph ---------- */
 
-function getServiceGraph(store: TraceStore, body: Body): ApiResponse {
+async function getServiceGraph(store: TraceStore, body: Body): Promise<ApiResponse> {
   const [start, end] = timeRange(body);
-  const graphs = store
-    .allTraces()
-    .filter((t) => t.endTime >= start && t.startTime <= end)
-    .map((t) => analyse(t).graph);
+  const aggregate = new ServiceGraphAggregate(start, end);
+  await forEachInSlices(store.traceIds(), (id) => {
+    const trace = store.trace(id);
+    if (trace && trace.endTime >= start && trace.startTime <= end) aggregate.add(analyse(trace).graph);
+  });
   return {
     status: 200,
-    body: { StartTime: start, EndTime: end, Services: aggregateServiceGraph(graphs, start, end), ContainsOldGroupVersions: false },
+    body: { StartTime: start, EndTime: end, Services: aggregate.services(), ContainsOldGroupVersions: false },
   };
 }
 
@@ -280,8 +305,11 @@ function getSamplingTargets(body: Body): ApiResponse {
   };
 }
 
-/** Routes an API call; throws ApiError for client mistakes. Returns undefined for paths that are not API calls. */
-export function handleApiCall(store: TraceStore, path: string, body: Body): ApiResponse | undefined {
+/**
+ * Routes an API call; rejects with ApiError for client mistakes. Resolves to undefined for paths that are not
+ * API calls. The queries over the whole store yield while they run (see SLICE_MS).
+ */
+export async function handleApiCall(store: TraceStore, path: string, body: Body): Promise<ApiResponse | undefined> {
   switch (path) {
     case '/TraceSummaries':
       return getTraceSummaries(store, body);

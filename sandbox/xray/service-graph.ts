@@ -240,36 +240,68 @@ const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
  * [startTime, endTime] (epoch seconds).
  */
 export function aggregateServiceGraph(graphs: readonly TraceGraph[], startTime: number, endTime: number): ServiceJson[] {
-  const inWindow = (o: Observation) => o.start <= endTime && o.end >= startTime;
-  const nodes = new Map<string, { identity: ServiceIdentity; root: boolean; observations: Observation[] }>();
-  const edges = new Map<string, { from: string; to: string; observations: Observation[] }>();
-  for (const graph of graphs) {
+  const aggregate = new ServiceGraphAggregate(startTime, endTime);
+  for (const graph of graphs) aggregate.add(graph);
+  return aggregate.services();
+}
+
+/**
+ * The service graph built one trace at a time, so a caller over many traces can yield between them (the query
+ * API does, to keep a full store from holding the event loop).
+ */
+export class ServiceGraphAggregate {
+  private readonly nodes = new Map<string, { identity: ServiceIdentity; root: boolean; observations: Observation[] }>();
+  private readonly edges = new Map<string, { from: string; to: string; observations: Observation[] }>();
+
+  constructor(
+    private readonly startTime: number,
+    private readonly endTime: number,
+  ) {}
+
+  add(graph: TraceGraph): void {
+    const inWindow = (o: Observation) => o.start <= this.endTime && o.end >= this.startTime;
     for (const n of graph.nodes.values()) {
       const observations = n.observations.filter(inWindow);
       if (!observations.length) continue;
-      const merged = nodes.get(n.key) ?? { identity: n.identity, root: false, observations: [] };
+      const merged = this.nodes.get(n.key) ?? { identity: n.identity, root: false, observations: [] };
       merged.root ||= n.root;
-      merged.observations.push(...observations);
-      nodes.set(n.key, merged);
+      for (const o of observations) merged.observations.push(o);
+      this.nodes.set(n.key, merged);
     }
     for (const e of graph.edges) {
       const observations = e.observations.filter(inWindow);
       if (!observations.length) continue;
       const key = `${e.from}->${e.to}`;
-      const merged = edges.get(key) ?? { from: e.from, to: e.to, observations: [] };
-      merged.observations.push(...observations);
-      edges.set(key, merged);
+      const merged = this.edges.get(key) ?? { from: e.from, to: e.to, observations: [] };
+      for (const o of observations) merged.observations.push(o);
+      this.edges.set(key, merged);
     }
   }
+
+  services(): ServiceJson[] {
+    return servicesOf(this.nodes, this.edges);
+  }
+}
+
+function servicesOf(
+  nodes: Map<string, { identity: ServiceIdentity; root: boolean; observations: Observation[] }>,
+  edges: Map<string, { from: string; to: string; observations: Observation[] }>,
+): ServiceJson[] {
   // Clients first, then by name, so reference ids are stable between calls.
   const keys = [...nodes.keys()].sort((a, b) =>
     a === nodeKey(CLIENT_IDENTITY) ? -1 : b === nodeKey(CLIENT_IDENTITY) ? 1 : a.localeCompare(b),
   );
   const referenceId = new Map(keys.map((key, index) => [key, index]));
-  const span = (obs: Observation[]) => ({
-    StartTime: Math.min(...obs.map((o) => o.start)),
-    EndTime: Math.max(...obs.map((o) => o.end)),
-  });
+  // A loop, not Math.min(...spread): a node over a full store has more observations than a call takes arguments.
+  const span = (obs: Observation[]) => {
+    let start = Infinity;
+    let end = -Infinity;
+    for (const o of obs) {
+      if (o.start < start) start = o.start;
+      if (o.end > end) end = o.end;
+    }
+    return { StartTime: start, EndTime: end };
+  };
   return keys.map((key) => {
     const n = nodes.get(key)!;
     const outgoing = [...edges.values()].filter((e) => e.from === key && referenceId.has(e.to));

@@ -1,4 +1,4 @@
-/** A DynamoDB table from `TABLES`: on-demand, server-side encrypted, point-in-time recovery, its stream if any. */
+/** A DynamoDB table from `TABLES`: on-demand, server-side encrypted, point-in-time recovery, its stream and TTL if any. */
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { names, TABLES } from '../../system/definition';
@@ -24,6 +24,8 @@ export class SecureTable extends Construct {
       pointInTimeRecovery: { enabled: true },
       streamEnabled: definition.streamViewType !== undefined,
       streamViewType: definition.streamViewType,
+      // Items carrying the attribute (epoch seconds) are deleted by DynamoDB after that time.
+      ...(definition.ttlAttribute ? { ttl: { attributeName: definition.ttlAttribute, enabled: true } } : {}),
     });
   }
 }

@@ -12,11 +12,9 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { bundleHandlerFor, type TracingBackend } from '../../build/tracing-variant';
-import { FUNCTIONS, names, type FunctionKey } from '../../system/definition';
+import { FUNCTIONS, LAMBDA_RUNTIME, names, type FunctionKey } from '../../system/definition';
 import { packageCode } from './lambda-package';
 import { allow, assumeRolePolicy, XRAY_WRITE, type Statement } from './policy-statements';
-
-export const LAMBDA_RUNTIME = 'nodejs22.x';
 
 export interface TracedFunctionProps {
   readonly env: string;

@@ -23,7 +23,15 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { CORS_ALLOW_HEADERS, names, type ApiKey } from '../../system/definition';
+import {
+  ACCESS_LOG_FORMAT,
+  GATEWAY_RESPONSE_TEMPLATE,
+  GATEWAY_RESPONSE_TYPES,
+  gatewayResponseHeaders,
+  PREFLIGHT_STATUS,
+  preflightHeaders,
+} from '../../system/api-responses';
+import { names, type ApiKey } from '../../system/definition';
 
 export interface TracedRestApiProps {
   readonly env: string;
@@ -35,24 +43,12 @@ export interface TracedRestApiProps {
   readonly logRetentionDays: number;
 }
 
-/** One JSON line per request; `$context.*` has no `${`, so Terraform leaves it alone. */
-const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: '$context.requestId',
-  xrayTraceId: '$context.xrayTraceId',
-  ip: '$context.identity.sourceIp',
-  requestTime: '$context.requestTime',
-  httpMethod: '$context.httpMethod',
-  resourcePath: '$context.resourcePath',
-  status: '$context.status',
-  responseLength: '$context.responseLength',
-  integrationLatency: '$context.integrationLatency',
-  integrationStatus: '$context.integration.status',
-  errorMessage: '$context.error.message',
-  validationError: '$context.error.validationErrorString',
-});
-
 /** A literal value of a mapped header: API Gateway wants it in single quotes. */
 const literal = (value: string) => `'${value}'`;
+
+/** Headers as response parameters with literal values: `{ '<prefix>.<name>': "'<value>'" }`. */
+const mapHeaders = (prefix: string, headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [`${prefix}.${name}`, literal(value)]));
 
 export class TracedRestApi extends Construct {
   readonly restApi: ApiGatewayRestApi;
@@ -137,15 +133,13 @@ export class TracedRestApi extends Construct {
     if (this.deployed) throw new Error(`${this.restApi.name}: deploy() called twice`);
     const { env, allowedOrigin, throttling, logRetentionDays } = this.props;
     for (const [path, methods] of this.corsMethods) this.addPreflight(path, [...methods, 'OPTIONS']);
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+    for (const type of GATEWAY_RESPONSE_TYPES) {
       this.addMember(
         new ApiGatewayGatewayResponse(this, `gateway-response-${type.toLowerCase()}`, {
           restApiId: this.restApi.id,
           responseType: type,
-          responseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': literal(allowedOrigin) },
-          responseTemplates: {
-            'application/json': '{"message":$context.error.messageString,"detail":"$context.error.validationErrorString"}',
-          },
+          responseParameters: mapHeaders('gatewayresponse.header', gatewayResponseHeaders(allowedOrigin)),
+          responseTemplates: { 'application/json': GATEWAY_RESPONSE_TEMPLATE },
         }),
       );
     }
@@ -202,30 +196,21 @@ export class TracedRestApi extends Construct {
       type: 'MOCK',
       requestTemplates: { 'application/json': '{"statusCode": 200}' },
     });
-    const header = (name: string) => `method.response.header.${name}`;
+    // Status and headers from the declaration the sandbox answers preflights with.
+    const headers = preflightHeaders(this.props.allowedOrigin, methods);
     const methodResponse = new ApiGatewayMethodResponse(this, `${id}-response`, {
       restApiId: this.restApi.id,
       resourceId: method.resourceId,
       httpMethod: 'OPTIONS',
-      statusCode: '204',
-      responseParameters: {
-        [header('Access-Control-Allow-Origin')]: true,
-        [header('Access-Control-Allow-Methods')]: true,
-        [header('Access-Control-Allow-Headers')]: true,
-        [header('Vary')]: true,
-      },
+      statusCode: String(PREFLIGHT_STATUS),
+      responseParameters: Object.fromEntries(Object.keys(headers).map((name) => [`method.response.header.${name}`, true])),
     });
     const integrationResponse = new ApiGatewayIntegrationResponse(this, `${id}-integration-response`, {
       restApiId: this.restApi.id,
       resourceId: method.resourceId,
       httpMethod: 'OPTIONS',
       statusCode: methodResponse.statusCode,
-      responseParameters: {
-        [header('Access-Control-Allow-Origin')]: literal(this.props.allowedOrigin),
-        [header('Access-Control-Allow-Methods')]: literal([...new Set(methods)].join(',')),
-        [header('Access-Control-Allow-Headers')]: literal(CORS_ALLOW_HEADERS),
-        [header('Vary')]: literal('Origin'),
-      },
+      responseParameters: mapHeaders('method.response.header', headers),
       dependsOn: [integration],
     });
     this.addMember(integration, methodResponse, integrationResponse);

@@ -15,7 +15,7 @@ import {
 } from './expectations';
 import { sendProbes, type ProbeResult } from './probes';
 import { buildTraceGraph, splitEdgeKey, type NodeStatus, type TraceGraph } from './trace-graph';
-import { createXRayClient, XRaySource } from './xray-source';
+import { classifyXRayError, createXRayClient, detectTraceStore, XRaySource, type TraceStore } from './xray-source';
 
 export interface RunCheckOptions extends CheckSettings {
   /** First wait between polls; grows by half each poll up to `maxPollIntervalMs`. */
@@ -26,6 +26,11 @@ export interface RunCheckOptions extends CheckSettings {
   onProgress?: (line: string) => void;
   /** Injected client (tests); default: one built from region/endpoint. */
   client?: XRayClient;
+  /**
+   * Read traces through CloudWatch Transaction Search (true) or X-Ray's BatchGetTraces (false); undefined = ask
+   * X-Ray where the account's segments go (GetTraceSegmentDestination).
+   */
+  transactionSearch?: boolean;
 }
 
 export interface ReportRow {
@@ -87,7 +92,9 @@ export interface CheckReport {
   durationMs: number;
   timedOut: boolean;
   polls: number;
-  xrayCalls: { getTraceSummaries: number; batchGetTraces: number };
+  /** Where the full traces were read from: X-Ray (BatchGetTraces) or Transaction Search (StartTraceRetrieval). */
+  traceStore: TraceStore;
+  xrayCalls: XRaySource['calls'];
   probes: ProbeResult[];
   flows: ReportFlow[];
   traces: ReportTrace[];
@@ -110,10 +117,17 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
   const startedAt = Date.now();
   const deadline = startedAt + config.timeoutMs;
   const flows = resolveFlows({ env: config.env, apiUrls: config.apiUrls }, undefined, config.latencyBudgetFactor);
-  const source = new XRaySource(options.client ?? createXRayClient(config), config.endpoint);
+  const client = options.client ?? createXRayClient(config);
 
   // Reach X-Ray first: a wrong endpoint or missing credentials should not cost a probe question in the mailbox.
   progress(`X-Ray: ${config.endpoint ?? `the ${config.region} endpoint`}`);
+  const store = await chooseTraceStore(client, options.transactionSearch, config, progress);
+  const source = new XRaySource(client, {
+    endpoint: config.endpoint,
+    store,
+    retrievalPollMs: Math.min(options.pollIntervalMs ?? 500, 500),
+    retrievalMaxPollMs: Math.min(options.maxPollIntervalMs ?? 2000, 2000),
+  });
   try {
     const stage = names.stageSegment(config.env, 'questions');
     await source.findTraceIds(`service("${stage}")`, new Date(startedAt - 1000), new Date(startedAt), AbortSignal.timeout(Math.min(30_000, config.timeoutMs)));
@@ -169,7 +183,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
         candidatesOf.set(flow.id, found);
       }
       const wanted = [...new Set(pending.flatMap((f) => candidatesOf.get(f.id) ?? []))];
-      for (const trace of await source.getTraces(wanted, abort)) {
+      const window = { start: windowStart, end: new Date(Date.now() + 5000) };
+      for (const trace of await source.getTraces(wanted, window, abort)) {
         graphs.set(trace.traceId, buildTraceGraph(trace.traceId, trace.documents));
       }
       lastXRayError = undefined;
@@ -204,6 +219,46 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
   return buildReport({ config, startedAt, probes, flows, verdicts, graphs, polls, timedOut, source, lastXRayError });
 }
 
+/**
+ * The flag decides; without it, X-Ray's segment destination does. An X-Ray that cannot be reached or credentials
+ * that are missing stop the check (exit 2, before any probe); an X-Ray that cannot tell (the sandbox's daemon, a
+ * role without xray:GetTraceSegmentDestination) means BatchGetTraces, said in a progress line.
+ */
+async function chooseTraceStore(
+  client: XRayClient,
+  flag: boolean | undefined,
+  config: ResolvedConfig,
+  progress: (line: string) => void,
+): Promise<TraceStore> {
+  if (flag !== undefined) {
+    const store: TraceStore = flag ? 'transaction-search' : 'xray';
+    progress(`traces: ${describeStore(store)} (${flag ? '--transaction-search' : '--no-transaction-search'})`);
+    return store;
+  }
+  try {
+    const { store, detail } = await detectTraceStore(client, AbortSignal.timeout(Math.min(30_000, config.timeoutMs)));
+    progress(`traces: ${describeStore(store)} (${detail})`);
+    return store;
+  } catch (err) {
+    const classified = classifyXRayError(err, config.endpoint);
+    if (classified instanceof ConfigError && classified.setting !== 'AWS credentials') throw classified;
+    if ((err as Error).name === 'CredentialsProviderError') throw classified;
+    progress(
+      `traces: ${describeStore('xray')} (the segment destination is unknown: ${(err as Error).name}: ${(err as Error).message}; ` +
+        'pass --transaction-search if the account uses CloudWatch Transaction Search)',
+    );
+    return 'xray';
+  }
+}
+
+const describeStore = (store: TraceStore) =>
+  store === 'transaction-search' ? 'CloudWatch Transaction Search (StartTraceRetrieval, ListRetrievedTraces)' : 'X-Ray (BatchGetTraces)';
+
+/** Why a flow found by annotation or service may find nothing in an account with Transaction Search. */
+const INDEXING_NOTE =
+  'with Transaction Search, GetTraceSummaries finds only the indexed share of traces: index 100% while checking ' +
+  '(`aws xray update-indexing-rule --name Default --rule \'{"Probabilistic":{"DesiredSamplingPercentage":100}}\'`, docs/check-traces.md)';
+
 function buildReport(input: {
   config: ResolvedConfig;
   startedAt: number;
@@ -229,6 +284,7 @@ function buildReport(input: {
     if (!passed && input.lastXRayError) problems.push(`X-Ray kept failing: ${input.lastXRayError}`);
     const notes = [...v.notes];
     if (passed && !v.settled) notes.push('passed with segments still in progress when the wait ended');
+    if (!passed && v.traceIds.length === 0 && input.source.store === 'transaction-search') notes.push(INDEXING_NOTE);
     return {
       id: flow.id,
       description: flow.description,
@@ -279,6 +335,7 @@ function buildReport(input: {
     durationMs: Date.now() - input.startedAt,
     timedOut,
     polls: input.polls,
+    traceStore: input.source.store,
     xrayCalls: { ...input.source.calls },
     probes,
     flows: reportFlows,

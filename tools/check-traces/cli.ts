@@ -25,6 +25,7 @@ interface CliOptions {
   outDir: string;
   json?: boolean;
   pollInterval?: string;
+  transactionSearch?: boolean;
 }
 
 export interface CliIO {
@@ -39,7 +40,7 @@ const defaultIO: CliIO = {
 
 function program(io: CliIO) {
   return new Command('check-traces')
-    .description('Probe an environment and prove, from X-Ray, that it is traced end to end (issue 6).')
+    .description('Probe an environment and prove, from X-Ray, that it is traced end to end.')
     .option('--env <env>', 'environment to check (dev, prod, ...; local for the sandbox)')
     .option('--outputs-file <file>', 'endpoints from `cdktf output --outputs-file <file>`')
     .option('--mysfits-api <url>', 'mysfits API endpoint (overrides the outputs)')
@@ -51,6 +52,8 @@ function program(io: CliIO) {
     .option('--latency-budget-factor <n>', 'multiply every latency budget (slower environments, e.g. the sandbox in CI)')
     .option('--out-dir <dir>', 'where report.json, service-map.mmd and report.html go', DEFAULT_OUT_DIR)
     .option('--json', 'print the JSON report to stdout instead of the tables')
+    .option('--transaction-search', 'read traces through CloudWatch Transaction Search (default: ask X-Ray for the segment destination)')
+    .option('--no-transaction-search', 'read traces with BatchGetTraces without asking')
     .addOption(new Option('--poll-interval <ms>', 'first wait between X-Ray polls (then backoff)').hideHelp())
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -58,8 +61,6 @@ function program(io: CliIO) {
 }
 
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
-  // The SDK's "Node 20 support ends" notice would be noise in every run's output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const command = program(io);
   try {
     command.parse(argv as string[], { from: 'user' });
@@ -93,6 +94,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       latencyBudgetFactor: options.latencyBudgetFactor,
       outDir: options.outDir,
       pollIntervalMs,
+      transactionSearch: options.transactionSearch,
       onProgress: (line) => io.stderr(`${line}\n`),
     });
     const files = writeReport(report, options.outDir);

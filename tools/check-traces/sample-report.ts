@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox, type SandboxOptions } from '../../sandbox';
+import { FREE_PORTS, startSandbox, type SandboxOptions } from '../../sandbox';
 import { runCheck } from './check';
 import { formatReport } from './report/text';
 import { writeReport } from './report/write';
@@ -24,15 +24,14 @@ const SCENARIOS: Record<string, Partial<SandboxOptions>> = {
 async function main() {
   const scenario = process.argv[2] ?? 'healthy';
   if (!(scenario in SCENARIOS)) throw new Error(`scenario: "${scenario}" is not one of ${Object.keys(SCENARIOS).join(', ')}`);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const suffix = scenario === 'healthy' ? '' : `-${scenario}`;
-  const sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0, ...SCENARIOS[scenario] });
+  const sandbox = await startSandbox({ ...FREE_PORTS, ...SCENARIOS[scenario] });
   try {
     const report = await runCheck({
       env: 'local',
-      questionsApi: sandbox.url,
-      clicksApi: sandbox.url,
-      mysfitsApi: sandbox.url,
+      questionsApi: sandbox.apis.questions,
+      clicksApi: sandbox.apis.clicks,
+      mysfitsApi: sandbox.apis.mysfits,
       endpoint: sandbox.xrayEndpoint,
       timeoutSeconds: 30,
       pollIntervalMs: 500,

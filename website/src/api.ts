@@ -1,6 +1,7 @@
 /** Calls to the three APIs. Every failure becomes an `ApiError` whose message names the API and what went wrong. */
 import { MYSFIT_FILTERS, type MysfitView } from '../../system/definition';
 import type { SiteConfig } from './config';
+import { IDEMPOTENCY_KEY, QUESTION_RULES } from '../../system/definition';
 import type { FieldProblem, QuestionInput } from './question-rules';
 
 const TIMEOUT_MS = 10_000;
@@ -75,18 +76,28 @@ export type QuestionOutcome =
   | { readonly ok: true; readonly questionId: string }
   | { readonly ok: false; readonly problems: FieldProblem[] };
 
-/** Posts a question; a 400 comes back as the API's per-field problems, anything else unexpected throws. */
-export async function postQuestion(config: SiteConfig, question: QuestionInput): Promise<QuestionOutcome> {
+export interface QuestionSending {
+  /** Same key for a retry of the same submission, a new one per question (./submission). */
+  readonly idempotencyKey: string;
+  /** The honeypot field's value: empty when a person filled the form in. */
+  readonly honeypot: string;
+}
+
+/**
+ * Posts a question; a 400 (or 422: key reused) comes back as the API's per-field problems, anything else
+ * unexpected throws.
+ */
+export async function postQuestion(config: SiteConfig, question: QuestionInput, sending: QuestionSending): Promise<QuestionOutcome> {
   const response = await call('questions API', `${config.questionsApiEndpoint}/questions`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(question),
+    headers: { 'Content-Type': 'application/json', [IDEMPOTENCY_KEY.header]: sending.idempotencyKey },
+    body: JSON.stringify({ ...question, [QUESTION_RULES.honeypotField]: sending.honeypot }),
   });
   if (response.status === 201 || response.status === 200) {
     const body = await json<{ questionId?: string }>('questions API', response);
     return { ok: true, questionId: String(body.questionId ?? '') };
   }
-  if (response.status === 400) {
+  if (response.status === 400 || response.status === 422) {
     const body = await json<{ message?: string; errors?: { field?: string; reason?: string }[] }>('questions API', response);
     const problems: FieldProblem[] = (body.errors ?? []).map((e) => ({
       field: e.field === 'email' || e.field === 'questionText' ? e.field : 'body',

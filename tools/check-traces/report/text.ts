@@ -47,10 +47,12 @@ export function formatReport(report: CheckReport): string {
     for (const note of flow.notes) out.push(`         . ${note}`);
   }
   out.push('');
+  // Only the unusual source is named, so the usual output stays as it was.
+  const via = report.traceStore === 'transaction-search' ? ', read through Transaction Search' : '';
   out.push(
     report.ok
-      ? `OK: traced end to end (${report.traces.length} traces, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls)`
-      : `FAILED (${report.problems.length} problems, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls${report.timedOut ? ', timed out' : ''}):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`,
+      ? `OK: traced end to end (${report.traces.length} traces, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls${via})`
+      : `FAILED (${report.problems.length} problems, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls${report.timedOut ? ', timed out' : ''}${via}):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`,
   );
   return out.join('\n');
 }

@@ -8,6 +8,7 @@ import { ApiError, postQuestion } from '../api';
 import type { SiteConfig } from '../config';
 import { byId } from '../dom';
 import { characterCount, checkQuestion, normalizeQuestion, type FieldProblem, type QuestionField } from '../question-rules';
+import { submissionKeys } from '../submission';
 
 const INPUT_OF: Record<Exclude<QuestionField, 'body'>, string> = { email: 'email', questionText: 'questionText' };
 
@@ -18,6 +19,8 @@ export function setUpContactForm(getConfig: () => SiteConfig | undefined): void 
   const submit = byId<HTMLButtonElement>('question-submit');
   const status = byId('form-status');
   const hint = byId('questionText-hint');
+  const honeypot = byId<HTMLInputElement>(QUESTION_RULES.honeypotField);
+  const keys = submissionKeys();
 
   const updateHint = () => {
     hint.textContent = `${characterCount(question.value.trim())} of ${QUESTION_RULES.maxQuestionLength} characters`;
@@ -47,8 +50,9 @@ export function setUpContactForm(getConfig: () => SiteConfig | undefined): void 
     form.setAttribute('aria-busy', 'true');
     submit.textContent = 'Sending…';
     try {
-      const outcome = await postQuestion(config, input);
+      const outcome = await postQuestion(config, input, { idempotencyKey: keys.keyFor(input), honeypot: honeypot.value });
       if (!outcome.ok) return showProblems(outcome.problems.map((p) => ({ field: p.field, reason: asSentence(p.field, p.reason) })));
+      keys.accepted();
       form.reset();
       updateHint();
       status.textContent = `Thank you! Your question was sent; we will answer at ${input.email}.`;
