@@ -10,6 +10,7 @@ import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import * as http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { startXRayDaemon, type XRayDaemon } from '../../sandbox/xray/daemon';
 import { startOtlpHttpReceiver, type OtlpHttpReceiver } from '../../sandbox/xray/otlp-http';
@@ -188,5 +189,37 @@ describe('OTLP/HTTP', () => {
     expect((await post('{}', { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post('{}', { 'content-type': 'application/json' }, '/v1/metrics')).status).toBe(404);
     expect((await fetch(`${receiver.endpoint}/v1/traces`)).status).toBe(405);
+  });
+
+  /** A POST with the Host header the test says (fetch would not send another site's name). */
+  function postWithHost(host: string, body: Uint8Array): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        `${receiver.endpoint}/v1/traces`,
+        { method: 'POST', headers: { host, 'content-type': 'application/json', 'content-length': body.length } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  test('listens on loopback only, and refuses a foreign Host (DNS rebinding) with 403 before storing anything', async () => {
+    expect(new URL(receiver.endpoint).hostname).toBe('127.0.0.1');
+    const { traceId, parentId, spans } = recordInvocation();
+    await sendDatagrams(daemon.address, [functionSegment(traceId, parentId)]);
+    const body = JsonTraceSerializer.serializeRequest(spans)!;
+    const refused = await postWithHost(`evil.example:${receiver.port}`, body);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toEqual({ message: 'Forbidden', detail: expect.stringContaining('evil.example') });
+    expect((await documentsOf(asXRay(traceId))).map((d) => d.name)).not.toContain('## handler');
+    // The same request with this machine's name is taken.
+    expect((await postWithHost(`localhost:${receiver.port}`, body)).status).toBe(200);
+    expect((await documentsOf(asXRay(traceId))).map((d) => d.name)).toContain('## handler');
   });
 });

@@ -8,10 +8,15 @@
  * Answers as OTLP/HTTP says: 200 with an empty `ExportTraceServiceResponse`; a malformed request gets 400 with a
  * `google.rpc.Status` naming what is wrong (JSON for a JSON request), and nothing of it is stored; another path
  * 404, another method 405, another content type 415, a body over the limit 413.
+ *
+ * Loopback only, like every sandbox server: it listens on 127.0.0.1, and a request whose Host is not a loopback
+ * name with this port gets 403 before its body is read (a web page could otherwise post spans into the store
+ * through DNS rebinding; see ../http/host-guard.ts).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { refuseForeignHost } from '../http/host-guard';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
 import { decodeOtlpJson, decodeOtlpProtobuf, OtlpDecodeError } from './otlp-decode';
 import { ingestOtlp } from './otlp-ingest';
@@ -97,6 +102,7 @@ function decodeBody(body: Buffer, encoding: Encoding) {
 
 function requestHandler(store: TraceStore) {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (refuseForeignHost(req, res)) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== OTLP_TRACES_PATH) return sendText(res, 404, `no OTLP endpoint at ${path}: traces go to POST ${OTLP_TRACES_PATH}`);
     if (req.method !== 'POST') return sendText(res, 405, `${req.method} is not supported: use POST`, { allow: 'POST' });
@@ -122,9 +128,9 @@ function requestHandler(store: TraceStore) {
   };
 }
 
-/** Listens on `port` (0: a free one) on 127.0.0.1 unless told otherwise; spans go into `store`. */
-export async function startOtlpHttpReceiver(store: TraceStore, options: { port?: number; host?: string } = {}): Promise<OtlpHttpReceiver> {
-  const host = options.host ?? '127.0.0.1';
+/** Listens on `port` (0: a free one) on 127.0.0.1 only; spans go into `store`. */
+export async function startOtlpHttpReceiver(store: TraceStore, options: { port?: number } = {}): Promise<OtlpHttpReceiver> {
+  const host = '127.0.0.1';
   const server = http.createServer((req, res) => {
     requestHandler(store)(req, res).catch((err: Error) => {
       if (!res.headersSent) sendText(res, 500, err.message);
@@ -148,7 +154,7 @@ export async function startOtlpHttpReceiver(store: TraceStore, options: { port?:
   let stopped: Promise<void> | undefined;
   return {
     port,
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    endpoint: `http://${host}:${port}`,
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
