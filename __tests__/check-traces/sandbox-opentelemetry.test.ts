@@ -4,7 +4,7 @@
  * hangingException switch is on (see sandbox.test.ts for the X-Ray SDK build).
  */
 import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { FREE_PORTS, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { walkEntities, type XRayEntity } from '../../sandbox/xray/segment-document';
 import { runCheck, type CheckReport } from '../../tools/check-traces/check';
 
@@ -14,7 +14,7 @@ const SANDBOX_LATENCY_FACTOR = 10;
 function withOpenTelemetrySandbox(options: Pick<SandboxOptions, 'functionEnvironment'> = {}) {
   const holder: { sandbox?: Sandbox } = {};
   beforeAll(async () => {
-    holder.sandbox = await startSandbox({ port: 0, xrayPort: 0, dynamodbPort: 0, fauxqsPort: 0, tracingBackend: 'opentelemetry', ...options });
+    holder.sandbox = await startSandbox({ ...FREE_PORTS, tracingBackend: 'opentelemetry', ...options });
   }, SANDBOX_START_MS);
   afterAll(async () => {
     await holder.sandbox?.stop();
@@ -25,9 +25,9 @@ function withOpenTelemetrySandbox(options: Pick<SandboxOptions, 'functionEnviron
 const check = (sandbox: Sandbox, timeoutSeconds: number) =>
   runCheck({
     env: 'local',
-    questionsApi: sandbox.url,
-    clicksApi: sandbox.url,
-    mysfitsApi: sandbox.url,
+    questionsApi: sandbox.apis.questions,
+    clicksApi: sandbox.apis.clicks,
+    mysfitsApi: sandbox.apis.mysfits,
     endpoint: sandbox.xrayEndpoint,
     timeoutSeconds,
     latencyBudgetFactor: SANDBOX_LATENCY_FACTOR,
