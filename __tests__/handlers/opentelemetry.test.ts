@@ -3,7 +3,8 @@
  * X-Ray daemon (which takes the OTLP datagrams as Lambda's daemon does): the same trace as the X-Ray SDK build —
  * `## handler` under Lambda's function segment with ColdStart/Service/QuestionId annotations, the step
  * subsegments, DynamoDB as an `aws` subsegment, an invalid question an error and the hanging switch a fault,
- * the mysfits API as a `remote` subsegment that carries the trace header.
+ * the mysfits API as a `remote` subsegment that carries the trace header; the stream handler's conditional
+ * DynamoDB marks and its SNS publish.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,11 +13,13 @@ import { startFunctionRuntime, type FunctionRuntime } from '../../sandbox/lambda
 import { startXRayDaemon, type XRayDaemon } from '../../sandbox/xray/daemon';
 import { walkEntities, type XRayEntity } from '../../sandbox/xray/segment-document';
 import mysfits from '../../data/mysfits.json';
-import { createTable, startLocalAws, type LocalAws } from '../support/local-aws';
+import { createTable, createTopicWithQueue, dynamoDbClient, readStreamRecords, startLocalAws, type LocalAws, type TopicWithQueue } from '../support/local-aws';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TracingBackend } from '../../build/tracing-backends';
 
 const TABLE = 'questions-otel';
 let aws: LocalAws;
+let topic: TopicWithQueue;
 let daemon: XRayDaemon;
 let api: http.Server;
 let apiUrl: string;
@@ -25,7 +28,7 @@ const runtimes: FunctionRuntime[] = [];
 const logs: string[] = [];
 const [pauly] = mysfits.filter((m) => m.Name === 'Pauly');
 
-async function runtime(key: 'postQuestion' | 'processClicks', environment: Record<string, string>, tracingBackend: TracingBackend = 'opentelemetry') {
+async function runtime(key: 'postQuestion' | 'processClicks' | 'processQuestionsStream', environment: Record<string, string>, tracingBackend: TracingBackend = 'opentelemetry') {
   const started = await startFunctionRuntime({
     key,
     functionName: names.function('test', key),
@@ -64,8 +67,9 @@ const named = (all: XRayEntity[], name: string) => all.filter((e) => e.name === 
 const functionSegmentOf = (all: XRayEntity[]) => all.find((e) => e.origin === 'AWS::Lambda::Function')!;
 
 beforeAll(async () => {
-  [aws, daemon] = await Promise.all([startLocalAws({ dynamodb: true }), startXRayDaemon({ port: 0 })]);
+  [aws, daemon] = await Promise.all([startLocalAws({ dynamodb: true, fauxqs: true }), startXRayDaemon({ port: 0 })]);
   await createTable(aws.dynamodb!.endpoint, 'questions', TABLE);
+  topic = await createTopicWithQueue(aws.fauxqs!.endpoint, 'questions-otel');
   api = http.createServer((req, res) => {
     apiTraceHeaders.push(req.headers['x-amzn-trace-id'] as string | undefined);
     const known = req.url === `/prod/mysfits/${pauly.MysfitId}`;
@@ -216,5 +220,42 @@ describe('the same trace as the X-Ray SDK build', () => {
       shapes[backend] = shape(functionSegmentOf(all));
     }
     expect(shapes.opentelemetry).toEqual(shapes['xray-sdk']);
+  });
+
+  test('a new question on the stream: begin mark, publish, NotifiedAt mark', async () => {
+    const shapes: Record<TracingBackend, Shape | undefined> = { 'xray-sdk': undefined, opentelemetry: undefined };
+    const client = dynamoDbClient(aws.dynamodb!.endpoint);
+    try {
+      for (const backend of ['xray-sdk', 'opentelemetry'] as const) {
+        const questionId = `stream-${backend}`;
+        await client.send(
+          new PutItemCommand({
+            TableName: TABLE,
+            Item: {
+              QuestionId: { S: questionId },
+              UserEmailAddress: { S: 'ada@example.com' },
+              QuestionText: { S: 'Traced the same?' },
+              CreatedAt: { S: new Date().toISOString() },
+            },
+          }),
+        );
+        const record = (await readStreamRecords(aws.dynamodb!.endpoint, TABLE)).find(
+          (r) => r.eventName === 'INSERT' && r.dynamodb?.Keys?.QuestionId.S === questionId,
+        )!;
+        expect(record).toBeDefined();
+        const fn = await runtime('processQuestionsStream', { [ENV.questionsTableName]: TABLE, [ENV.questionsTopicArn]: topic.topicArn }, backend);
+        const result = await fn.invoke({ Records: [record] });
+        expect(result).toMatchObject({ ok: true, result: { batchItemFailures: [] } });
+        expect(await topic.receive(1)).toHaveLength(1);
+        const all = await traceEntities(result.traceId!, (e) => named(e, 'SNS').length > 0 && named(e, 'DynamoDB').length >= 2);
+        shapes[backend] = shape(functionSegmentOf(all));
+      }
+    } finally {
+      client.destroy();
+    }
+    expect(shapes.opentelemetry).toEqual(shapes['xray-sdk']);
+    // Both marks are DynamoDB subsegments of publishQuestion, beside SNS.
+    const publish = shapes.opentelemetry!.children.find((c) => c.name === '## handler')!.children.find((c) => c.name === 'publishQuestion')!;
+    expect(publish.children.map((c) => `${c.name} ${c.namespace}`)).toEqual(['DynamoDB aws', 'DynamoDB aws', 'SNS aws']);
   });
 });
