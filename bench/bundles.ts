@@ -126,12 +126,12 @@ console.log(
     `(middle half ${spread(empty.wallMs)}), CPU ${median(empty.cpuMs).toFixed(0)} ms (${spread(empty.cpuMs)}).`,
 );
 console.log('load = a fresh node requiring the bundle minus the empty node of the same round; x ref = ratio to the reference');
-const header = ['function'.padEnd(26), 'bundle'.padStart(8), 'x ref'.padStart(5)];
+const header = ['function'.padEnd(31), 'bundle'.padStart(8), 'x ref'.padStart(5)];
 for (const m of ['wall', 'CPU']) header.push(`${m} ms`.padStart(8), 'middle half'.padStart(11), 'x ref'.padStart(5), 'middle half'.padStart(11));
 console.log(header.join(' '));
 for (const s of subjects) {
   const isReference = s === reference;
-  const cells = [s.name.padEnd(26), `${s.sizeKb.toFixed(0).padStart(5)} KB`, (isReference ? '' : (s.sizeKb / reference.sizeKb).toFixed(2)).padStart(5)];
+  const cells = [s.name.padEnd(31), `${s.sizeKb.toFixed(0).padStart(5)} KB`, (isReference ? '' : (s.sizeKb / reference.sizeKb).toFixed(2)).padStart(5)];
   for (const m of ['wallMs', 'cpuMs'] as const) {
     cells.push(
       median(s[m]).toFixed(1).padStart(8),
