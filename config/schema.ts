@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULTS } from '../system/definition';
+import { DEFAULT_TRACING_BACKEND, TRACING_BACKENDS } from '../build/tracing-backends';
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 // S3 bucket naming rules (no dots: virtual-host style TLS breaks on dotted names).
@@ -84,6 +85,12 @@ export const environmentConfigSchema = z.strictObject({
       delayMs: z.int().min(0).max(9000).default(DEFAULTS.hangingExceptionDelayMs),
     })
     .default({ enabled: false, rate: 0.5, delayMs: DEFAULTS.hangingExceptionDelayMs }),
+  /**
+   * How the functions are instrumented: the X-Ray SDK (in maintenance mode since 2026-02-25) or OpenTelemetry
+   * (AWS's recommended path: https://docs.aws.amazon.com/xray/latest/devguide/xray-sdk-migration.html). Both
+   * send the same trace; see docs/handlers.md.
+   */
+  tracing: z.enum(TRACING_BACKENDS).default(DEFAULT_TRACING_BACKEND),
   mysfitsLookupTimeoutMs: z.int().positive().max(30000).default(DEFAULTS.mysfitsLookupTimeoutMs),
   /** Per-client (per source IP) limit on the questions API, enforced by an AWS WAF rate-based rule. */
   questionsRateLimit: z.strictObject({

@@ -41,6 +41,8 @@ import { openFunctionLogs, type FunctionLogFiles } from './daily/function-logs';
 import { endpointsRecord, startSandboxLambdaApi } from './daily/hooks';
 import { removeEndpoints, writeEndpoints } from './daily/state-file';
 import * as path from 'node:path';
+import { startOtlpHttpReceiver } from './xray/otlp-http';
+import type { TracingBackend } from '../build/tracing-backends';
 
 export interface SandboxOptions {
   /** The website; default SANDBOX_PORTS.website (3000), 0 = free port (tests). */
@@ -51,6 +53,10 @@ export interface SandboxOptions {
   xrayPort?: number;
   /** Default 8000, 0 = free. */
   dynamodbPort?: number;
+  /** OTLP/HTTP into the X-Ray daemon's store; default a free port (`npm start` asks for 4318, OTLP/HTTP's own). */
+  otlpPort?: number;
+  /** Which build of the handlers runs, as `tracing` in an environment's configuration; default xray-sdk. */
+  tracingBackend?: TracingBackend;
   /** Default 4566, 0 = free. */
   fauxqsPort?: number;
   /** Per-function env overrides, e.g. { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '200' } }. */
@@ -91,6 +97,8 @@ export interface Sandbox {
   readonly apis: Record<ApiKey, string>;
   /** X-Ray API + console pages. */
   readonly xrayEndpoint: string;
+  /** OTLP/HTTP receiver (`POST /v1/traces`) feeding the same X-Ray store. */
+  readonly otlpEndpoint: string;
   readonly dynamodbEndpoint: string;
   /** SNS/SQS/S3. */
   readonly fauxqsEndpoint: string;
@@ -155,6 +163,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     xray: options.xrayPort ?? SANDBOX_PORTS.xray,
     dynamodb: options.dynamodbPort ?? SANDBOX_PORTS.dynamodb,
     fauxqs: options.fauxqsPort ?? SANDBOX_PORTS.fauxqs,
+    otlp: options.otlpPort ?? 0,
   };
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const started = Date.now();
@@ -196,6 +205,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       [ports.dynamodb, 'DynamoDB Local'],
       [ports.fauxqs, 'fauxqs (SNS, SQS, S3)'],
       [options.lambdaPort ?? 0, 'Lambda API (LAMBDA_PORT)'],
+      [ports.otlp, 'OTLP receiver (OTLP_PORT)'],
     ];
     for (const [port, what] of named) {
       if (port === 0) continue;
@@ -223,6 +233,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       Awaited<ReturnType<typeof startFauxqs>>,
       Awaited<ReturnType<typeof startXRayDaemon>>,
     ];
+
+    const otlp = await step('OTLP/HTTP receiver', () => startOtlpHttpReceiver(xray.store, { port: ports.otlp }), (r) => `on ${r.endpoint}/v1/traces`);
+    stops.push({ name: 'OTLP receiver', stop: () => otlp.stop() });
 
     const tracer: StageTracer = startStageTracer(xray.address);
     stops.push({ name: 'stage tracer', stop: () => tracer.close() });
@@ -281,6 +294,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             ...functionEnvironment(key, resources, gateway, options.functionEnvironment?.[key]),
           },
           tracing: options.tracing?.[key] ?? 'Active',
+          tracingBackend: options.tracingBackend,
           daemonAddress: xray.address,
           concurrency: options.functionConcurrency,
           logSink: (text) => {
@@ -369,6 +383,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       url: gateway.url,
       apis: gateway.apis,
       xrayEndpoint: xray.endpoint,
+      otlpEndpoint: otlp.endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
       fauxqsEndpoint: fauxqs.endpoint,
       lambdaEndpoint: lambdaApi.url,

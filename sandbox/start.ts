@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the whole system on this machine until Ctrl-C.
  * Ports: PORT (website, default 3000), QUESTIONS_API_PORT (3001), MYSFITS_API_PORT (3002), CLICKS_API_PORT (3003),
- * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT (9001); 0 = any free. Endpoints and
+ * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT (9001), OTLP_PORT (4318); 0 = any free.
+ * TRACING=opentelemetry runs the OpenTelemetry build of the functions (default xray-sdk). Endpoints and
  * per-function logs go to SANDBOX_STATE_DIR (default .sandbox/).
  * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
  * it, with its last output), 2 for a bad setting.
@@ -15,6 +16,8 @@ import { endpointsRecord } from './daily/hooks';
 
 /** The Lambda API's port unless LAMBDA_PORT says otherwise (9001: the port AWS's runtime interface emulator uses). */
 const DEFAULT_LAMBDA_PORT = 9001;
+import { DEFAULT_TRACING_BACKEND, TRACING_BACKENDS, type TracingBackend } from '../build/tracing-backends';
+import { DEFAULT_OTLP_HTTP_PORT } from './xray/otlp-http';
 
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -25,6 +28,17 @@ function portSetting(name: string, fallback: number): number {
     process.exit(2);
   }
   return port;
+}
+
+/** TRACING=xray-sdk|opentelemetry: the handler build to run, as `tracing` in an environment's configuration. */
+function tracingSetting(): TracingBackend {
+  const raw = process.env.TRACING;
+  if (raw === undefined || raw === '') return DEFAULT_TRACING_BACKEND;
+  if (!(TRACING_BACKENDS as readonly string[]).includes(raw)) {
+    console.error(`✗ TRACING=${raw} is not a tracing back end (${TRACING_BACKENDS.join(' or ')})`);
+    process.exit(2);
+  }
+  return raw as TracingBackend;
 }
 
 async function main(): Promise<void> {
@@ -39,7 +53,9 @@ async function main(): Promise<void> {
     dynamodbPort: portSetting('DYNAMODB_PORT', SANDBOX_PORTS.dynamodb),
     fauxqsPort: portSetting('FAUXQS_PORT', SANDBOX_PORTS.fauxqs),
     lambdaPort: portSetting('LAMBDA_PORT', DEFAULT_LAMBDA_PORT),
+    otlpPort: portSetting('OTLP_PORT', DEFAULT_OTLP_HTTP_PORT),
   };
+  const tracingBackend = tracingSetting();
   console.log('Starting the Mythical Mysfits sandbox…');
   let sandbox: Sandbox | undefined;
   let stopping = false;
@@ -58,7 +74,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, stateDir: stateDirFrom(), log: (line) => console.log(line) });
+    sandbox = await startSandbox({ ...ports, tracingBackend, stateDir: stateDirFrom(), log: (line) => console.log(line) });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);
@@ -70,7 +86,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const endpoints = endpointsRecord({ ...sandbox, logsDir: undefined });
-  console.log(`\n${formatBanner(endpoints, sandbox.endpointsFile)}\n`);
+  const otlp = { endpoint: sandbox.otlpEndpoint, backend: tracingBackend };
+  console.log(`\n${formatBanner(endpoints, sandbox.endpointsFile, otlp)}\n`);
 }
 
 void main();

@@ -5,6 +5,7 @@
 import type { App } from 'cdktf';
 import type { Environment } from '../config/load';
 import { bundleHandlers } from '../build/bundle';
+import { bundleHandlersFor } from '../build/tracing-variant';
 import type { WebsiteFile } from '../build/website';
 import { FUNCTIONS, type FunctionKey } from '../system/definition';
 import { AccountStack, environmentsByRegion } from './account-stack';
@@ -56,6 +57,9 @@ export function buildEnvironment(app: App, env: Environment, account: AccountSta
 export function buildApp(app: App, environments: readonly Environment[], options: BuildOptions = {}) {
   // One esbuild run for all handlers: shared modules (AWS SDK, X-Ray SDK) are parsed once.
   bundleHandlers(Object.keys(FUNCTIONS) as FunctionKey[]);
+  if (environments.some((env) => env.config.tracing === 'opentelemetry')) {
+    bundleHandlersFor(Object.keys(FUNCTIONS) as FunctionKey[], 'opentelemetry');
+  }
   const bootstrap = new StateBootstrapStack(app, environments);
   const accounts = new Map<string, AccountStack>();
   for (const [region, envs] of environmentsByRegion(environments)) accounts.set(region, new AccountStack(app, region, envs));

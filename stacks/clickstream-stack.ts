@@ -60,6 +60,7 @@ export class ClickstreamStack extends EnvironmentStack {
     this.processClicks = new TracedFunction(this, 'process-clicks', {
       env: env.name,
       fn: 'processClicks',
+      tracing: config.tracing,
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.mysfitsApiUrl]: props.mysfitsApiUrl,

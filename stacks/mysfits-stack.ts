@@ -42,6 +42,7 @@ export class MysfitsStack extends EnvironmentStack {
     this.apiFunction = new TracedFunction(this, 'mysfits-api', {
       env: env.name,
       fn: 'mysfitsApi',
+      tracing: config.tracing,
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.mysfitsTableName]: this.table.table.name,

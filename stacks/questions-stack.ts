@@ -49,6 +49,7 @@ export class QuestionsStack extends EnvironmentStack {
     this.postQuestion = new TracedFunction(this, 'post-question', {
       env: env.name,
       fn: 'postQuestion',
+      tracing: config.tracing,
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTableName]: table.name,
@@ -83,6 +84,7 @@ export class QuestionsStack extends EnvironmentStack {
     this.processStream = new TracedFunction(this, 'process-questions-stream', {
       env: env.name,
       fn: 'processQuestionsStream',
+      tracing: config.tracing,
       logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTopicArn]: this.topic.arn,

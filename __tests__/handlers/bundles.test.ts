@@ -1,22 +1,30 @@
 /**
  * What build/bundle.ts leaves out of the Lambda bundles to keep cold starts short, and that the stand-ins fail
- * loudly. Sizes only, never times: bench/bundles.ts measures load times.
+ * loudly, for both tracing builds (the OpenTelemetry one is built with the same options). Sizes only, never
+ * times: bench/bundles.ts measures load times.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandlers } from '../../build/bundle';
+import { bundleHandlerFor, bundleHandlersFor, TRACING_BACKENDS, type TracingBackend } from '../../build/tracing-variant';
 import { defaultProvider } from '../../build/lambda-shims/credentials-from-env';
 import { gte } from '../../build/lambda-shims/semver-left-out';
 import { FUNCTIONS, type FunctionKey } from '../../system/definition';
 
 const keys = Object.keys(FUNCTIONS) as FunctionKey[];
 const bundleOf = (key: FunctionKey) => path.join(__dirname, '..', '..', '.build', FUNCTIONS[key].name, 'index.js');
+const builds = keys.flatMap((key) => TRACING_BACKENDS.map((backend) => [key, backend] as [FunctionKey, TracingBackend]));
+const codeOf = (key: FunctionKey, backend: TracingBackend) =>
+  fs.readFileSync(path.join(bundleHandlerFor(key, backend), 'index.js'), 'utf8');
 
-beforeAll(() => bundleHandlers(keys));
+beforeAll(() => {
+  bundleHandlers(keys);
+  bundleHandlersFor(keys, 'opentelemetry');
+});
 
-test.each(keys)('%s: at most 500 KB, without the default credential chain or semver', (key) => {
-  const code = fs.readFileSync(bundleOf(key), 'utf8');
+test.each(builds)('%s (%s build): at most 500 KB, without the default credential chain or semver', (key, backend) => {
+  const code = codeOf(key, backend);
   expect(code.length).toBeLessThanOrEqual(500 * 1024);
   // The default chain's own error, and its container-credentials link.
   expect(code).not.toContain('Could not load credentials from any providers');
@@ -25,8 +33,8 @@ test.each(keys)('%s: at most 500 KB, without the default credential chain or sem
   expect(code).not.toContain('Invalid Version');
 });
 
-test.each(keys)('%s: without the DynamoDB document client or classic zod', (key) => {
-  const code = fs.readFileSync(bundleOf(key), 'utf8');
+test.each(builds)('%s (%s build): without the DynamoDB document client or classic zod', (key, backend) => {
+  const code = codeOf(key, backend);
   const markers = [
     // The document client's marshalling middleware, by the name it registers under (minification keeps strings).
     'DocumentMarshall',

@@ -95,7 +95,7 @@ const question = (fields: Record<string, unknown>) => JSON.stringify({ email: 'h
 export interface HostileCase {
   what: string;
   /** 'gateway' (the website and mailbox, or the API the path names) or 'xray' (X-Ray API and console). */
-  target?: 'gateway' | 'xray';
+  target?: 'gateway' | 'xray' | 'otlp';
   method: string;
   path: string;
   headers?: Record<string, string>;
@@ -176,12 +176,14 @@ export const HOSTILE_CASES: HostileCase[] = [
   { what: 'a question under a rebinding Host', method: 'POST', path: '/questions', headers: { ...JSON_HEADERS, Host: 'evil.example' }, body: question({}), status: 403, problem: /evil\.example/ },
   { what: 'the mailbox under a rebinding Host', method: 'GET', path: '/_sandbox/mailbox.json', headers: { Host: 'evil.example:80' }, status: 403, problem: /evil\.example:80/ },
   { what: 'the X-Ray console under a rebinding Host', target: 'xray', method: 'GET', path: '/traces', headers: { Host: 'rebind.example' }, status: 403, problem: /rebind\.example/ },
+  { what: 'OTLP spans under a rebinding Host', target: 'otlp', method: 'POST', path: '/v1/traces', headers: { ...JSON_HEADERS, Host: 'rebind.example' }, body: '{"resourceSpans":[]}', status: 403, problem: /rebind\.example/ },
 ];
 
 
 /** Each API answers on its own origin, as deployed; the website, config.json and the mailbox on the site's. */
 function baseFor(c: HostileCase): string {
   if (c.target === 'xray') return sandbox.xrayEndpoint;
+  if (c.target === 'otlp') return sandbox.otlpEndpoint;
   const api = (['questions', 'mysfits', 'clicks'] as const).find((name) => c.path.startsWith(`/${name}`));
   return api ? sandbox.apis[api] : sandbox.url;
 }
@@ -219,7 +221,7 @@ describe('hostile input', () => {
 
 describe('listeners', () => {
   test('every part listens on loopback only', () => {
-    const ports = [sandbox.url, sandbox.xrayEndpoint, sandbox.dynamodbEndpoint, sandbox.fauxqsEndpoint].map((u) => Number(new URL(u).port));
+    const ports = [sandbox.url, sandbox.xrayEndpoint, sandbox.otlpEndpoint, sandbox.dynamodbEndpoint, sandbox.fauxqsEndpoint].map((u) => Number(new URL(u).port));
     for (const port of ports) {
       const addresses = listeningAddresses(port);
       expect(addresses.length).toBeGreaterThan(0);

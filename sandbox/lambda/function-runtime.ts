@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import * as AWSXRay from 'aws-xray-sdk-core';
-import { bundleHandler } from '../../build/bundle';
+import { bundleHandlerFor, type TracingBackend } from '../../build/tracing-variant';
 import { FUNCTIONS, LAMBDA_RUNTIME, type FunctionKey } from '../../system/definition';
 import { endLine, reportLine, startLine } from './platform-log';
 
@@ -22,6 +22,8 @@ export interface FunctionRuntimeOptions {
   environment: Record<string, string>;
   /** Off: the function and its SDK send no segments at all. */
   tracing: 'Active' | 'Off';
+  /** Which build of the handler runs: the X-Ray SDK one (default) or the OpenTelemetry one, as the stacks deploy it. */
+  tracingBackend?: TracingBackend;
   /** `host:port` of the X-Ray daemon (AWS_XRAY_DAEMON_ADDRESS), default 127.0.0.1:2000. */
   daemonAddress?: string;
   /** Max execution environments (child processes), spawned lazily. Default 4. */
@@ -82,7 +84,7 @@ const newTraceId = () => `1-${Math.floor(Date.now() / 1000).toString(16)}-${rand
 export async function startFunctionRuntime(options: FunctionRuntimeOptions): Promise<FunctionRuntime> {
   const definition = FUNCTIONS[options.key];
   if (!definition) throw new Error(`startFunctionRuntime: unknown function key "${options.key}"`);
-  const taskRoot = bundleHandler(options.key);
+  const taskRoot = bundleHandlerFor(options.key, options.tracingBackend);
   const timeoutMs = (options.timeoutSeconds ?? definition.timeoutSeconds) * 1000;
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { renderPage } from './console/pages';
 import { ApiError, handleApiCall } from './query-api';
 import { TraceStore } from './trace-store';
+import { ingestUdpDatagram } from './otlp-ingest';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
 import { refuseForeignHost } from '../http/host-guard';
 
@@ -151,7 +152,8 @@ export async function startXRayDaemon(options: XRayDaemonOptions = {}): Promise<
       if (requested === 0 && attempt < 20) continue;
       throw err;
     }
-    socket.on('message', (datagram) => store.ingestDatagram(datagram));
+    // Segment documents, and OTLP spans as the X-Ray daemon in Lambda accepts them.
+    socket.on('message', (datagram) => ingestUdpDatagram(store, datagram));
     // After binding, socket errors (e.g. ICMP noise) must never crash the process hosting the daemon.
     socket.on('error', () => undefined);
     server.on('error', () => undefined);

@@ -42,12 +42,17 @@ export class TraceStore {
   ingestDatagram(datagram: Buffer | string): boolean {
     const parsed = parseDatagram(datagram);
     if (!parsed.ok) {
-      this.malformedCount += 1;
-      this.lastMalformedReason = parsed.reason;
+      this.countMalformed(parsed.reason);
       return false;
     }
     this.put(parsed.document);
     return true;
+  }
+
+  /** Counts a datagram or request that was dropped as malformed (also OTLP spans that X-Ray would refuse). */
+  countMalformed(reason: string): void {
+    this.malformedCount += 1;
+    this.lastMalformedReason = reason;
   }
 
   /** Stores a document, replacing an earlier one with the same id (in progress -> completed). */

@@ -11,7 +11,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { bundleHandler } from '../../build/bundle';
+import { bundleHandlerFor, type TracingBackend } from '../../build/tracing-variant';
 import { FUNCTIONS, LAMBDA_RUNTIME, names, type FunctionKey } from '../../system/definition';
 import { packageCode } from './lambda-package';
 import { allow, assumeRolePolicy, XRAY_WRITE, type Statement } from './policy-statements';
@@ -24,6 +24,8 @@ export interface TracedFunctionProps {
   /** What the function may do beyond writing its logs and traces. */
   readonly statements: readonly Statement[];
   readonly logRetentionDays: number;
+  /** Which build of the handler is deployed (`tracing` in the configuration); default the X-Ray SDK one. */
+  readonly tracing?: TracingBackend;
   /** Directory holding `index.js`; defaults to the esbuild bundle of the handler. */
   readonly codeDir?: string;
 }
@@ -66,7 +68,7 @@ export class TracedFunction extends Construct {
 
     // A ready-made deterministic zip shipped as a FILE asset: its hash is the hash of the code.
     this.asset = new TerraformAsset(this, 'code', {
-      path: packageCode(props.codeDir ?? bundleHandler(props.fn)),
+      path: packageCode(props.codeDir ?? bundleHandlerFor(props.fn, props.tracing)),
       type: AssetType.FILE,
     });
 
