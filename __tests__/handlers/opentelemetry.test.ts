@@ -13,11 +13,12 @@ import { startFunctionRuntime, type FunctionRuntime } from '../../sandbox/lambda
 import { startXRayDaemon, type XRayDaemon } from '../../sandbox/xray/daemon';
 import { walkEntities, type XRayEntity } from '../../sandbox/xray/segment-document';
 import mysfits from '../../data/mysfits.json';
-import { createTable, createTopicWithQueue, dynamoDbClient, readStreamRecords, startLocalAws, type LocalAws, type TopicWithQueue } from '../support/local-aws';
+import { createTable, createTopicWithQueue, dynamoDbClient, readStreamRecords, seedMysfits, startLocalAws, type LocalAws, type TopicWithQueue } from '../support/local-aws';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TracingBackend } from '../../build/tracing-backends';
 
 const TABLE = 'questions-otel';
+const MYSFITS_TABLE = 'mysfits-otel';
 let aws: LocalAws;
 let topic: TopicWithQueue;
 let daemon: XRayDaemon;
@@ -28,7 +29,7 @@ const runtimes: FunctionRuntime[] = [];
 const logs: string[] = [];
 const [pauly] = mysfits.filter((m) => m.Name === 'Pauly');
 
-async function runtime(key: 'postQuestion' | 'processClicks' | 'processQuestionsStream', environment: Record<string, string>, tracingBackend: TracingBackend = 'opentelemetry') {
+async function runtime(key: 'postQuestion' | 'processClicks' | 'processQuestionsStream' | 'mysfitsApi', environment: Record<string, string>, tracingBackend: TracingBackend = 'opentelemetry') {
   const started = await startFunctionRuntime({
     key,
     functionName: names.function('test', key),
@@ -69,6 +70,8 @@ const functionSegmentOf = (all: XRayEntity[]) => all.find((e) => e.origin === 'A
 beforeAll(async () => {
   [aws, daemon] = await Promise.all([startLocalAws({ dynamodb: true, fauxqs: true }), startXRayDaemon({ port: 0 })]);
   await createTable(aws.dynamodb!.endpoint, 'questions', TABLE);
+  await createTable(aws.dynamodb!.endpoint, 'mysfits', MYSFITS_TABLE);
+  await seedMysfits(aws.dynamodb!.endpoint, MYSFITS_TABLE);
   topic = await createTopicWithQueue(aws.fauxqs!.endpoint, 'questions-otel');
   api = http.createServer((req, res) => {
     apiTraceHeaders.push(req.headers['x-amzn-trace-id'] as string | undefined);
@@ -217,6 +220,34 @@ describe('the same trace as the X-Ray SDK build', () => {
       });
       expect(result.ok).toBe(true);
       const all = await traceEntities(result.traceId!, (e) => named(e, '127.0.0.1').length > 0);
+      shapes[backend] = shape(functionSegmentOf(all));
+    }
+    expect(shapes.opentelemetry).toEqual(shapes['xray-sdk']);
+  });
+
+  test.each([
+    ['the catalogue', '/mysfits', {}],
+    ['a filtered catalogue', '/mysfits', { filter: 'GoodEvil', value: 'Evil' }],
+    ['one mysfit', '/mysfits/{mysfitId}', { mysfitId: pauly.MysfitId }],
+    ['an unknown mysfit', '/mysfits/{mysfitId}', { mysfitId: 'no-such-mysfit' }],
+  ] as const)('%s (mysfits-api)', async (_what, resource, params) => {
+    const shapes: Record<TracingBackend, Shape | undefined> = { 'xray-sdk': undefined, opentelemetry: undefined };
+    for (const backend of ['xray-sdk', 'opentelemetry'] as const) {
+      const fn = await runtime('mysfitsApi', { [ENV.mysfitsTableName]: MYSFITS_TABLE, [ENV.allowedOrigin]: '*' }, backend);
+      const pathParameters = 'mysfitId' in params ? { mysfitId: params.mysfitId } : null;
+      const query = 'filter' in params ? { filter: params.filter, value: params.value } : null;
+      const result = await fn.invoke({
+        httpMethod: 'GET',
+        resource,
+        path: resource.replace('{mysfitId}', pathParameters?.mysfitId ?? ''),
+        headers: {},
+        pathParameters,
+        queryStringParameters: query,
+        multiValueQueryStringParameters: query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
+        requestContext: { requestId: 'apigw' },
+      });
+      expect(result.ok).toBe(true);
+      const all = await traceEntities(result.traceId!, (e) => named(e, 'DynamoDB').length > 0);
       shapes[backend] = shape(functionSegmentOf(all));
     }
     expect(shapes.opentelemetry).toEqual(shapes['xray-sdk']);
