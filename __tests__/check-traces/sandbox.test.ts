@@ -5,14 +5,13 @@
  * missing edge, which is only certain when the wait ends. The healthy run's traces also prove the deployed IAM:
  * every permission they show a principal needed is granted by the synthesized dev stacks.
  */
-import { BatchGetTracesCommand, GetTraceSummariesCommand } from '@aws-sdk/client-xray';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FREE_PORTS, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
 import { runCheck, type CheckReport } from '../../tools/check-traces/check';
 import { main } from '../../tools/check-traces/cli';
-import { createXRayClient } from '../../tools/check-traces/xray-source';
+import { allTraces } from '../../tools/check-traces/all-traces';
 import { deriveNeeds, describePrincipal, missingPermissions, synthesize, type Need, type TraceDocuments } from '../support/iam-from-traces';
 
 const SANDBOX_START_MS = 90_000;
@@ -46,23 +45,7 @@ const check = (sandbox: Sandbox, timeoutSeconds: number) =>
 
 const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
 
-/** Every trace the sandbox's daemon holds from `since` on (all summary pages, then 5 ids per BatchGetTraces). */
-async function allTraces(sandbox: Sandbox, since: Date): Promise<TraceDocuments[]> {
-  const xray = createXRayClient({ region: 'us-east-1', endpoint: sandbox.xrayEndpoint });
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await xray.send(new GetTraceSummariesCommand({ StartTime: since, EndTime: new Date(Date.now() + 60_000), NextToken: nextToken }));
-    ids.push(...(page.TraceSummaries ?? []).map((t) => t.Id!));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  const traces: TraceDocuments[] = [];
-  for (let i = 0; i < ids.length; i += 5) {
-    const batch = await xray.send(new BatchGetTracesCommand({ TraceIds: ids.slice(i, i + 5) }));
-    for (const t of batch.Traces ?? []) traces.push({ traceId: t.Id!, documents: (t.Segments ?? []).map((s) => s.Document!) });
-  }
-  return traces;
-}
+const allTracesOf = (sandbox: Sandbox, since: Date): Promise<TraceDocuments[]> => allTraces(sandbox.xrayEndpoint, since);
 
 describe('healthy sandbox', () => {
   const held = withSandbox({});
@@ -99,7 +82,7 @@ describe('healthy sandbox', () => {
     expect(list.status).toBe(200);
     const { mysfits } = (await list.json()) as { mysfits: { mysfitId: string }[] };
     expect((await fetch(`${sandbox.apis.mysfits}/mysfits/${mysfits[0].mysfitId}`)).status).toBe(200);
-    if (!(await allTraces(sandbox, since)).some((t) => JSON.stringify(t.documents).includes('process-clicks'))) {
+    if (!(await allTracesOf(sandbox, since)).some((t) => JSON.stringify(t.documents).includes('process-clicks'))) {
       expect((await check(sandbox, 30)).problems).toEqual([]);
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysfits-iam-'));
@@ -112,10 +95,10 @@ describe('healthy sandbox', () => {
       const calls = ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem', 'sns:Publish'];
       const complete = (found: Need[]) =>
         expected.every((p) => found.some((n) => describePrincipal(n.principal) === p)) && calls.every((a) => found.some((n) => n.action === a));
-      let needs = deriveNeeds(await allTraces(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
+      let needs = deriveNeeds(await allTracesOf(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
       for (let wait = 0; wait < 20 && !complete(needs); wait++) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        needs = deriveNeeds(await allTraces(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
+        needs = deriveNeeds(await allTracesOf(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
       }
       for (const principal of expected) expect(needs.map((n) => describePrincipal(n.principal))).toContain(principal);
       expect(needs.map((n) => n.action)).toEqual(expect.arrayContaining(calls));

@@ -4,12 +4,11 @@
  *
  *   npx tsx tools/check-traces/record-sandbox-run.ts
  */
-import { BatchGetTracesCommand, GetTraceSummariesCommand } from '@aws-sdk/client-xray';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FREE_PORTS, startSandbox, type Sandbox } from '../../sandbox';
 import { runCheck } from './check';
-import { createXRayClient } from './xray-source';
+import { allTraces } from './all-traces';
 
 const FIXTURE = path.join(__dirname, '..', '..', '__tests__', 'check-traces', 'fixtures', 'sandbox-run-traces.json');
 const DESCRIPTION =
@@ -17,23 +16,6 @@ const DESCRIPTION =
   'GET /mysfits, GET /mysfits/{id} of an unknown id (404), then the trace checker\'s probes (a question, a click, an ' +
   'invalid question) and what followed (the stream, Firehose calling process-clicks, which calls GET /mysfits/{id}). ' +
   'The IAM-from-traces test derives each principal\'s permissions from them. Recorded by tools/check-traces/record-sandbox-run.ts.';
-
-async function allTraces(sandbox: Sandbox, since: Date) {
-  const xray = createXRayClient({ region: 'us-east-1', endpoint: sandbox.xrayEndpoint });
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await xray.send(new GetTraceSummariesCommand({ StartTime: since, EndTime: new Date(Date.now() + 60_000), NextToken: nextToken }));
-    ids.push(...(page.TraceSummaries ?? []).map((t) => t.Id!));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  const traces: { traceId: string; documents: unknown[] }[] = [];
-  for (let i = 0; i < ids.length; i += 5) {
-    const batch = await xray.send(new BatchGetTracesCommand({ TraceIds: ids.slice(i, i + 5) }));
-    for (const t of batch.Traces ?? []) traces.push({ traceId: t.Id!, documents: (t.Segments ?? []).map((s) => JSON.parse(s.Document!)) });
-  }
-  return traces.sort((a, b) => a.traceId.localeCompare(b.traceId));
-}
 
 async function main() {
   const sandbox = await startSandbox({ ...FREE_PORTS });
@@ -48,7 +30,9 @@ async function main() {
     if (report.problems.length > 0) throw new Error(`the sandbox run was not healthy:\n${JSON.stringify(report.problems, null, 2)}`);
     // Segments arrive over UDP a moment after the answers: let the last ones land.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const traces = await allTraces(sandbox, since);
+    const traces = (await allTraces(sandbox.xrayEndpoint, since))
+      .map((t) => ({ traceId: t.traceId, documents: t.documents.map((d) => JSON.parse(d) as unknown) }))
+      .sort((a, b) => a.traceId.localeCompare(b.traceId));
     fs.writeFileSync(FIXTURE, `${JSON.stringify({ description: DESCRIPTION, traces }, null, 1)}\n`);
     console.log(`recorded ${traces.length} traces in ${path.relative(process.cwd(), FIXTURE)}`);
   } finally {
