@@ -4,38 +4,13 @@
  * hangingException switch is on (see sandbox.test.ts for the X-Ray SDK build).
  */
 import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
-import { FREE_PORTS, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import type { Sandbox, SandboxOptions } from '../../sandbox';
 import { walkEntities, type XRayEntity } from '../../sandbox/xray/segment-document';
-import { runCheck, type CheckReport } from '../../tools/check-traces/check';
+import { checkSandbox, flow, withSandbox } from './sandbox-support';
 
-const SANDBOX_START_MS = 90_000;
-const SANDBOX_LATENCY_FACTOR = 10;
-
-function withOpenTelemetrySandbox(options: Pick<SandboxOptions, 'functionEnvironment'> = {}) {
-  const holder: { sandbox?: Sandbox } = {};
-  beforeAll(async () => {
-    holder.sandbox = await startSandbox({ ...FREE_PORTS, tracingBackend: 'opentelemetry', ...options });
-  }, SANDBOX_START_MS);
-  afterAll(async () => {
-    await holder.sandbox?.stop();
-  }, 30_000);
-  return holder;
-}
-
-const check = (sandbox: Sandbox, timeoutSeconds: number) =>
-  runCheck({
-    env: 'local',
-    questionsApi: sandbox.apis.questions,
-    clicksApi: sandbox.apis.clicks,
-    mysfitsApi: sandbox.apis.mysfits,
-    endpoint: sandbox.xrayEndpoint,
-    timeoutSeconds,
-    latencyBudgetFactor: SANDBOX_LATENCY_FACTOR,
-    pollIntervalMs: 250,
-    maxPollIntervalMs: 1000,
-  });
-
-const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
+const withOpenTelemetrySandbox = (options: Pick<SandboxOptions, 'functionEnvironment'> = {}) =>
+  withSandbox({ tracingBackend: 'opentelemetry', ...options });
+const check = checkSandbox;
 
 describe('healthy sandbox, OpenTelemetry build', () => {
   const held = withOpenTelemetrySandbox();

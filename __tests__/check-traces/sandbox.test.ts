@@ -8,42 +8,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FREE_PORTS, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
-import { runCheck, type CheckReport } from '../../tools/check-traces/check';
+import type { Sandbox } from '../../sandbox';
+import type { CheckReport } from '../../tools/check-traces/check';
+import { checkSandbox, flow, SANDBOX_LATENCY_FACTOR, withSandbox } from './sandbox-support';
 import { main } from '../../tools/check-traces/cli';
 import { allTraces } from '../../tools/check-traces/all-traces';
 import { deriveNeeds, describePrincipal, missingPermissions, synthesize, type Need, type TraceDocuments } from '../support/iam-from-traces';
 
-const SANDBOX_START_MS = 90_000;
-const SANDBOX_LATENCY_FACTOR = 10;
-
-function withSandbox(options: Omit<SandboxOptions, keyof typeof FREE_PORTS>) {
-  const holder: { sandbox?: Sandbox } = {};
-  beforeAll(async () => {
-    holder.sandbox = await startSandbox({ ...FREE_PORTS, ...options });
-  }, SANDBOX_START_MS);
-  afterAll(async () => {
-    await holder.sandbox?.stop();
-  }, 30_000);
-  return holder;
-}
-
-const check = (sandbox: Sandbox, timeoutSeconds: number) =>
-  runCheck({
-    env: 'local',
-    questionsApi: sandbox.apis.questions,
-    clicksApi: sandbox.apis.clicks,
-    mysfitsApi: sandbox.apis.mysfits,
-    endpoint: sandbox.xrayEndpoint,
-    timeoutSeconds,
-    // AWS-sized budgets do not fit a sandbox sharing 2 cores with other suites (a cold DynamoDB Local write alone
-    // can take 1.3 s); slow nodes are tested on recorded traces instead.
-    latencyBudgetFactor: SANDBOX_LATENCY_FACTOR,
-    pollIntervalMs: 250,
-    maxPollIntervalMs: 1000,
-  });
-
-const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
+const check = checkSandbox;
 
 const allTracesOf = (sandbox: Sandbox, since: Date): Promise<TraceDocuments[]> => allTraces(sandbox.xrayEndpoint, since);
 
