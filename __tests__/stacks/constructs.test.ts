@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecureBucket } from '../../stacks/constructs/secure-bucket';
+import { SecureQueue } from '../../stacks/constructs/secure-queue';
+import { SecureTopic, SNS_TOPIC_ACTIONS } from '../../stacks/constructs/secure-topic';
 import { TracedFunction, type TracedFunctionProps } from '../../stacks/constructs/traced-function';
 import { TracedRestApi, type TracedRestApiProps } from '../../stacks/constructs/traced-rest-api';
 import { allow } from '../../stacks/constructs/policy-statements';
@@ -239,5 +241,68 @@ describe('TracedRestApi', () => {
     expect(deployment(synthApi('{"a": 1}')).triggers.redeployment).toBe(trigger);
     expect(deployment(synthApi('{"a": 2}')).triggers.redeployment).not.toBe(trigger);
     expect(deployment(synthApi('{"a": 1}', 'https://other.example.com')).triggers.redeployment).not.toBe(trigger);
+  });
+});
+
+/** The one policy document a secure topic or queue synthesizes, and its resource. */
+const TLS_ONLY = {
+  sid: 'DenyInsecureTransport',
+  effect: 'Deny',
+  principals: [{ type: '*', identifiers: ['*'] }],
+  condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+};
+
+describe('SecureTopic', () => {
+  const publish = (arn: string) => ({ sid: 'Publishers', actions: ['sns:Publish'], resources: [arn], principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:role/p'] }] });
+
+  it('is encrypted with the AWS-managed key and its policy denies every topic action without TLS, after the added statements', () => {
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        const topic = new SecureTopic(scope, 'questions', { name: 'q', tracingConfig: 'Active' });
+        topic.addToPolicy(publish(topic.arn));
+      }),
+    );
+    expect(json.resource.aws_sns_topic.questions).toMatchObject({ name: 'q', kms_master_key_id: 'alias/aws/sns', tracing_config: 'Active' });
+    expect(json.resource.aws_sns_topic_policy['questions-policy']).toEqual({
+      arn: '${aws_sns_topic.questions.arn}',
+      policy: '${data.aws_iam_policy_document.questions-policy-document.json}',
+    });
+    const statements = json.data.aws_iam_policy_document['questions-policy-document'].statement;
+    expect(statements.map((s: any) => s.sid)).toEqual(['Publishers', 'DenyInsecureTransport']);
+    expect(statements[1]).toEqual({ ...TLS_ONLY, actions: SNS_TOPIC_ACTIONS, resources: ['${aws_sns_topic.questions.arn}'] });
+    expect(SNS_TOPIC_ACTIONS).toContain('sns:Publish');
+  });
+
+  it('uses a customer key when given one', () => {
+    const json = JSON.parse(Testing.synthScope((scope) => void new SecureTopic(scope, 't', { name: 't', kmsKeyId: 'alias/mine' })));
+    expect(json.resource.aws_sns_topic.t.kms_master_key_id).toBe('alias/mine');
+  });
+});
+
+describe('SecureQueue', () => {
+  it('is SSE-SQS encrypted and its policy denies every SQS action without TLS, after the added statements', () => {
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        const queue = new SecureQueue(scope, 'failures', { name: 'f', messageRetentionSeconds: 60 });
+        queue.addToPolicy({ sid: 'Senders', actions: ['sqs:SendMessage'], resources: [queue.arn], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] });
+      }),
+    );
+    const queue = json.resource.aws_sqs_queue.failures;
+    expect(queue).toMatchObject({ name: 'f', sqs_managed_sse_enabled: true, message_retention_seconds: 60 });
+    expect(queue.kms_master_key_id).toBeUndefined();
+    expect(json.resource.aws_sqs_queue_policy['failures-policy']).toEqual({
+      queue_url: '${aws_sqs_queue.failures.url}',
+      policy: '${data.aws_iam_policy_document.failures-policy-document.json}',
+    });
+    const statements = json.data.aws_iam_policy_document['failures-policy-document'].statement;
+    expect(statements.map((s: any) => s.sid)).toEqual(['Senders', 'DenyInsecureTransport']);
+    expect(statements[1]).toEqual({ ...TLS_ONLY, actions: ['sqs:*'], resources: ['${aws_sqs_queue.failures.arn}'] });
+  });
+
+  it('uses SSE-KMS instead when given a key', () => {
+    const json = JSON.parse(Testing.synthScope((scope) => void new SecureQueue(scope, 'q', { name: 'q', kmsKeyId: 'alias/aws/sqs' })));
+    const queue = json.resource.aws_sqs_queue.q;
+    expect(queue.kms_master_key_id).toBe('alias/aws/sqs');
+    expect(queue.sqs_managed_sse_enabled).toBeUndefined();
   });
 });
