@@ -41,16 +41,12 @@ export class QuestionsStack extends EnvironmentStack {
     const table = this.table.table;
 
     this.postQuestion = new TracedFunction(this, 'post-question', {
-      env: env.name,
       fn: 'postQuestion',
-      tracing: config.tracing,
-      logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTableName]: table.name,
         [ENV.allowedOrigin]: props.allowedOrigin,
         [ENV.hangingExceptionRate]: String(config.hangingException.enabled ? config.hangingException.rate : 0),
         [ENV.hangingExceptionDelayMs]: String(config.hangingException.delayMs),
-        [ENV.serviceName]: names.function(env.name, 'postQuestion'),
         [ENV.questionRetentionDays]: String(config.questionRetentionDays),
       },
       statements: [allow(['dynamodb:PutItem'], [table.arn], 'StoreQuestion')],
@@ -70,14 +66,10 @@ export class QuestionsStack extends EnvironmentStack {
     });
 
     this.processStream = new TracedFunction(this, 'process-questions-stream', {
-      env: env.name,
       fn: 'processQuestionsStream',
-      tracing: config.tracing,
-      logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTopicArn]: this.topic.arn,
         [ENV.questionsTableName]: table.name,
-        [ENV.serviceName]: names.function(env.name, 'processQuestionsStream'),
       },
       statements: [
         allow(
@@ -133,12 +125,9 @@ export class QuestionsStack extends EnvironmentStack {
     });
 
     this.api = new TracedRestApi(this, 'api', {
-      env: env.name,
       api: 'questions',
       description: 'Mythical Mysfits customer questions',
       allowedOrigin: props.allowedOrigin,
-      throttling: config.apiThrottling,
-      logRetentionDays: config.logRetentionDays,
     });
     this.api.addLambdaRoutes({ postQuestion: this.postQuestion.function });
     const { stage, url } = this.api.deploy();

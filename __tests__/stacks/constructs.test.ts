@@ -1,5 +1,6 @@
 /** The reusable constructs, each synthesized alone with `Testing.synthScope`. */
-import { Testing, TerraformStack } from 'cdktf';
+import { App, Testing, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +12,8 @@ import { SecureTopic, SNS_TOPIC_ACTIONS } from '../../stacks/constructs/secure-t
 import { TracedFunction, type TracedFunctionProps } from '../../stacks/constructs/traced-function';
 import { TracedRestApi, type TracedRestApiProps } from '../../stacks/constructs/traced-rest-api';
 import { allow } from '../../stacks/constructs/policy-statements';
+import { EnvironmentStack } from '../../stacks/environment-stack';
+import { loadEnvironment, type Environment } from '../../config/load';
 
 const only = <T = any>(record: Record<string, T>): T => {
   const values = Object.values(record ?? {});
@@ -304,5 +307,61 @@ describe('SecureQueue', () => {
     const queue = json.resource.aws_sqs_queue.q;
     expect(queue.kms_master_key_id).toBe('alias/aws/sqs');
     expect(queue.sqs_managed_sse_enabled).toBeUndefined();
+  });
+});
+
+describe('constructs inside an environment stack', () => {
+  /** An environment whose settings differ from every value the tests above pass explicitly. */
+  const environment = (): Environment => {
+    const dev = loadEnvironment('dev');
+    return {
+      ...dev,
+      name: 'qa',
+      config: { ...dev.config, logRetentionDays: 3, tracing: 'opentelemetry', apiThrottling: { rateLimit: 7, burstLimit: 11 } },
+    };
+  };
+  class ProbeStack extends EnvironmentStack {
+    constructor(scope: Construct, env: Environment, build: (stack: ProbeStack) => void) {
+      super(scope, 'questions', env);
+      build(this);
+    }
+  }
+  const synthIn = (build: (stack: ProbeStack) => void) => JSON.parse(Testing.synth(new ProbeStack(Testing.app(), environment(), build)));
+
+  it('give a function the environment name, log retention and service name of the stack', () => {
+    const dir = codeDir('in-stack', 'exports.handler = async () => 1;');
+    const { POWERTOOLS_SERVICE_NAME: _, ...withoutServiceName } = functionProps(dir).environment;
+    const json = synthIn((stack) => {
+      const { env: _env, logRetentionDays: _days, ...props } = functionProps(dir);
+      new TracedFunction(stack, 'fn', { ...props, environment: withoutServiceName });
+    });
+    const fn = only<any>(json.resource.aws_lambda_function);
+    expect(fn.function_name).toBe('mysfits-qa-post-question');
+    expect(fn.environment.variables.POWERTOOLS_SERVICE_NAME).toBe('mysfits-qa-post-question');
+    expect(only<any>(json.resource.aws_cloudwatch_log_group)).toMatchObject({ name: '/aws/lambda/mysfits-qa-post-question', retention_in_days: 3 });
+  });
+
+  it('give an API the stage name, throttling and log retention of the stack', () => {
+    const json = synthIn((stack) => {
+      const api = new TracedRestApi(stack, 'api', { api: 'questions', description: 'test', allowedOrigin: 'https://www.example.com' });
+      api.method('GET', '/ping');
+      api.deploy();
+    });
+    expect(only<any>(json.resource.aws_api_gateway_stage).stage_name).toBe('qa');
+    expect(only<any>(json.resource.aws_api_gateway_method_settings).settings).toMatchObject({ throttling_rate_limit: 7, throttling_burst_limit: 11 });
+    const retention = Object.values<any>(json.resource.aws_cloudwatch_log_group).map((group) => group.retention_in_days);
+    expect(retention).toEqual([3, 3]);
+  });
+
+  it('let an explicit value override the stack\'s', () => {
+    const dir = codeDir('override', 'exports.handler = async () => 1;');
+    const json = synthIn((stack) => void new TracedFunction(stack, 'fn', { ...functionProps(dir), logRetentionDays: 30 }));
+    expect(only<any>(json.resource.aws_cloudwatch_log_group).retention_in_days).toBe(30);
+  });
+
+  it('refuse to guess a setting outside an environment stack', () => {
+    const dir = codeDir('outside', 'exports.handler = async () => 1;');
+    const { logRetentionDays: _, ...props } = functionProps(dir);
+    expect(() => new TracedFunction(new TerraformStack(new App(), 'plain'), 'fn', props)).toThrow(/post-question: no logRetentionDays/);
   });
 });
