@@ -58,14 +58,10 @@ export class ClickstreamStack extends EnvironmentStack {
     const bucket = this.bucket.bucket;
 
     this.processClicks = new TracedFunction(this, 'process-clicks', {
-      env: env.name,
       fn: 'processClicks',
-      tracing: config.tracing,
-      logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.mysfitsApiUrl]: props.mysfitsApiUrl,
         [ENV.mysfitsLookupTimeoutMs]: String(config.mysfitsLookupTimeoutMs),
-        [ENV.serviceName]: names.function(env.name, 'processClicks'),
       },
       // It calls the public mysfits API over HTTPS: nothing beyond its logs and traces.
       statements: [],
@@ -164,12 +160,9 @@ export class ClickstreamStack extends EnvironmentStack {
     });
 
     this.api = new TracedRestApi(this, 'api', {
-      env: env.name,
       api: 'clicks',
       description: 'Mythical Mysfits clickstream',
       allowedOrigin: props.allowedOrigin,
-      throttling: config.apiThrottling,
-      logRetentionDays: config.logRetentionDays,
     });
     this.apiUrl = this.clicksRoute(streamName, apiGatewayPolicy, props.allowedOrigin);
     new TerraformOutput(this, OUTPUTS.streamingApiEndpoint, { value: this.apiUrl });

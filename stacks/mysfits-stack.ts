@@ -8,7 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import type { Environment } from '../config/load';
 import mysfits from '../data/mysfits.json';
-import { ENV, names, OUTPUTS, TABLES } from '../system/definition';
+import { ENV, OUTPUTS, TABLES } from '../system/definition';
 import { allow } from './constructs/policy-statements';
 import { SecureTable } from './constructs/secure-table';
 import { TracedFunction } from './constructs/traced-function';
@@ -29,7 +29,6 @@ export class MysfitsStack extends EnvironmentStack {
 
   constructor(scope: Construct, env: Environment, props: ApiStackProps) {
     super(scope, 'mysfits', env);
-    const { config } = env;
     this.table = new SecureTable(this, 'table', { env: env.name, table: 'mysfits' });
     for (const mysfit of mysfits) {
       new DynamodbTableItem(this, `mysfit-${mysfit.Name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, {
@@ -40,25 +39,18 @@ export class MysfitsStack extends EnvironmentStack {
     }
 
     this.apiFunction = new TracedFunction(this, 'mysfits-api', {
-      env: env.name,
       fn: 'mysfitsApi',
-      tracing: config.tracing,
-      logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.mysfitsTableName]: this.table.table.name,
         [ENV.allowedOrigin]: props.allowedOrigin,
-        [ENV.serviceName]: names.function(env.name, 'mysfitsApi'),
       },
       statements: [allow(['dynamodb:GetItem', 'dynamodb:Scan'], [this.table.table.arn], 'ReadCatalogue')],
     });
 
     this.api = new TracedRestApi(this, 'api', {
-      env: env.name,
       api: 'mysfits',
       description: 'Mythical Mysfits catalogue',
       allowedOrigin: props.allowedOrigin,
-      throttling: config.apiThrottling,
-      logRetentionDays: config.logRetentionDays,
     });
     this.api.addLambdaRoutes({ mysfitsApi: this.apiFunction.function });
     this.apiUrl = this.api.deploy().url;

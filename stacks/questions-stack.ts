@@ -6,33 +6,27 @@
  */
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
-import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import type { Environment } from '../config/load';
 import type { EnvironmentConfig } from '../config/schema';
 import { ENV, names, OUTPUTS, QUESTIONS_STREAM_MAPPING, RATE_LIMITED_RESPONSE } from '../system/definition';
-import { allow, denyInsecureTransport } from './constructs/policy-statements';
+import { allow } from './constructs/policy-statements';
+import { SecureQueue } from './constructs/secure-queue';
 import { SecureTable } from './constructs/secure-table';
+import { SecureTopic } from './constructs/secure-topic';
 import { TracedFunction } from './constructs/traced-function';
 import { TracedRestApi } from './constructs/traced-rest-api';
 import { EnvironmentStack } from './environment-stack';
 import type { ApiStackProps } from './mysfits-stack';
 
-/** SNS actions a TLS-only topic policy denies over plain HTTP. */
-const SNS_ACTIONS = ['sns:Publish', 'sns:Subscribe', 'sns:Receive', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic'];
-
 export class QuestionsStack extends EnvironmentStack {
   readonly table: SecureTable;
-  readonly topic: SnsTopic;
-  readonly failureQueue: SqsQueue;
+  readonly topic: SecureTopic;
+  readonly failureQueue: SecureQueue;
   readonly postQuestion: TracedFunction;
   readonly processStream: TracedFunction;
   readonly streamMapping: LambdaEventSourceMapping;
@@ -47,49 +41,35 @@ export class QuestionsStack extends EnvironmentStack {
     const table = this.table.table;
 
     this.postQuestion = new TracedFunction(this, 'post-question', {
-      env: env.name,
       fn: 'postQuestion',
-      tracing: config.tracing,
-      logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTableName]: table.name,
         [ENV.allowedOrigin]: props.allowedOrigin,
         [ENV.hangingExceptionRate]: String(config.hangingException.enabled ? config.hangingException.rate : 0),
         [ENV.hangingExceptionDelayMs]: String(config.hangingException.delayMs),
-        [ENV.serviceName]: names.function(env.name, 'postQuestion'),
         [ENV.questionRetentionDays]: String(config.questionRetentionDays),
       },
       statements: [allow(['dynamodb:PutItem'], [table.arn], 'StoreQuestion')],
     });
 
-    this.topic = new SnsTopic(this, 'topic', {
+    // Encrypted with the AWS-managed key, TLS only; who may publish is added below, once the publisher exists.
+    this.topic = new SecureTopic(this, 'topic', {
       name: names.topic(env.name),
       displayName: 'Mythical Mysfits questions',
-      kmsMasterKeyId: 'alias/aws/sns',
       tracingConfig: 'Active',
     });
-    this.failureQueue = new SqsQueue(this, 'stream-failures', {
+    // SSE-SQS, TLS only; the stream function's role sends to it through its IAM policy.
+    this.failureQueue = new SecureQueue(this, 'stream-failures', {
       name: names.streamFailureQueue(env.name),
-      sqsManagedSseEnabled: true,
       // The longest SQS keeps a message: time to replay a question that could not be e-mailed.
       messageRetentionSeconds: 14 * 24 * 3600,
     });
-    new SqsQueuePolicy(this, 'stream-failures-policy', {
-      queueUrl: this.failureQueue.url,
-      policy: new DataAwsIamPolicyDocument(this, 'stream-failures-policy-document', {
-        statement: [denyInsecureTransport(['sqs:*'], [this.failureQueue.arn])],
-      }).json,
-    });
 
     this.processStream = new TracedFunction(this, 'process-questions-stream', {
-      env: env.name,
       fn: 'processQuestionsStream',
-      tracing: config.tracing,
-      logRetentionDays: config.logRetentionDays,
       environment: {
         [ENV.questionsTopicArn]: this.topic.arn,
         [ENV.questionsTableName]: table.name,
-        [ENV.serviceName]: names.function(env.name, 'processQuestionsStream'),
       },
       statements: [
         allow(
@@ -107,28 +87,22 @@ export class QuestionsStack extends EnvironmentStack {
     const streamRole = this.processStream.role.arn;
     // The stream function publishes; so may the roles that run `npm run replay-questions`, if configured.
     const publishers = [streamRole, ...config.questionReplayRoleArns];
-    new SnsTopicPolicy(this, 'topic-policy', {
-      arn: this.topic.arn,
-      policy: new DataAwsIamPolicyDocument(this, 'topic-policy-document', {
-        statement: [
-          {
-            sid: 'StreamFunctionPublishes',
-            actions: ['sns:Publish'],
-            resources: [this.topic.arn],
-            principals: [{ type: 'AWS', identifiers: publishers }],
-          },
-          {
-            sid: 'OnlyStreamFunctionPublishes',
-            effect: 'Deny',
-            actions: ['sns:Publish'],
-            resources: [this.topic.arn],
-            principals: [{ type: '*', identifiers: ['*'] }],
-            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: publishers }],
-          },
-          denyInsecureTransport(SNS_ACTIONS, [this.topic.arn]),
-        ],
-      }).json,
-    });
+    this.topic.addToPolicy(
+      {
+        sid: 'StreamFunctionPublishes',
+        actions: ['sns:Publish'],
+        resources: [this.topic.arn],
+        principals: [{ type: 'AWS', identifiers: publishers }],
+      },
+      {
+        sid: 'OnlyStreamFunctionPublishes',
+        effect: 'Deny',
+        actions: ['sns:Publish'],
+        resources: [this.topic.arn],
+        principals: [{ type: '*', identifiers: ['*'] }],
+        condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: publishers }],
+      },
+    );
     new SnsTopicSubscription(this, 'email', {
       topicArn: this.topic.arn,
       protocol: 'email',
@@ -151,12 +125,9 @@ export class QuestionsStack extends EnvironmentStack {
     });
 
     this.api = new TracedRestApi(this, 'api', {
-      env: env.name,
       api: 'questions',
       description: 'Mythical Mysfits customer questions',
       allowedOrigin: props.allowedOrigin,
-      throttling: config.apiThrottling,
-      logRetentionDays: config.logRetentionDays,
     });
     this.api.addLambdaRoutes({ postQuestion: this.postQuestion.function });
     const { stage, url } = this.api.deploy();

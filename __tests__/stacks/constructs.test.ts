@@ -1,14 +1,19 @@
 /** The reusable constructs, each synthesized alone with `Testing.synthScope`. */
-import { Testing, TerraformStack } from 'cdktf';
+import { App, Testing, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecureBucket } from '../../stacks/constructs/secure-bucket';
+import { SecureQueue } from '../../stacks/constructs/secure-queue';
+import { SecureTopic, SNS_TOPIC_ACTIONS } from '../../stacks/constructs/secure-topic';
 import { TracedFunction, type TracedFunctionProps } from '../../stacks/constructs/traced-function';
 import { TracedRestApi, type TracedRestApiProps } from '../../stacks/constructs/traced-rest-api';
 import { allow } from '../../stacks/constructs/policy-statements';
+import { EnvironmentStack } from '../../stacks/environment-stack';
+import { loadEnvironment, type Environment } from '../../config/load';
 
 const only = <T = any>(record: Record<string, T>): T => {
   const values = Object.values(record ?? {});
@@ -239,5 +244,124 @@ describe('TracedRestApi', () => {
     expect(deployment(synthApi('{"a": 1}')).triggers.redeployment).toBe(trigger);
     expect(deployment(synthApi('{"a": 2}')).triggers.redeployment).not.toBe(trigger);
     expect(deployment(synthApi('{"a": 1}', 'https://other.example.com')).triggers.redeployment).not.toBe(trigger);
+  });
+});
+
+/** The one policy document a secure topic or queue synthesizes, and its resource. */
+const TLS_ONLY = {
+  sid: 'DenyInsecureTransport',
+  effect: 'Deny',
+  principals: [{ type: '*', identifiers: ['*'] }],
+  condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+};
+
+describe('SecureTopic', () => {
+  const publish = (arn: string) => ({ sid: 'Publishers', actions: ['sns:Publish'], resources: [arn], principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:role/p'] }] });
+
+  it('is encrypted with the AWS-managed key and its policy denies every topic action without TLS, after the added statements', () => {
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        const topic = new SecureTopic(scope, 'questions', { name: 'q', tracingConfig: 'Active' });
+        topic.addToPolicy(publish(topic.arn));
+      }),
+    );
+    expect(json.resource.aws_sns_topic.questions).toMatchObject({ name: 'q', kms_master_key_id: 'alias/aws/sns', tracing_config: 'Active' });
+    expect(json.resource.aws_sns_topic_policy['questions-policy']).toEqual({
+      arn: '${aws_sns_topic.questions.arn}',
+      policy: '${data.aws_iam_policy_document.questions-policy-document.json}',
+    });
+    const statements = json.data.aws_iam_policy_document['questions-policy-document'].statement;
+    expect(statements.map((s: any) => s.sid)).toEqual(['Publishers', 'DenyInsecureTransport']);
+    expect(statements[1]).toEqual({ ...TLS_ONLY, actions: SNS_TOPIC_ACTIONS, resources: ['${aws_sns_topic.questions.arn}'] });
+    expect(SNS_TOPIC_ACTIONS).toContain('sns:Publish');
+  });
+
+  it('uses a customer key when given one', () => {
+    const json = JSON.parse(Testing.synthScope((scope) => void new SecureTopic(scope, 't', { name: 't', kmsKeyId: 'alias/mine' })));
+    expect(json.resource.aws_sns_topic.t.kms_master_key_id).toBe('alias/mine');
+  });
+});
+
+describe('SecureQueue', () => {
+  it('is SSE-SQS encrypted and its policy denies every SQS action without TLS, after the added statements', () => {
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        const queue = new SecureQueue(scope, 'failures', { name: 'f', messageRetentionSeconds: 60 });
+        queue.addToPolicy({ sid: 'Senders', actions: ['sqs:SendMessage'], resources: [queue.arn], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] });
+      }),
+    );
+    const queue = json.resource.aws_sqs_queue.failures;
+    expect(queue).toMatchObject({ name: 'f', sqs_managed_sse_enabled: true, message_retention_seconds: 60 });
+    expect(queue.kms_master_key_id).toBeUndefined();
+    expect(json.resource.aws_sqs_queue_policy['failures-policy']).toEqual({
+      queue_url: '${aws_sqs_queue.failures.url}',
+      policy: '${data.aws_iam_policy_document.failures-policy-document.json}',
+    });
+    const statements = json.data.aws_iam_policy_document['failures-policy-document'].statement;
+    expect(statements.map((s: any) => s.sid)).toEqual(['Senders', 'DenyInsecureTransport']);
+    expect(statements[1]).toEqual({ ...TLS_ONLY, actions: ['sqs:*'], resources: ['${aws_sqs_queue.failures.arn}'] });
+  });
+
+  it('uses SSE-KMS instead when given a key', () => {
+    const json = JSON.parse(Testing.synthScope((scope) => void new SecureQueue(scope, 'q', { name: 'q', kmsKeyId: 'alias/aws/sqs' })));
+    const queue = json.resource.aws_sqs_queue.q;
+    expect(queue.kms_master_key_id).toBe('alias/aws/sqs');
+    expect(queue.sqs_managed_sse_enabled).toBeUndefined();
+  });
+});
+
+describe('constructs inside an environment stack', () => {
+  /** An environment whose settings differ from every value the tests above pass explicitly. */
+  const environment = (): Environment => {
+    const dev = loadEnvironment('dev');
+    return {
+      ...dev,
+      name: 'qa',
+      config: { ...dev.config, logRetentionDays: 3, tracing: 'opentelemetry', apiThrottling: { rateLimit: 7, burstLimit: 11 } },
+    };
+  };
+  class ProbeStack extends EnvironmentStack {
+    constructor(scope: Construct, env: Environment, build: (stack: ProbeStack) => void) {
+      super(scope, 'questions', env);
+      build(this);
+    }
+  }
+  const synthIn = (build: (stack: ProbeStack) => void) => JSON.parse(Testing.synth(new ProbeStack(Testing.app(), environment(), build)));
+
+  it('give a function the environment name, log retention and service name of the stack', () => {
+    const dir = codeDir('in-stack', 'exports.handler = async () => 1;');
+    const { POWERTOOLS_SERVICE_NAME: _, ...withoutServiceName } = functionProps(dir).environment;
+    const json = synthIn((stack) => {
+      const { env: _env, logRetentionDays: _days, ...props } = functionProps(dir);
+      new TracedFunction(stack, 'fn', { ...props, environment: withoutServiceName });
+    });
+    const fn = only<any>(json.resource.aws_lambda_function);
+    expect(fn.function_name).toBe('mysfits-qa-post-question');
+    expect(fn.environment.variables.POWERTOOLS_SERVICE_NAME).toBe('mysfits-qa-post-question');
+    expect(only<any>(json.resource.aws_cloudwatch_log_group)).toMatchObject({ name: '/aws/lambda/mysfits-qa-post-question', retention_in_days: 3 });
+  });
+
+  it('give an API the stage name, throttling and log retention of the stack', () => {
+    const json = synthIn((stack) => {
+      const api = new TracedRestApi(stack, 'api', { api: 'questions', description: 'test', allowedOrigin: 'https://www.example.com' });
+      api.method('GET', '/ping');
+      api.deploy();
+    });
+    expect(only<any>(json.resource.aws_api_gateway_stage).stage_name).toBe('qa');
+    expect(only<any>(json.resource.aws_api_gateway_method_settings).settings).toMatchObject({ throttling_rate_limit: 7, throttling_burst_limit: 11 });
+    const retention = Object.values<any>(json.resource.aws_cloudwatch_log_group).map((group) => group.retention_in_days);
+    expect(retention).toEqual([3, 3]);
+  });
+
+  it('let an explicit value override the stack\'s', () => {
+    const dir = codeDir('override', 'exports.handler = async () => 1;');
+    const json = synthIn((stack) => void new TracedFunction(stack, 'fn', { ...functionProps(dir), logRetentionDays: 30 }));
+    expect(only<any>(json.resource.aws_cloudwatch_log_group).retention_in_days).toBe(30);
+  });
+
+  it('refuse to guess a setting outside an environment stack', () => {
+    const dir = codeDir('outside', 'exports.handler = async () => 1;');
+    const { logRetentionDays: _, ...props } = functionProps(dir);
+    expect(() => new TracedFunction(new TerraformStack(new App(), 'plain'), 'fn', props)).toThrow(/post-question: no logRetentionDays/);
   });
 });

@@ -21,7 +21,7 @@ import { SecureBucket } from '../../stacks/constructs/secure-bucket';
 import { SecureTable } from '../../stacks/constructs/secure-table';
 import { TracedFunction } from '../../stacks/constructs/traced-function';
 import { XRAY_WRITE } from '../../stacks/constructs/policy-statements';
-import { SecureDefaultsPolicy } from '../../stacks/policy/secure-defaults-policy';
+import { checkElements, PolicyViolationError, SecureDefaultsPolicy } from '../../stacks/policy/secure-defaults-policy';
 
 /** Synthesizes the constructs with the policy aspect; returns the JSON or throws the policy's error. */
 function synthWithPolicy(build: (scope: TerraformStack) => void): string {
@@ -141,6 +141,59 @@ describe('secure-defaults policy aspect', () => {
         new SqsQueue(s, 'bad-queue', { name: 'q' });
       }),
     ).toThrow(/2 violation\(s\) in stack stack:[\s\S]*bad-topic[\s\S]*bad-queue/);
+  });
+
+  it('carries each violation as data: Terraform address, logical id, construct path, rule and message', () => {
+    let caught: unknown;
+    try {
+      synthWithPolicy((s) => {
+        new SnsTopic(s, 'bad-topic', { name: 't' });
+        new DataAwsIamPolicyDocument(s, 'bad-doc', { statement: [{ sid: 'All', actions: ['sns:*'], resources: ['*'] }] });
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(PolicyViolationError);
+    const error = caught as PolicyViolationError;
+    expect(error.stackName).toBe('stack');
+    expect(error.violations).toEqual([
+      {
+        address: 'aws_sns_topic.bad-topic',
+        logicalId: 'bad-topic',
+        path: 'stack/bad-topic',
+        rule: 'topic-encryption',
+        message: 'topic must be encrypted (kms_master_key_id)',
+      },
+      {
+        address: 'data.aws_iam_policy_document.bad-doc',
+        logicalId: 'bad-doc',
+        path: 'stack/bad-doc',
+        rule: 'iam-wildcard-action',
+        message: 'IAM statement All has a wildcard action (sns:*)',
+      },
+      {
+        address: 'data.aws_iam_policy_document.bad-doc',
+        logicalId: 'bad-doc',
+        path: 'stack/bad-doc',
+        rule: 'iam-wildcard-resource',
+        message: 'IAM statement All has a wildcard resource for sns:*',
+      },
+    ]);
+  });
+
+  it('judges elements given as data, finding a bucket\'s companions by its logical id', () => {
+    const at = (type: string, logicalId: string) => ({ type, logicalId, address: `${type}.${logicalId}`, path: `s/${logicalId}` });
+    const bucketRef = '${aws_s3_bucket.logs.id}';
+    const rules = (elements: Parameters<typeof checkElements>[0]) => checkElements(elements).map((v) => `${v.logicalId}:${v.rule}`);
+    const bucket = { ...at('aws_s3_bucket', 'logs'), config: {} };
+    const encryption = { ...at('aws_s3_bucket_server_side_encryption_configuration', 'sse'), config: { bucket: bucketRef, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }] } };
+    const block = {
+      ...at('aws_s3_bucket_public_access_block', 'pab'),
+      config: { bucket: bucketRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+    };
+    expect(rules([bucket, encryption, block])).toEqual([]);
+    expect(rules([bucket, block])).toEqual(['logs:bucket-encryption']);
+    expect(rules([bucket])).toEqual(['logs:bucket-encryption', 'logs:bucket-public-access-block']);
   });
 
   it('allows the X-Ray write actions on *, Deny statements with wildcards, and encrypted resources', () => {

@@ -3,6 +3,8 @@
  * a Terraform asset (a deterministic zip, so its hash changes only when the code does), X-Ray tracing
  * Active, its own role with exactly the given statements plus the X-Ray write actions, and its own log group
  * with a retention period (created before the function, so Lambda never creates one that never expires).
+ * The environment's name, log retention and tracing build come from the enclosing `EnvironmentStack`, and the
+ * service name variable (if the function has one) is the function's name, unless given.
  */
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
@@ -12,22 +14,28 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { bundleHandlerFor, type TracingBackend } from '../../build/tracing-variant';
-import { FUNCTIONS, LAMBDA_RUNTIME, names, type FunctionKey } from '../../system/definition';
+import { ENV, FUNCTIONS, LAMBDA_RUNTIME, names, type FunctionKey } from '../../system/definition';
+import { EnvironmentStack, requireSetting } from '../environment-stack';
 import { packageCode } from './lambda-package';
 import { allow, assumeRolePolicy, XRAY_WRITE, type Statement } from './policy-statements';
 
 export interface TracedFunctionProps {
-  readonly env: string;
   readonly fn: FunctionKey;
-  /** Values for exactly the variables `FUNCTIONS[fn].environment` lists. */
+  /**
+   * Values for exactly the variables `FUNCTIONS[fn].environment` lists; the service name variable may be left
+   * out (it is then the function's name).
+   */
   readonly environment: Readonly<Record<string, string>>;
   /** What the function may do beyond writing its logs and traces. */
   readonly statements: readonly Statement[];
-  readonly logRetentionDays: number;
-  /** Which build of the handler is deployed (`tracing` in the configuration); default the X-Ray SDK one. */
-  readonly tracing?: TracingBackend;
   /** Directory holding `index.js`; defaults to the esbuild bundle of the handler. */
   readonly codeDir?: string;
+  /** The environment's name; default the enclosing environment stack's (required outside one). */
+  readonly env?: string;
+  /** Default the enclosing environment stack's (required outside one). */
+  readonly logRetentionDays?: number;
+  /** Which build of the handler is deployed; default the enclosing environment stack's, else the X-Ray SDK one. */
+  readonly tracing?: TracingBackend;
 }
 
 export class TracedFunction extends Construct {
@@ -39,12 +47,14 @@ export class TracedFunction extends Construct {
   constructor(scope: Construct, id: string, props: TracedFunctionProps) {
     super(scope, id);
     const definition = FUNCTIONS[props.fn];
-    const functionName = names.function(props.env, props.fn);
-    checkEnvironment(props.fn, props.environment);
+    const settings = EnvironmentStack.settingsFor(this, { env: props.env, logRetentionDays: props.logRetentionDays, tracing: props.tracing });
+    const functionName = names.function(requireSetting(settings, 'env', definition.name), props.fn);
+    const environment = withServiceName(props.fn, functionName, props.environment);
+    checkEnvironment(props.fn, environment);
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/lambda/${functionName}`,
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: requireSetting(settings, 'logRetentionDays', definition.name),
     });
 
     this.role = new IamRole(this, 'role', {
@@ -68,7 +78,7 @@ export class TracedFunction extends Construct {
 
     // A ready-made deterministic zip shipped as a FILE asset: its hash is the hash of the code.
     this.asset = new TerraformAsset(this, 'code', {
-      path: packageCode(props.codeDir ?? bundleHandlerFor(props.fn, props.tracing)),
+      path: packageCode(props.codeDir ?? bundleHandlerFor(props.fn, settings.tracing)),
       type: AssetType.FILE,
     });
 
@@ -84,10 +94,16 @@ export class TracedFunction extends Construct {
       memorySize: definition.memorySize,
       timeout: definition.timeoutSeconds,
       tracingConfig: { mode: 'Active' },
-      environment: { variables: { ...props.environment } },
+      environment: { variables: environment },
       dependsOn: [this.logGroup, rolePolicy],
     });
   }
+}
+
+/** The service name its traces and logs carry is the function's name, unless the caller gives one. */
+function withServiceName(fn: FunctionKey, functionName: string, environment: Readonly<Record<string, string>>): Record<string, string> {
+  const listed = (FUNCTIONS[fn].environment as readonly string[]).includes(ENV.serviceName);
+  return listed && environment[ENV.serviceName] === undefined ? { ...environment, [ENV.serviceName]: functionName } : { ...environment };
 }
 
 /** The function gets exactly the variables the system definition lists for it: no more, no fewer. */

@@ -3,6 +3,7 @@
  * tracing on, JSON access logs to its own log group, throttling on every method, CORS allowed for the website's
  * origin only (OPTIONS mock integrations, headers on 4xx/5xx gateway responses), and a deployment that is
  * replaced whenever a method, integration, template or model changes, created before the old one is destroyed.
+ * The environment's name, throttling and log retention come from the enclosing `EnvironmentStack`.
  *
  * Usage: add routes (`addLambdaRoute`, or `method` + `addMember` for custom integrations), then `deploy()`.
  */
@@ -32,16 +33,23 @@ import {
   preflightHeaders,
 } from '../../system/api-responses';
 import { LAMBDA_ROUTES, names, type ApiKey, type FunctionKey } from '../../system/definition';
+import { EnvironmentStack, requireSetting, type EnvironmentSettings } from '../environment-stack';
 
 export interface TracedRestApiProps {
-  readonly env: string;
   readonly api: ApiKey;
   readonly description: string;
   /** The one origin CORS allows (the website's). */
   readonly allowedOrigin: string;
-  readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
-  readonly logRetentionDays: number;
+  /** The environment's name (also the stage's); default the enclosing environment stack's (required outside one). */
+  readonly env?: string;
+  /** Throttling of every method; default the enclosing environment stack's (required outside one). */
+  readonly throttling?: EnvironmentSettings['apiThrottling'];
+  /** Default the enclosing environment stack's (required outside one). */
+  readonly logRetentionDays?: number;
 }
+
+/** The environment's settings an API uses, resolved once. */
+type ApiSettings = Pick<EnvironmentSettings, 'env' | 'apiThrottling' | 'logRetentionDays'>;
 
 /** A literal value of a mapped header: API Gateway wants it in single quotes. */
 const literal = (value: string) => `'${value}'`;
@@ -53,6 +61,7 @@ const mapHeaders = (prefix: string, headers: Record<string, string>) =>
 export class TracedRestApi extends Construct {
   readonly restApi: ApiGatewayRestApi;
   readonly props: TracedRestApiProps;
+  private readonly settings: ApiSettings;
   private readonly resources = new Map<string, ApiGatewayResource>();
   private readonly corsMethods = new Map<string, Set<string>>();
   /** Everything the deployment snapshots: its hash is the deployment's replacement trigger. */
@@ -62,8 +71,19 @@ export class TracedRestApi extends Construct {
   constructor(scope: Construct, id: string, props: TracedRestApiProps) {
     super(scope, id);
     this.props = props;
+    const who = `${props.api} API`;
+    const settings = EnvironmentStack.settingsFor(this, {
+      env: props.env,
+      apiThrottling: props.throttling,
+      logRetentionDays: props.logRetentionDays,
+    });
+    this.settings = {
+      env: requireSetting(settings, 'env', who),
+      apiThrottling: requireSetting(settings, 'apiThrottling', who),
+      logRetentionDays: requireSetting(settings, 'logRetentionDays', who),
+    };
     this.restApi = new ApiGatewayRestApi(this, 'api', {
-      name: names.api(props.env, props.api),
+      name: names.api(this.settings.env, props.api),
       description: props.description,
       endpointConfiguration: { types: ['REGIONAL'] },
     });
@@ -149,7 +169,8 @@ export class TracedRestApi extends Construct {
   /** Creates the CORS preflights, the deployment and the traced, logged, throttled stage. Call once, last. */
   deploy(): { stage: ApiGatewayStage; url: string } {
     if (this.deployed) throw new Error(`${this.restApi.name}: deploy() called twice`);
-    const { env, allowedOrigin, throttling, logRetentionDays } = this.props;
+    const { allowedOrigin } = this.props;
+    const { env, apiThrottling: throttling, logRetentionDays } = this.settings;
     for (const [path, methods] of this.corsMethods) this.addPreflight(path, [...methods, 'OPTIONS']);
     for (const type of GATEWAY_RESPONSE_TYPES) {
       this.addMember(

@@ -7,6 +7,8 @@
  * It reads each resource's synthesized configuration (tokens resolved), so it judges what Terraform will get.
  * IAM is checked in `aws_iam_policy_document` data sources (the project's style) and in any literal JSON policy.
  * Deny statements may use wildcards (e.g. the TLS-only `s3:*` deny).
+ * Each violation is kept as data (Terraform address, logical id, construct path, rule, message); the error
+ * carries them, and its message lists them one a line.
  */
 import { TerraformResource, TerraformDataSource, TerraformStack, type IAspect } from 'cdktf';
 import type { IConstruct } from 'constructs';
@@ -14,14 +16,52 @@ import { resolveTokens } from '../constructs/resolve';
 
 type Config = Record<string, any>;
 
-interface Element {
+/** What each check enforces; a violation names the one it broke. */
+export type PolicyRule =
+  | 'lambda-tracing'
+  | 'stage-tracing'
+  | 'bucket-encryption'
+  | 'bucket-public-access-block'
+  | 'table-encryption'
+  | 'topic-encryption'
+  | 'queue-encryption'
+  | 'iam-wildcard-action'
+  | 'iam-not-action'
+  | 'iam-not-resource'
+  | 'iam-wildcard-resource';
+
+/** Where a resource or data source is: as Terraform will know it, and as the author wrote it. */
+export interface ElementLocation {
+  /** `aws_sns_topic.topic`, `data.aws_iam_policy_document.doc` */
+  readonly address: string;
+  readonly logicalId: string;
+  /** The construct path, e.g. `mysfits-dev-questions/topic`. */
+  readonly path: string;
+}
+
+export interface Element extends ElementLocation {
   readonly type: string;
-  readonly name: string;
   readonly config: Config;
 }
 
+export interface PolicyViolation extends ElementLocation {
+  readonly rule: PolicyRule;
+  /** What is wrong, without the location (e.g. `topic must be encrypted (kms_master_key_id)`). */
+  readonly message: string;
+}
+
+/** `<address> (<path>): <message>` */
+export const describeViolation = (v: PolicyViolation) => `${v.address} (${v.path}): ${v.message}`;
+
 export class PolicyViolationError extends Error {
   override name = 'PolicyViolationError';
+
+  constructor(
+    readonly stackName: string,
+    readonly violations: readonly PolicyViolation[],
+  ) {
+    super(`policy: ${violations.length} violation(s) in stack ${stackName}:\n` + violations.map((v) => `  - ${describeViolation(v)}`).join('\n'));
+  }
 }
 
 export class SecureDefaultsPolicy implements IAspect {
@@ -34,16 +74,12 @@ export class SecureDefaultsPolicy implements IAspect {
       .map((element) => {
         const type = element.terraformResourceType;
         // The logical id as Terraform will know it, plus the construct path so the author finds it.
-        const address = `${element instanceof TerraformDataSource ? 'data.' : ''}${type}.${stack.getLogicalId(element)}`;
-        const name = `${address} (${element.node.path})`;
-        return { type, name, config: firstConfig(resolveTokens(stack, element.toTerraform())) };
+        const logicalId = stack.getLogicalId(element);
+        const address = `${element instanceof TerraformDataSource ? 'data.' : ''}${type}.${logicalId}`;
+        return { type, address, logicalId, path: element.node.path, config: firstConfig(resolveTokens(stack, element.toTerraform())) };
       });
     const violations = checkElements(elements);
-    if (violations.length > 0) {
-      throw new PolicyViolationError(
-        `policy: ${violations.length} violation(s) in stack ${stack.node.id}:\n` + violations.map((v) => `  - ${v}`).join('\n'),
-      );
-    }
+    if (violations.length > 0) throw new PolicyViolationError(stack.node.id, violations);
   }
 }
 
@@ -62,8 +98,12 @@ function block(value: unknown): Config | undefined {
 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-export function checkElements(elements: Element[]): string[] {
-  const violations: string[] = [];
+export function checkElements(elements: readonly Element[]): PolicyViolation[] {
+  const violations: PolicyViolation[] = [];
+  const violation = (element: Element, rule: PolicyRule, message: string) => {
+    const { address, logicalId, path } = element;
+    violations.push({ address, logicalId, path, rule, message });
+  };
   const bucketsWith = (type: string, ok: (config: Config) => boolean) =>
     new Set(elements.filter((e) => e.type === type && ok(e.config)).map((e) => String(e.config.bucket)));
   const encryptedBuckets = bucketsWith('aws_s3_bucket_server_side_encryption_configuration', (c) =>
@@ -74,45 +114,49 @@ export function checkElements(elements: Element[]): string[] {
     (c) => c.block_public_acls === true && c.block_public_policy === true && c.ignore_public_acls === true && c.restrict_public_buckets === true,
   );
 
-  for (const { type, name, config } of elements) {
+  for (const element of elements) {
+    const { type, config } = element;
     switch (type) {
       case 'aws_lambda_function':
-        if (block(config.tracing_config)?.mode !== 'Active') violations.push(`${name}: Lambda tracing mode must be Active`);
+        if (block(config.tracing_config)?.mode !== 'Active') violation(element, 'lambda-tracing', 'Lambda tracing mode must be Active');
         break;
       case 'aws_api_gateway_stage':
-        if (config.xray_tracing_enabled !== true) violations.push(`${name}: stage must have X-Ray tracing enabled`);
+        if (config.xray_tracing_enabled !== true) violation(element, 'stage-tracing', 'stage must have X-Ray tracing enabled');
         break;
       case 'aws_s3_bucket': {
         // Companion resources name the bucket by `${aws_s3_bucket.<id>.id}` (or `.bucket`).
-        const refs = bucketReferences(name, config);
+        const refs = bucketReferences(element.logicalId, config);
         if (!refs.some((ref) => encryptedBuckets.has(ref))) {
-          violations.push(`${name}: bucket has no server-side encryption configuration`);
+          violation(element, 'bucket-encryption', 'bucket has no server-side encryption configuration');
         }
         if (!refs.some((ref) => blockedBuckets.has(ref))) {
-          violations.push(`${name}: bucket has no public access block with all four settings true`);
+          violation(element, 'bucket-public-access-block', 'bucket has no public access block with all four settings true');
         }
         break;
       }
       case 'aws_dynamodb_table':
         if (block(config.server_side_encryption)?.enabled !== true) {
-          violations.push(`${name}: table must enable server-side encryption`);
+          violation(element, 'table-encryption', 'table must enable server-side encryption');
         }
         break;
       case 'aws_sns_topic':
-        if (!config.kms_master_key_id) violations.push(`${name}: topic must be encrypted (kms_master_key_id)`);
+        if (!config.kms_master_key_id) violation(element, 'topic-encryption', 'topic must be encrypted (kms_master_key_id)');
         break;
       case 'aws_sqs_queue':
         if (config.sqs_managed_sse_enabled !== true && !config.kms_master_key_id) {
-          violations.push(`${name}: queue must be encrypted (sqs_managed_sse_enabled or kms_master_key_id)`);
+          violation(element, 'queue-encryption', 'queue must be encrypted (sqs_managed_sse_enabled or kms_master_key_id)');
         }
         break;
       case 'aws_iam_policy_document':
-        violations.push(...list(config.statement).flatMap((s) => checkStatement(name, normalizeDocumentStatement(s as Config))));
+        for (const s of list(config.statement)) {
+          for (const [rule, message] of checkStatement(normalizeDocumentStatement(s as Config))) violation(element, rule, message);
+        }
         break;
       default:
         for (const attribute of ['policy', 'assume_role_policy']) {
-          const statements = literalPolicyStatements(config[attribute]);
-          violations.push(...statements.flatMap((s) => checkStatement(name, s)));
+          for (const s of literalPolicyStatements(config[attribute])) {
+            for (const [rule, message] of checkStatement(s)) violation(element, rule, message);
+          }
         }
     }
   }
@@ -163,25 +207,25 @@ function literalPolicyStatements(policy: unknown): NormalizedStatement[] {
 
 const isXrayAction = (action: string) => /^xray:[A-Za-z]+$/.test(action);
 
-function checkStatement(name: string, s: NormalizedStatement): string[] {
+/** The rules an IAM statement breaks, each with its message. */
+function checkStatement(s: NormalizedStatement): [PolicyRule, string][] {
   if (s.effect === 'Deny') return [];
-  const where = `${name}: IAM statement${s.sid ? ` ${s.sid}` : ''}`;
-  const violations: string[] = [];
+  const what = `IAM statement${s.sid ? ` ${s.sid}` : ''}`;
+  const broken: [PolicyRule, string][] = [];
   const wildcardActions = s.actions.filter((action) => action.includes('*'));
-  if (wildcardActions.length > 0) violations.push(`${where} has a wildcard action (${wildcardActions.join(', ')})`);
-  if (s.notActions.length > 0) violations.push(`${where} uses NotAction in an Allow statement`);
-  if (s.notResources.length > 0) violations.push(`${where} uses NotResource in an Allow statement`);
+  if (wildcardActions.length > 0) broken.push(['iam-wildcard-action', `${what} has a wildcard action (${wildcardActions.join(', ')})`]);
+  if (s.notActions.length > 0) broken.push(['iam-not-action', `${what} uses NotAction in an Allow statement`]);
+  if (s.notResources.length > 0) broken.push(['iam-not-resource', `${what} uses NotResource in an Allow statement`]);
   // Trust policies carry no resources; Allow statements with the `*` resource are for X-Ray writes only.
   if (s.resources.includes('*')) {
     const others = s.actions.filter((action) => !isXrayAction(action));
-    if (others.length > 0) violations.push(`${where} has a wildcard resource for ${others.join(', ')}`);
+    if (others.length > 0) broken.push(['iam-wildcard-resource', `${what} has a wildcard resource for ${others.join(', ')}`]);
   }
-  return violations;
+  return broken;
 }
 
 /** The strings by which other resources of the stack refer to this bucket. */
-function bucketReferences(name: string, config: Config): string[] {
-  const logicalId = name.slice('aws_s3_bucket.'.length, name.indexOf(' '));
+function bucketReferences(logicalId: string, config: Config): string[] {
   const refs = [`\${aws_s3_bucket.${logicalId}.id}`, `\${aws_s3_bucket.${logicalId}.bucket}`];
   if (typeof config.bucket === 'string') refs.push(config.bucket);
   return refs;
