@@ -333,6 +333,6 @@ test('the mailbox page shows the e-mails, escaped', async () => {
   const page = await (await fetch(`${gateway.url}/_sandbox/mailbox`)).text();
   expect(page).toContain('New question');
   expect(page).toContain('Hello &lt;b&gt;');
-  const json = await (await fetch(`${gateway.url}/_sandbox/mailbox.json`)).json();
+  const json = (await (await fetch(`${gateway.url}/_sandbox/mailbox.json`)).json()) as { messages: { messageId: string }[] };
   expect(json.messages[0].messageId).toBe('m1');
 });

@@ -121,7 +121,7 @@ test('a question: item in DynamoDB, e-mail in the mailbox, two traces joined by 
   expect(envelope.TopicArn).toBe(sandbox.resources.topicArn);
   expect(envelope.Message).toContain('newcomer@example.com');
   // The page shows it too, and reading it took nothing off the queue.
-  const page = await (await fetch(`${sandbox.url}/_sandbox/mailbox.json`)).json();
+  const page = (await (await fetch(`${sandbox.url}/_sandbox/mailbox.json`)).json()) as { messages: { message: string }[] };
   expect(page.messages.some((m: { message: string }) => m.message.includes(marker))).toBe(true);
   expect((await peekQueue(sandbox.resources.mailboxQueueUrl)).some((b) => b.includes(marker))).toBe(true);
 
@@ -201,7 +201,7 @@ test('bad input: 400 in valid JSON (the question naming the field), and nothing 
   expect(question.status).toBe(400);
   // The handler allows the website's origin (its ALLOWED_ORIGIN), not its own API's.
   expect(question.headers.get('access-control-allow-origin')).toBe(sandbox.url);
-  const answer = await question.json();
+  const answer = (await question.json()) as { errors: { field: string }[] };
   expect(answer.errors.map((e: { field: string }) => e.field)).toContain('email');
 
   const userId = `bad user ${randomUUID().slice(0, 8)}`;

@@ -1,3 +1,6 @@
+// The callbacks given to page.waitForFunction / page.evaluate run inside Chromium, so this file sees the DOM types.
+/// <reference lib="dom" />
+
 /**
  * The website in a real browser (Debian's chromium, headless, driven by playwright-core) against the local
  * sandbox: the built site, its config.json and the real handlers behind the APIs. The site and each API are

@@ -32,14 +32,22 @@ afterAll(async () => {
   await daemon?.stop();
 });
 
-async function api(path: string, body: object) {
+/** The parts of the X-Ray API answers these tests read (Node's fetch types `json()` as unknown). */
+interface ServiceGraphJson {
+  Services: { Name: string; Type?: string; Edges: unknown[]; SummaryStatistics: { TotalCount: number } }[];
+}
+interface TraceSummariesJson {
+  TraceSummaries: unknown[];
+}
+
+async function api<T>(path: string, body: object): Promise<T> {
   const response = await fetch(`${daemon.endpoint}${path}`, { method: 'POST', body: JSON.stringify(body) });
-  return response.json();
+  return (await response.json()) as T;
 }
 
 test('the service map draws every node of GetServiceGraph with its request count', async () => {
   const now = Date.now() / 1000;
-  const graph = await api('/ServiceGraph', { StartTime: now - 3600, EndTime: now + 60 });
+  const graph = await api<ServiceGraphJson>('/ServiceGraph', { StartTime: now - 3600, EndTime: now + 60 });
   await page.goto(`${daemon.endpoint}/`);
   await page.waitForSelector('#map svg g.node');
   const nodes = await page.locator('#map svg g.node title').allTextContents();
@@ -50,7 +58,7 @@ test('the service map draws every node of GetServiceGraph with its request count
     graph.Services.reduce((n: number, s: { Edges: unknown[] }) => n + s.Edges.length, 0),
   );
   const dynamo = page.locator('#map svg g.node', { has: page.locator('title', { hasText: 'DynamoDB (AWS::DynamoDB::Table)' }) });
-  const dynamoCount = graph.Services.find((s: { Name: string }) => s.Name === 'DynamoDB').SummaryStatistics.TotalCount;
+  const dynamoCount = graph.Services.find((s: { Name: string }) => s.Name === 'DynamoDB')!.SummaryStatistics.TotalCount;
   await expect(dynamo.textContent()).resolves.toContain(`${dynamoCount} req`);
 });
 
@@ -59,7 +67,7 @@ test('the trace list applies the filter box and links each trace to its timeline
   await page.waitForSelector('#result table');
   const rows = page.locator('#result tbody tr');
   const now = Date.now() / 1000;
-  const faults = await api('/TraceSummaries', { StartTime: now - 3600, EndTime: now + 60, FilterExpression: 'fault' });
+  const faults = await api<TraceSummariesJson>('/TraceSummaries', { StartTime: now - 3600, EndTime: now + 60, FilterExpression: 'fault' });
   expect(faults.TraceSummaries.length).toBeGreaterThan(0);
   await expect(rows.count()).resolves.toBe(faults.TraceSummaries.length);
   await expect(rows.first().locator('.badge.fault').count()).resolves.toBe(1);

@@ -147,7 +147,7 @@ test('unsampled spans (T1U) are not stored; a random (non X-Ray) trace id and a 
 
 describe('OTLP/HTTP', () => {
   const post = (body: Uint8Array | string, headers: Record<string, string>, path = '/v1/traces') =>
-    fetch(`${receiver.endpoint}${path}`, { method: 'POST', headers, body: body as BodyInit });
+    fetch(`${receiver.endpoint}${path}`, { method: 'POST', headers, body: body as RequestInit['body'] });
 
   test('protobuf, gzip-compressed, is stored and answered with an empty ExportTraceServiceResponse', async () => {
     const { traceId, parentId, spans } = recordInvocation();
@@ -175,7 +175,7 @@ describe('OTLP/HTTP', () => {
     request.resourceSpans[0].scopeSpans[0].spans[1].spanId = 'not-hex';
     const response = await post(JSON.stringify(request), { 'content-type': 'application/json' });
     expect(response.status).toBe(400);
-    expect((await response.json()).message).toMatch(/resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]\.spanId must be 16 hex digits/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]\.spanId must be 16 hex digits/);
     expect(await documentsOf(asXRay(traceId))).toEqual([]);
   });
 
