@@ -35,3 +35,12 @@ export const checkSandbox = (sandbox: Sandbox, timeoutSeconds: number) =>
   });
 
 export const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
+
+/** How the check fails with the hangingException switch on, whichever tracing build the functions run. */
+export function expectHangingExceptionFailure(report: CheckReport): void {
+    expect(report.exitCode).toBe(1);
+    expect(report.problems).toContainEqual(expect.stringMatching(/^probe question: POST .* answered 500/));
+    expect(flow(report, 'question').problems).toContainEqual(
+      expect.stringMatching(/^fault at mysfits-local-post-question › .*hangingException/),
+    );
+}
