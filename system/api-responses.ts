@@ -5,9 +5,9 @@
  * sandbox gateway answers with them, substituting `$context` variables as API Gateway does
  * (`sandbox/gateway/context-variables.ts`), so a client gets locally the bytes and headers it gets from AWS.
  *
- * Plain data, like `definition.ts`: no cdktf or AWS SDK imports.
+ * Plain data, like every module of system/: no cdktf or AWS SDK imports.
  */
-import { CORS_ALLOW_HEADERS } from './definition';
+import { CORS_ALLOW_HEADERS } from './api';
 
 /** The OPTIONS mock integration's answer: status and headers (integration response parameters). */
 export const PREFLIGHT_STATUS = 204;

@@ -15,7 +15,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 // As the Powertools parser documentation writes it (https://docs.aws.amazon.com/powertools/typescript/latest/utilities/parser/).
 import { z } from 'zod';
-import { ANNOTATIONS, CORS_ALLOW_HEADERS, DEFAULTS, ENV, IDEMPOTENCY_KEY, QUESTION_RULES, TABLES } from '../../system/definition';
+import { CORS_ALLOW_HEADERS, IDEMPOTENCY_KEY, QUESTION_RULES } from '../../system/api';
+import { DEFAULTS, ENV } from '../../system/functions';
+import { TABLES } from '../../system/resources';
+import { ANNOTATIONS } from '../../system/trace-names';
 // The same text rules as the handler (well-formed Unicode, blank as a person sees it, strict UTF-8).
 import { decodeUtf8, isBlankText, isWellFormedText } from '../../handlers/shared/text';
 

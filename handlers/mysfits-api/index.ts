@@ -6,7 +6,9 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ANNOTATIONS, ENV, FUNCTIONS, MYSFIT_FILTERS, type MysfitView } from '../../system/definition';
+import { MYSFIT_FILTERS, type MysfitView } from '../../system/api';
+import { ENV, FUNCTIONS } from '../../system/functions';
+import { ANNOTATIONS } from '../../system/trace-names';
 import { badRequest, jsonResponse, type FieldError } from '../shared/http-responses';
 import { createLogger } from '../shared/logger';
 import { requiredSetting } from '../shared/settings';

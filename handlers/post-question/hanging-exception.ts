@@ -4,7 +4,8 @@
  * fault and its latency are easy to find in X-Ray.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULTS, ENV, HANGING_EXCEPTION_SUBSEGMENT } from '../../system/definition';
+import { DEFAULTS, ENV } from '../../system/functions';
+import { HANGING_EXCEPTION_SUBSEGMENT } from '../../system/trace-names';
 import { numberSetting } from '../shared/settings';
 import { withSubsegment } from '../shared/tracing';
 

@@ -5,7 +5,7 @@
  * answer as the first time. The key lives as long as the question (its TTL). No extra table, no extra IAM action.
  */
 import { createHash } from 'node:crypto';
-import { IDEMPOTENCY_KEY } from '../../system/definition';
+import { IDEMPOTENCY_KEY } from '../../system/api';
 import { header } from '../shared/http-responses';
 import type { Question } from './question';
 

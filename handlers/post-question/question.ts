@@ -1,6 +1,6 @@
 /** What a valid question is (rules in QUESTION_RULES, shared with the website's form). */
 import * as z from '../shared/zod';
-import { QUESTION_RULES } from '../../system/definition';
+import { QUESTION_RULES } from '../../system/api';
 import { header, type FieldError } from '../shared/http-responses';
 import { decodeUtf8, isBlankText, isWellFormedText } from '../shared/text';
 import { fieldErrors } from '../shared/validation';

@@ -11,7 +11,9 @@ import type {
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
 import * as z from '../shared/zod';
-import { ANNOTATIONS, CLICK_REQUEST_SCHEMA, DEFAULTS, ENV, FUNCTIONS } from '../../system/definition';
+import { CLICK_REQUEST_SCHEMA } from '../../system/api';
+import { DEFAULTS, ENV, FUNCTIONS } from '../../system/functions';
+import { ANNOTATIONS } from '../../system/trace-names';
 import { createLogger } from '../shared/logger';
 import { numberSetting, urlSetting } from '../shared/settings';
 import { annotate, recordClientError, traceInvocation, withSubsegment } from '../shared/tracing';

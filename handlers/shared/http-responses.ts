@@ -1,6 +1,6 @@
 /** API Gateway proxy responses: JSON bodies, CORS headers on every answer (including errors). */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { CORS_ALLOW_HEADERS, LAMBDA_ROUTE_METHODS } from '../../system/definition';
+import { CORS_ALLOW_HEADERS, LAMBDA_ROUTE_METHODS } from '../../system/api';
 
 export interface FieldError {
   field: string;

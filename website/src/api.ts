@@ -1,7 +1,6 @@
 /** Calls to the three APIs. Every failure becomes an `ApiError` whose message names the API and what went wrong. */
-import { MYSFIT_FILTERS, type MysfitView } from '../../system/definition';
+import { IDEMPOTENCY_KEY, MYSFIT_FILTERS, QUESTION_RULES, type MysfitView } from '../../system/api';
 import type { SiteConfig } from './config';
-import { IDEMPOTENCY_KEY, QUESTION_RULES } from '../../system/definition';
 import type { FieldProblem, QuestionInput } from './question-rules';
 
 const TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@
  * `config.json` at the site root names the three APIs (the website stack writes it from the stacks' outputs,
  * the sandbox serves one pointing at itself). Anything wrong with it becomes one sentence the visitor can pass on.
  */
-import { OUTPUTS } from '../../system/definition';
+import { OUTPUTS } from '../../system/stacks';
 
 export interface SiteConfig {
   readonly mysfitsApiEndpoint: string;

@@ -4,7 +4,7 @@
  */
 import { regexes } from 'zod/v4/core';
 import { isBlankText, isWellFormedText } from '../../handlers/shared/text';
-import { QUESTION_RULES } from '../../system/definition';
+import { QUESTION_RULES } from '../../system/api';
 
 export type QuestionField = 'email' | 'questionText' | 'body';
 

@@ -2,7 +2,7 @@
  * Hash routes, so the site is plain static files (S3 website hosting has no server-side routing):
  * `#/` gallery, `#/filter/<GoodEvil|LawChaos>/<value>` filtered gallery, `#/mysfits/<id>` profile, `#/contact`.
  */
-import { MYSFIT_FILTERS } from '../../system/definition';
+import { MYSFIT_FILTERS } from '../../system/api';
 import type { MysfitFilter } from './api';
 
 export type Route =

@@ -3,7 +3,7 @@
  * problem next to the field it names (the browser's or, if it gets that far, the API's own message).
  * A failed send keeps what the visitor typed.
  */
-import { QUESTION_RULES } from '../../../system/definition';
+import { QUESTION_RULES } from '../../../system/api';
 import { ApiError, postQuestion } from '../api';
 import type { SiteConfig } from '../config';
 import { byId } from '../dom';

@@ -1,5 +1,5 @@
 /** The gallery: `GET /mysfits` (optionally filtered), one card per mysfit linking to its profile. */
-import type { MysfitView } from '../../../system/definition';
+import type { MysfitView } from '../../../system/api';
 import { listMysfits, type MysfitFilter } from '../api';
 import type { SiteConfig } from '../config';
 import { alignmentOf, byId, el } from '../dom';
