@@ -34,8 +34,16 @@ export const ENV = {
  */
 export const LAMBDA_RUNTIME = 'nodejs24.x';
 
-/** The Node.js major of `LAMBDA_RUNTIME` (24): what the bundles target and the project runs on. */
-export const LAMBDA_NODE_MAJOR = Number(/^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1]);
+function nodeMajorOf(runtime: string): number {
+  return Number(/^nodejs(\d+)\.x$/.exec(runtime)![1]);
+}
+
+/**
+ * The Node.js major of `LAMBDA_RUNTIME` (24): what the bundles target and the project runs on. Marked pure so
+ * esbuild can leave the call out of a handler bundle that does not read it (a bare call is kept: it might have
+ * side effects; https://esbuild.github.io/api/#ignore-annotations).
+ */
+export const LAMBDA_NODE_MAJOR = /* @__PURE__ */ nodeMajorOf(LAMBDA_RUNTIME);
 
 export type FunctionKey = 'postQuestion' | 'processQuestionsStream' | 'processClicks' | 'mysfitsApi';
 
