@@ -11,16 +11,26 @@ const ROOT = path.resolve(__dirname, '../..');
 const SOURCE = /\.(ts|js|cjs|mjs)$/;
 const NOT_SOURCE_DIRS = new Set(['node_modules', 'cdktf.out', 'dist', 'coverage']);
 
+/** The system/ modules the handlers read: their settings, the APIs' contract, the tables, the trace names. */
+const HANDLER_SYSTEM_MODULES = ['system/functions.ts', 'system/api.ts', 'system/resources.ts', 'system/trace-names.ts'];
+/** The system/ modules the browser site reads: the APIs' contract and the output ids its config.json uses. */
+const SITE_SYSTEM_MODULES = ['system/api.ts', 'system/stacks.ts'];
+/** The index of system/: it re-exports every module there. */
+const SYSTEM_INDEX = 'system/definition.ts';
+
 /**
  * What each module may import besides itself, as path prefixes relative to the repository root. Modules not
  * listed (the tests) may import anything; a module listed with [] imports nothing of the project.
  */
 const MAY_IMPORT: Record<string, readonly string[]> = {
+  // The modules of system/ import one another, never the index (`definition.ts`), which re-exports them all.
   'system/': [],
-  // A handler: its own folder (added below), the shared handler code and the wiring.
-  'handlers/': ['handlers/shared/', 'system/'],
-  // The browser site shares the wiring and the handlers' pure text rules, nothing that needs Node.js.
-  'website/': ['system/', 'handlers/shared/text.ts'],
+  // A handler: its own folder (added below), the shared handler code and the wiring modules a function reads.
+  // Never the index: esbuild would bundle every module it re-exports (see system/definition.ts).
+  'handlers/': ['handlers/shared/', ...HANDLER_SYSTEM_MODULES],
+  // The browser site shares the APIs' contract, the output ids of config.json and the handlers' pure text rules:
+  // nothing that needs Node.js, nor the index.
+  'website/': [...SITE_SYSTEM_MODULES, 'handlers/shared/text.ts'],
   'build/': ['system/'],
   'config/': ['system/', 'build/'],
   'stacks/': ['system/', 'config/', 'build/', 'data/'],
@@ -37,6 +47,11 @@ function allowedFor(file: string): readonly string[] | undefined {
   // Each handler is its own module: handlers/<name>/ may not reach into another handler's folder.
   const own = module === 'handlers/' ? `handlers/${file.split('/')[1]}/` : module;
   return [own, ...MAY_IMPORT[module]];
+}
+
+/** Imports a module may not make even though its own prefix covers them: system/'s modules do not import the index. */
+function forbiddenFor(file: string): readonly string[] {
+  return file.startsWith('system/') && file !== SYSTEM_INDEX ? [SYSTEM_INDEX] : [];
 }
 
 function sourceFiles(dir: string): string[] {
@@ -72,8 +87,9 @@ function forbiddenImports(files: readonly string[]): string[] {
     const from = relative(file);
     const allowed = allowedFor(from);
     if (!allowed) return [];
+    const forbidden = forbiddenFor(from);
     return projectImportsOf(file)
-      .filter(({ target }) => !allowed.some((prefix) => isUnder(target, prefix)))
+      .filter(({ target }) => !allowed.some((prefix) => isUnder(target, prefix)) || forbidden.some((prefix) => isUnder(target, prefix)))
       .map(({ specifier, target }) => `${from} imports '${specifier}' (${target})`);
   });
 }
@@ -90,16 +106,18 @@ describe('the direction of imports', () => {
     expect(forbiddenImports(files)).toEqual([]);
   });
 
+  /** The offending imports of one file with this source, as the scan reports them. */
+  const probe = (from: string, source: string) => {
+    const file = path.join(ROOT, from);
+    const read = jest.spyOn(fs, 'readFileSync').mockReturnValueOnce(source);
+    try {
+      return forbiddenImports([file]);
+    } finally {
+      read.mockRestore();
+    }
+  };
+
   test('the scan catches a handler reaching into the sandbox, another handler, or a stack', () => {
-    const probe = (from: string, source: string) => {
-      const file = path.join(ROOT, from);
-      const read = jest.spyOn(fs, 'readFileSync').mockReturnValueOnce(source);
-      try {
-        return forbiddenImports([file]);
-      } finally {
-        read.mockRestore();
-      }
-    };
     expect(probe('handlers/post-question/x.ts', "import { a } from '../../sandbox/index';")).toEqual([
       "handlers/post-question/x.ts imports '../../sandbox/index' (sandbox/index)",
     ]);
@@ -108,5 +126,22 @@ describe('the direction of imports', () => {
     expect(probe('sandbox/x.ts', "const s = await import('../stacks/app');")).toHaveLength(1);
     expect(probe('website/src/x.ts', "import { a } from '../../handlers/shared/logger';")).toHaveLength(1);
     expect(probe('handlers/post-question/x.ts', "import { a } from '../shared/text'; import b from './y';")).toEqual([]);
+  });
+
+  test('the handlers and the site import the system/ module they need, never the index', () => {
+    expect(probe('handlers/post-question/x.ts', "import { ENV } from '../../system/definition';")).toEqual([
+      "handlers/post-question/x.ts imports '../../system/definition' (system/definition)",
+    ]);
+    expect(probe('handlers/shared/x.ts', "import { EXPECTED_TRACE_FLOWS } from '../../system/tracing-contract';")).toHaveLength(1);
+    expect(probe('handlers/shared/x.ts', "import { SANDBOX_PORTS } from '../../system/local-ports';")).toHaveLength(1);
+    expect(probe('website/src/x.ts', "import { QUESTION_RULES } from '../../system/definition';")).toHaveLength(1);
+    expect(probe('website/src/x.ts', "import { TABLES } from '../../system/resources';")).toHaveLength(1);
+    expect(probe('website/src/x.ts', "import { FUNCTIONS } from '../../system/functions';")).toHaveLength(1);
+    expect(probe('system/x.ts', "import { ENV } from './definition';")).toHaveLength(1);
+    expect(probe('system/definition.ts', "export * from './functions';")).toEqual([]);
+    expect(
+      probe('handlers/post-question/x.ts', "import { ENV } from '../../system/functions'; import { TABLES } from '../../system/resources';"),
+    ).toEqual([]);
+    expect(probe('website/src/x.ts', "import { QUESTION_RULES } from '../../system/api'; import { OUTPUTS } from '../../system/stacks';")).toEqual([]);
   });
 });
