@@ -3,6 +3,13 @@
  * the issue requires, read from the written `cdk.tf.json` files.
  */
 import { App, Testing } from 'cdktf';
+import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +34,7 @@ import {
   STACKS,
   type StackKey,
 } from '../../system/definition';
+import './cdktf-matchers';
 
 let outdir: string;
 let environments: Environment[];
@@ -48,6 +56,9 @@ function stack(name: string): any {
   return cache.get(name);
 }
 const dev = (key: StackKey) => stack(stackName('dev', key));
+/** The written `cdk.tf.json` of a stack: what cdktf's matchers read (see cdktf-matchers.ts). */
+const synthesized = (name: string) => path.join(outdir, 'stacks', name, 'cdk.tf.json');
+const devSynthesized = (key: StackKey) => synthesized(stackName('dev', key));
 const account = () => stack(accountStackName('eu-west-1'));
 /** How an API stack refers to the website's host: the hosting stack's distribution domain, through remote state. */
 const WEBSITE_ORIGIN = /^https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-mysfits-dev-website\.outputs\.[^}]*distribution[^}]*domain_name\}$/;
@@ -247,7 +258,7 @@ describe('full synth', () => {
 
   describe('questions stack', () => {
     it('has an on-demand, encrypted, PITR table with a NEW_IMAGE stream', () => {
-      expect(one(dev('questions').resource.aws_dynamodb_table)).toMatchObject({
+      expect(devSynthesized('questions')).toHaveResourceWithProperties(DynamodbTable, {
         name: 'mysfits-dev-questions',
         billing_mode: 'PAY_PER_REQUEST',
         hash_key: 'QuestionId',
@@ -307,8 +318,16 @@ describe('full synth', () => {
 
     it('has an encrypted, traced topic that only the stream function may publish to, over TLS, with an e-mail subscription', () => {
       const json = dev('questions');
-      expect(json.resource.aws_sns_topic.topic).toMatchObject({ kms_master_key_id: 'alias/aws/sns', tracing_config: 'Active' });
-      expect(json.resource.aws_sns_topic_subscription.email).toMatchObject({ protocol: 'email', endpoint: 'mysfits-dev-questions@example.com' });
+      expect(devSynthesized('questions')).toHaveResourceWithProperties(SnsTopic, {
+        name: names.topic('dev'),
+        kms_master_key_id: 'alias/aws/sns',
+        tracing_config: 'Active',
+      });
+      expect(devSynthesized('questions')).toHaveResourceWithProperties(SnsTopicSubscription, {
+        topic_arn: '${aws_sns_topic.topic.arn}',
+        protocol: 'email',
+        endpoint: 'mysfits-dev-questions@example.com',
+      });
       const statements = documentOf(json, json.resource.aws_sns_topic_policy['topic-policy'].policy);
       const streamRole = expect.stringMatching(/process-questions-stream_role.*\.arn\}$/);
       expect(statements).toEqual(
@@ -321,12 +340,14 @@ describe('full synth', () => {
     });
 
     it('switches the hanging exception off unless configured', () => {
-      const fn = one(dev('questions').resource.aws_lambda_function, (f) => f.function_name === 'mysfits-dev-post-question');
-      expect(fn.environment.variables).toMatchObject({ HANGING_EXCEPTION_RATE: '0', ALLOWED_ORIGIN: expect.stringMatching(WEBSITE_ORIGIN) });
+      expect(devSynthesized('questions')).toHaveResourceWithProperties(LambdaFunction, {
+        function_name: 'mysfits-dev-post-question',
+        environment: { variables: expect.objectContaining({ HANGING_EXCEPTION_RATE: '0', ALLOWED_ORIGIN: expect.stringMatching(WEBSITE_ORIGIN) }) },
+      });
     });
 
     it('limits POST /questions per source IP with a WAF rate-based rule on the stage where configured (prod)', () => {
-      expect(dev('questions').resource.aws_wafv2_web_acl).toBeUndefined();
+      expect(devSynthesized('questions')).not.toHaveResource(Wafv2WebAcl);
       const prod = stack(stackName('prod', 'questions'));
       const acl = one(prod.resource.aws_wafv2_web_acl);
       expect(acl).toMatchObject({ scope: 'REGIONAL', default_action: { allow: {} } });
@@ -391,8 +412,14 @@ describe('full synth', () => {
     });
 
     it('gives process-clicks the mysfits API URL through a cross-stack reference', () => {
-      const fn = one(dev('clickstream').resource.aws_lambda_function);
-      expect(fn.environment.variables.MYSFITS_API_URL).toMatch(/terraform_remote_state\.cross-stack-reference-input-mysfits-dev-mysfits\.outputs\./);
+      expect(devSynthesized('clickstream')).toHaveResourceWithProperties(LambdaFunction, {
+        function_name: names.function('dev', 'processClicks'),
+        environment: {
+          variables: expect.objectContaining({
+            MYSFITS_API_URL: expect.stringMatching(/terraform_remote_state\.cross-stack-reference-input-mysfits-dev-mysfits\.outputs\./),
+          }),
+        },
+      });
     });
 
     it('validates PUT /clicks against the click model and maps it to firehose:PutRecord', () => {
@@ -447,7 +474,11 @@ describe('full synth', () => {
       expect(distribution.default_cache_behavior.viewer_protocol_policy).toBe('redirect-to-https');
       expect(distribution.default_cache_behavior.response_headers_policy_id).toMatch(/aws_cloudfront_response_headers_policy/);
       expect(distribution.origin[0].origin_access_control_id).toMatch(/aws_cloudfront_origin_access_control/);
-      expect(one(r.aws_cloudfront_origin_access_control)).toMatchObject({ signing_behavior: 'always', signing_protocol: 'sigv4' });
+      expect(devSynthesized('website')).toHaveResourceWithProperties(CloudfrontOriginAccessControl, {
+        origin_access_control_origin_type: 's3',
+        signing_behavior: 'always',
+        signing_protocol: 'sigv4',
+      });
       const headers = one(r.aws_cloudfront_response_headers_policy).security_headers_config;
       expect(headers.strict_transport_security.access_control_max_age_sec).toBeGreaterThan(31536000);
       expect(headers.frame_options.frame_option).toBe('DENY');
@@ -466,7 +497,7 @@ describe('full synth', () => {
       const distribution = one(dev('website').resource.aws_cloudfront_distribution);
       expect(distribution.aliases).toBeUndefined();
       expect(distribution.viewer_certificate).toEqual({ cloudfront_default_certificate: true });
-      expect(dev('website').resource.aws_s3_object).toBeUndefined();
+      expect(devSynthesized('website')).not.toHaveResource(S3Object);
     });
 
     it('uploads the website with content types and cache lifetimes, and writes config.json from the endpoints', () => {

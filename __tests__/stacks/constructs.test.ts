@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SecureBucket } from '../../stacks/constructs/secure-bucket';
 import { SecureQueue } from '../../stacks/constructs/secure-queue';
 import { SecureTopic, SNS_TOPIC_ACTIONS } from '../../stacks/constructs/secure-topic';
@@ -14,6 +16,7 @@ import { TracedRestApi, type TracedRestApiProps } from '../../stacks/constructs/
 import { allow } from '../../stacks/constructs/policy-statements';
 import { EnvironmentStack } from '../../stacks/environment-stack';
 import { loadEnvironment, type Environment } from '../../config/load';
+import './cdktf-matchers';
 
 const only = <T = any>(record: Record<string, T>): T => {
   const values = Object.values(record ?? {});
@@ -207,10 +210,14 @@ describe('TracedRestApi', () => {
   });
 
   it('builds nested resources and scopes the Lambda permission to the method and path', () => {
-    const r = synthApi('{}').resource;
+    const json = synthApi('{}');
+    const r = json.resource;
     expect(Object.values<any>(r.aws_api_gateway_resource).map((x) => x.path_part).sort()).toEqual(['clicks', 'mysfits', '{mysfitId}']);
-    const integration = Object.values<any>(r.aws_api_gateway_integration).find((i) => i.type === 'AWS_PROXY');
-    expect(integration).toMatchObject({ integration_http_method: 'POST', uri: '${aws_lambda_function.fn.invoke_arn}' });
+    expect(JSON.stringify(json)).toHaveResourceWithProperties(ApiGatewayIntegration, {
+      type: 'AWS_PROXY',
+      integration_http_method: 'POST',
+      uri: '${aws_lambda_function.fn.invoke_arn}',
+    });
     expect(only(r.aws_lambda_permission)).toMatchObject({
       principal: 'apigateway.amazonaws.com',
       source_arn: expect.stringMatching(/^\$\{aws_api_gateway_rest_api\..*\.execution_arn\}\/\*\/GET\/mysfits\/\*$/),
@@ -259,13 +266,12 @@ describe('SecureTopic', () => {
   const publish = (arn: string) => ({ sid: 'Publishers', actions: ['sns:Publish'], resources: [arn], principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:role/p'] }] });
 
   it('is encrypted with the AWS-managed key and its policy denies every topic action without TLS, after the added statements', () => {
-    const json = JSON.parse(
-      Testing.synthScope((scope) => {
-        const topic = new SecureTopic(scope, 'questions', { name: 'q', tracingConfig: 'Active' });
-        topic.addToPolicy(publish(topic.arn));
-      }),
-    );
-    expect(json.resource.aws_sns_topic.questions).toMatchObject({ name: 'q', kms_master_key_id: 'alias/aws/sns', tracing_config: 'Active' });
+    const synthesized = Testing.synthScope((scope) => {
+      const topic = new SecureTopic(scope, 'questions', { name: 'q', tracingConfig: 'Active' });
+      topic.addToPolicy(publish(topic.arn));
+    });
+    const json = JSON.parse(synthesized);
+    expect(synthesized).toHaveResourceWithProperties(SnsTopic, { name: 'q', kms_master_key_id: 'alias/aws/sns', tracing_config: 'Active' });
     expect(json.resource.aws_sns_topic_policy['questions-policy']).toEqual({
       arn: '${aws_sns_topic.questions.arn}',
       policy: '${data.aws_iam_policy_document.questions-policy-document.json}',
@@ -277,22 +283,21 @@ describe('SecureTopic', () => {
   });
 
   it('uses a customer key when given one', () => {
-    const json = JSON.parse(Testing.synthScope((scope) => void new SecureTopic(scope, 't', { name: 't', kmsKeyId: 'alias/mine' })));
-    expect(json.resource.aws_sns_topic.t.kms_master_key_id).toBe('alias/mine');
+    const synthesized = Testing.synthScope((scope) => void new SecureTopic(scope, 't', { name: 't', kmsKeyId: 'alias/mine' }));
+    expect(synthesized).toHaveResourceWithProperties(SnsTopic, { name: 't', kms_master_key_id: 'alias/mine' });
   });
 });
 
 describe('SecureQueue', () => {
   it('is SSE-SQS encrypted and its policy denies every SQS action without TLS, after the added statements', () => {
-    const json = JSON.parse(
-      Testing.synthScope((scope) => {
-        const queue = new SecureQueue(scope, 'failures', { name: 'f', messageRetentionSeconds: 60 });
-        queue.addToPolicy({ sid: 'Senders', actions: ['sqs:SendMessage'], resources: [queue.arn], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] });
-      }),
-    );
-    const queue = json.resource.aws_sqs_queue.failures;
-    expect(queue).toMatchObject({ name: 'f', sqs_managed_sse_enabled: true, message_retention_seconds: 60 });
-    expect(queue.kms_master_key_id).toBeUndefined();
+    const synthesized = Testing.synthScope((scope) => {
+      const queue = new SecureQueue(scope, 'failures', { name: 'f', messageRetentionSeconds: 60 });
+      queue.addToPolicy({ sid: 'Senders', actions: ['sqs:SendMessage'], resources: [queue.arn], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] });
+    });
+    const json = JSON.parse(synthesized);
+    expect(synthesized).toHaveResourceWithProperties(SqsQueue, { name: 'f', sqs_managed_sse_enabled: true, message_retention_seconds: 60 });
+    // Not both encryptions at once (the matchers cannot say an attribute is absent).
+    expect(json.resource.aws_sqs_queue.failures.kms_master_key_id).toBeUndefined();
     expect(json.resource.aws_sqs_queue_policy['failures-policy']).toEqual({
       queue_url: '${aws_sqs_queue.failures.url}',
       policy: '${data.aws_iam_policy_document.failures-policy-document.json}',

@@ -22,6 +22,7 @@ import { SecureTable } from '../../stacks/constructs/secure-table';
 import { TracedFunction } from '../../stacks/constructs/traced-function';
 import { XRAY_WRITE } from '../../stacks/constructs/policy-statements';
 import { checkElements, PolicyViolationError, SecureDefaultsPolicy } from '../../stacks/policy/secure-defaults-policy';
+import './cdktf-matchers';
 
 /** Synthesizes the constructs with the policy aspect; returns the JSON or throws the policy's error. */
 function synthWithPolicy(build: (scope: TerraformStack) => void): string {
@@ -197,7 +198,7 @@ describe('secure-defaults policy aspect', () => {
   });
 
   it('allows the X-Ray write actions on *, Deny statements with wildcards, and encrypted resources', () => {
-    const json = synthWithPolicy((s) => {
+    const synthesized = synthWithPolicy((s) => {
       new DataAwsIamPolicyDocument(s, 'doc', {
         statement: [
           XRAY_WRITE,
@@ -210,26 +211,24 @@ describe('secure-defaults policy aspect', () => {
       new SecureTable(s, 'table', { env: 'dev', table: 'questions' });
       new SecureBucket(s, 'bucket', { bucketPrefix: 'b-' });
     });
-    expect(JSON.parse(json).resource.aws_sns_topic.topic.kms_master_key_id).toBe('alias/aws/sns');
+    expect(synthesized).toHaveResourceWithProperties(SnsTopic, { name: 't', kms_master_key_id: 'alias/aws/sns' });
   });
 
   it("passes the project's traced function", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mysfits-code-'));
     try {
       fs.writeFileSync(path.join(dir, 'index.js'), 'exports.handler = async () => ({});');
-      const json = JSON.parse(
-        synthWithPolicy((s) => {
-          new TracedFunction(s, 'fn', {
-            env: 'dev',
-            fn: 'processClicks',
-            codeDir: dir,
-            logRetentionDays: 7,
-            statements: [],
-            environment: { MYSFITS_API_URL: 'https://x', MYSFITS_LOOKUP_TIMEOUT_MS: '1', POWERTOOLS_SERVICE_NAME: 's' },
-          });
-        }),
-      );
-      expect(Object.values<any>(json.resource.aws_lambda_function)[0].tracing_config.mode).toBe('Active');
+      const synthesized = synthWithPolicy((s) => {
+        new TracedFunction(s, 'fn', {
+          env: 'dev',
+          fn: 'processClicks',
+          codeDir: dir,
+          logRetentionDays: 7,
+          statements: [],
+          environment: { MYSFITS_API_URL: 'https://x', MYSFITS_LOOKUP_TIMEOUT_MS: '1', POWERTOOLS_SERVICE_NAME: 's' },
+        });
+      });
+      expect(synthesized).toHaveResourceWithProperties(LambdaFunction, { tracing_config: { mode: 'Active' } });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
