@@ -1,4 +1,5 @@
 /** post-question's validation and flow over an in-memory question store (the table is tested in ../post-question.test.ts). */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ANNOTATIONS, HANGING_EXCEPTION_SUBSEGMENT, IDEMPOTENCY_KEY, QUESTION_RULES, TABLES } from '../../../system/definition';
 import { createPostQuestionHandler, type PostQuestionSettings } from '../../../handlers/post-question/handler';
 import type { PutOutcome, QuestionStore, StoredQuestion } from '../../../handlers/post-question/store';
@@ -71,38 +72,74 @@ test('a valid question is stored trimmed, with CreatedAt and its expiry, and ans
   expect(logger.lines).toContainEqual(expect.objectContaining({ message: 'question stored', requestId: 'req-1', questionId }));
 });
 
-test.each([
-  ['no e-mail', { questionText: 'hi' }, 'email'],
-  ['a bad e-mail', { email: 'not-an-address', questionText: 'hi' }, 'email'],
-  ['a blank question', { email: 'ada@example.com', questionText: ' \u200b ' }, 'questionText'],
-  ['a too long question', { email: 'ada@example.com', questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) }, 'questionText'],
-  ['a lone surrogate', { email: 'ada@example.com', questionText: 'x \ud800' }, 'questionText'],
-  ['not JSON', '{"email":', 'body'],
-  ['an array', '[]', 'body'],
-])('%s is 400 naming %s, and nothing is stored', async (_what, body, field) => {
-  const { result, find } = await traced(() => handlerWith()(post(body), lambdaContext()));
+/** An API Gateway POST whose headers are exactly `headers` (JSON by default). */
+function request(body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) {
+  return apiEvent({
+    httpMethod: 'POST',
+    resource: '/questions',
+    path: '/questions',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+const bob = { email: 'bob@example.com', questionText: 'Hello?' };
+const badInputs: [string, APIGatewayProxyEvent, string][] = [
+  ['missing email', request({ questionText: 'Hi' }), 'email'],
+  ['email not an address', request({ ...bob, email: 'not-an-email' }), 'email'],
+  ['email not a string', request({ ...bob, email: 42 }), 'email'],
+  ['email too long', request({ ...bob, email: `${'a'.repeat(250)}@example.com` }), 'email'],
+  ['missing question', request({ email: valid.email }), 'questionText'],
+  ['blank question', request({ ...bob, questionText: ' \n\t ' }), 'questionText'],
+  ['question too long', request({ ...bob, questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) }), 'questionText'],
+  ['question not a string', request({ ...bob, questionText: ['a'] }), 'questionText'],
+  ['malformed JSON', request('{"email": "bob@example.com",'), 'body'],
+  ['JSON array', request('[1,2]'), 'body'],
+  ['JSON null', request('null'), 'body'],
+  ['empty body', request(''), 'body'],
+  ['body too large', request({ ...bob, padding: 'p'.repeat(QUESTION_RULES.maxBodyBytes) }), 'body'],
+  ['wrong content type', request(bob, { 'Content-Type': 'text/plain' }), 'body'],
+  // Not well-formed Unicode: stored, it could never be e-mailed (SNS refuses a lone surrogate).
+  ['lone surrogate in the question', request('{"email":"bob@example.com","questionText":"x \\ud800"}'), 'questionText'],
+  ['lone low surrogate in the question', request('{"email":"bob@example.com","questionText":"\\udc00 hi"}'), 'questionText'],
+  ['lone surrogate in the e-mail', request('{"email":"b\\ud800ob@example.com","questionText":"hi"}'), 'email'],
+  ['lone surrogate in the honeypot', request('{"email":"bob@example.com","questionText":"hi","website":"\\udfff"}'), QUESTION_RULES.honeypotField],
+  ['lone surrogate in the raw body', request('{"email":"bob@example.com","questionText":"x \ud800"}'), 'body'],
+  // U+FFFD: what a decoder leaves where the client's bytes were not UTF-8.
+  ['bytes that were not UTF-8 (U+FFFD) in the raw body', request('{"email":"bob@example.com","questionText":"x \ufffd"}'), 'body'],
+  ['U+FFFD, JSON-escaped, in the question', request('{"email":"bob@example.com","questionText":"x \\ufffd"}'), 'questionText'],
+  ['invalid UTF-8 bytes', { ...request(bob), body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'), isBase64Encoded: true } as APIGatewayProxyEvent, 'body'],
+  // Blank is blank: invisible characters alone are an empty question.
+  ['zero-width spaces only', request({ ...bob, questionText: '\u200b\u200b \u200b' }), 'questionText'],
+  ['format and filler characters only', request({ ...bob, questionText: '\ufeff\u2060\u3164\u115f\u2800\u00ad\u200d' }), 'questionText'],
+  ['no content type', request(bob, {}), 'body'],
+];
+
+test.each(badInputs)('%s: 400 naming the field, nothing stored, an error (not a fault) on validateQuestion', async (_name, event, field) => {
+  const { result, find } = await traced(() => handlerWith()(event, lambdaContext('req-400')));
   expect(result.statusCode).toBe(400);
-  expect(json(result.body).errors.map((e: { field: string }) => e.field)).toEqual([field]);
+  expect(result.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
+  const body = json(result.body);
+  expect(typeof body.message).toBe('string');
+  expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  for (const e of body.errors) expect(typeof e.reason).toBe('string');
   expect(store.items.size).toBe(0);
-  // Bad input is an error (4xx) on the validation step, never a fault.
   expect(find('validateQuestion')[0]).toMatchObject({ error: true });
   expect(find('validateQuestion')[0].fault).toBeFalsy();
+  expect(logger.lines).toContainEqual(expect.objectContaining({ message: 'question rejected', requestId: 'req-400' }));
 });
 
-test('a body that is not JSON by its Content-Type is 400 naming body', async () => {
-  const response = await handlerWith()(post(valid, { 'Content-Type': 'text/plain' }), lambdaContext());
-  expect(response.statusCode).toBe(400);
-  expect(json(response.body).errors[0].field).toBe('body');
-});
-
-test('a charset other than UTF-8 is 415, and nothing is stored', async () => {
-  const response = await handlerWith()(post(valid, { 'Content-Type': 'application/json; charset=iso-8859-1' }), lambdaContext());
+test.each(['iso-8859-1', 'utf-16', 'windows-1252'])('a body in charset %s is refused with 415 naming Content-Type, nothing stored', async (charset) => {
+  const latin1 = Buffer.from(JSON.stringify({ ...bob, questionText: 'Ça va, Pépé ?' }), 'latin1').toString('base64');
+  const event = { ...request(bob, { 'Content-Type': `application/json; charset=${charset}` }), body: latin1, isBase64Encoded: true };
+  const response = await handlerWith()(event, lambdaContext());
   expect(response.statusCode).toBe(415);
+  expect(json(response.body).errors).toEqual([{ field: 'Content-Type', reason: expect.stringContaining(charset) }]);
   expect(store.items.size).toBe(0);
 });
 
-test('a malformed Idempotency-Key is 400 naming the header, and nothing is stored', async () => {
-  const response = await handlerWith()(post(valid, { [IDEMPOTENCY_KEY.header]: 'short' }), lambdaContext());
+test.each(['short', 'a'.repeat(129), 'has spaces in it, sixteen+', 'ünïcödé-key-0123456789'])('Idempotency-Key %j is 400 naming the header, nothing stored', async (key) => {
+  const response = await handlerWith()(post(valid, { [IDEMPOTENCY_KEY.header]: key }), lambdaContext());
   expect(response.statusCode).toBe(400);
   expect(json(response.body).errors.map((e: { field: string }) => e.field)).toEqual([IDEMPOTENCY_KEY.header]);
   expect(store.items.size).toBe(0);
