@@ -4,7 +4,8 @@
  * - the Powertools-style `## handler` subsegment around the invocation (ColdStart, Service annotations);
  * - OPTIONS (CORS preflight): 204 with the CORS headers, nothing else runs;
  * - the request id: Lambda's `awsRequestId` (API Gateway's own as a fallback), bound into every log line the
- *   handler writes through `request.log`, and in the body of a 500;
+ *   handler writes through `request.log`, on every answer as `X-Request-Id` (exposed to the site's scripts
+ *   through CORS), and in the body of a 500;
  * - an error the handler throws: recorded on `## handler` as a fault WITH its cause (the X-Ray SDK's
  *   `addError`: `cause.exceptions` holds the message and stack), logged, and answered 500 through
  *   `internalError()`, which tells the caller nothing about the internals.
@@ -39,6 +40,18 @@ export type HttpEventHandler = (
   context?: { awsRequestId?: string },
 ) => Promise<APIGatewayProxyResult>;
 
+/** The answer header naming the request id: what a caller quotes so its log lines can be found. */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+function withRequestId(response: APIGatewayProxyResult, requestId: string): APIGatewayProxyResult {
+  return {
+    ...response,
+    // Access-Control-Expose-Headers: a browser script reads only the CORS-safelisted response headers otherwise
+    // (https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers).
+    headers: { ...response.headers, [REQUEST_ID_HEADER]: requestId, 'Access-Control-Expose-Headers': REQUEST_ID_HEADER },
+  };
+}
+
 function requestIdOf(event: APIGatewayProxyEvent | undefined, context: { awsRequestId?: string } | undefined): string {
   return context?.awsRequestId ?? event?.requestContext?.requestId ?? randomUUID();
 }
@@ -56,11 +69,11 @@ export function httpHandler(
       const log = withKeys(logger, { requestId });
       try {
         // `?? {}`: a test or a misrouted invoke may send no event; the handler answers 4xx rather than crash.
-        return await handle(event ?? ({} as APIGatewayProxyEvent), { requestId, invocation, log });
+        return withRequestId(await handle(event ?? ({} as APIGatewayProxyEvent), { requestId, invocation, log }), requestId);
       } catch (err) {
         recordFault(invocation, err);
         log.error(failureMessage, { error: err });
-        return internalError(allowedOrigin, requestId);
+        return withRequestId(internalError(allowedOrigin, requestId), requestId);
       }
     });
 }

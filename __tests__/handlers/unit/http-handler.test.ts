@@ -1,5 +1,5 @@
 /** The shared API handler wrapper: OPTIONS, the request id, and a thrown error recorded with its cause. */
-import { httpHandler } from '../../../handlers/shared/http-handler';
+import { httpHandler, REQUEST_ID_HEADER } from '../../../handlers/shared/http-handler';
 import { jsonResponse } from '../../../handlers/shared/http-responses';
 import { apiEvent, json, lambdaContext, memoryLogger, traced } from './support';
 
@@ -27,9 +27,11 @@ test("the request id is Lambda's, else API Gateway's, and is on every log line t
     log.info('handled', { extra: 1 });
     return jsonResponse(ORIGIN, 200, {});
   });
-  await handler(apiEvent(), lambdaContext('lambda-1'));
-  await handler(apiEvent(), undefined);
+  const answers = [await handler(apiEvent(), lambdaContext('lambda-1')), await handler(apiEvent(), undefined)];
   expect(seen).toEqual(['lambda-1', 'apigw-request']);
+  // Every answer names it, readable by the site's scripts (CORS exposes it).
+  expect(answers.map((a) => a.headers?.[REQUEST_ID_HEADER])).toEqual(['lambda-1', 'apigw-request']);
+  expect(answers[0].headers?.['Access-Control-Expose-Headers']).toBe(REQUEST_ID_HEADER);
   expect(logger.lines).toEqual([
     { level: 'INFO', message: 'handled', requestId: 'lambda-1', extra: 1 },
     { level: 'INFO', message: 'handled', requestId: 'apigw-request', extra: 1 },
@@ -45,6 +47,7 @@ test('a thrown error is a 500 with the request id, logged, and recorded on ## ha
   expect(result.statusCode).toBe(500);
   expect(result.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
   expect(json(result.body)).toEqual({ message: 'Internal server error', requestId: 'req-500' });
+  expect(result.headers?.[REQUEST_ID_HEADER]).toBe('req-500');
   expect(invocation.fault).toBe(true);
   expect(invocation.cause?.exceptions[0]).toMatchObject({ message: 'the store is down', stack: expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('http-handler.test.ts') })]) });
   expect(logger.lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'unit failed', requestId: 'req-500', error: expect.any(StoreDown) })]);
