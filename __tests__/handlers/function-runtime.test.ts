@@ -127,7 +127,8 @@ test('the hanging switch: the hangingException subsegment spends the delay and r
   expect(hanging.fault).toBe(true);
   expect(hanging.cause?.exceptions?.[0]?.message).toMatch(/hangingException/);
   expect(hanging.end_time! - hanging.start_time).toBeGreaterThanOrEqual(0.29);
-  expect(named(docs, '## handler')[0].fault).toBe(true);
+  // The handler caught it and answered 500: its fault has a cause too, the id of the exception recorded below.
+  expect(named(docs, '## handler')[0]).toMatchObject({ fault: true, cause: { id: hanging.id } });
   expect(named(docs, 'DynamoDB')).toEqual([]);
   expect((await scanTable(aws.dynamodb!.endpoint, TABLE)).length).toBe(before);
 });

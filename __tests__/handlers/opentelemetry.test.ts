@@ -137,7 +137,11 @@ describe('post-question (OpenTelemetry build)', () => {
     const hang = named(all, HANGING_EXCEPTION_SUBSEGMENT)[0];
     expect(hang).toMatchObject({ fault: true, cause: { exceptions: [expect.objectContaining({ type: 'HangingException' })] } });
     expect(hang.error).toBeUndefined();
-    expect(named(all, '## handler')[0]).toMatchObject({ fault: true });
+    // The handler caught it and answered 500: its span records the exception too (not only status ERROR).
+    expect(named(all, '## handler')[0]).toMatchObject({
+      fault: true,
+      cause: { exceptions: [expect.objectContaining({ type: 'HangingException', message: expect.stringContaining('hangingException') })] },
+    });
   });
 
   test('an unsampled invocation (Sampled=0) records nothing', async () => {

@@ -81,61 +81,19 @@ test('a question of exactly the maximum length is accepted', async () => {
 });
 
 const valid = { email: 'bob@example.com', questionText: 'Hello?' };
-const badInputs: [string, APIGatewayProxyEvent, string][] = [
-  ['missing email', request({ questionText: 'Hi' }), 'email'],
-  ['email not an address', request({ ...valid, email: 'not-an-email' }), 'email'],
-  ['email not a string', request({ ...valid, email: 42 }), 'email'],
-  ['email too long', request({ ...valid, email: `${'a'.repeat(250)}@example.com` }), 'email'],
-  ['missing question', request({ email: valid.email }), 'questionText'],
-  ['blank question', request({ ...valid, questionText: ' \n\t ' }), 'questionText'],
-  ['question too long', request({ ...valid, questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) }), 'questionText'],
-  ['question not a string', request({ ...valid, questionText: ['a'] }), 'questionText'],
-  ['malformed JSON', request('{"email": "bob@example.com",'), 'body'],
-  ['JSON array', request('[1,2]'), 'body'],
-  ['JSON null', request('null'), 'body'],
-  ['empty body', request(''), 'body'],
-  ['body too large', request({ ...valid, padding: 'p'.repeat(QUESTION_RULES.maxBodyBytes) }), 'body'],
-  ['wrong content type', request(valid, { 'Content-Type': 'text/plain' }), 'body'],
-  // Not well-formed Unicode: stored, it could never be e-mailed (SNS refuses a lone surrogate).
-  ['lone surrogate in the question', request('{"email":"bob@example.com","questionText":"x \\ud800"}'), 'questionText'],
-  ['lone low surrogate in the question', request('{"email":"bob@example.com","questionText":"\\udc00 hi"}'), 'questionText'],
-  ['lone surrogate in the e-mail', request('{"email":"b\\ud800ob@example.com","questionText":"hi"}'), 'email'],
-  ['lone surrogate in the honeypot', request('{"email":"bob@example.com","questionText":"hi","website":"\\udfff"}'), QUESTION_RULES.honeypotField],
-  ['lone surrogate in the raw body', request('{"email":"bob@example.com","questionText":"x \ud800"}'), 'body'],
-  // U+FFFD: what a decoder leaves where the client's bytes were not UTF-8.
-  ['bytes that were not UTF-8 (U+FFFD) in the raw body', request('{"email":"bob@example.com","questionText":"x \ufffd"}'), 'body'],
-  ['U+FFFD, JSON-escaped, in the question', request('{"email":"bob@example.com","questionText":"x \\ufffd"}'), 'questionText'],
-  ['invalid UTF-8 bytes', { ...request(valid), body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'), isBase64Encoded: true } as APIGatewayProxyEvent, 'body'],
-  // Blank is blank: invisible characters alone are an empty question.
-  ['zero-width spaces only', request({ ...valid, questionText: '\u200b\u200b \u200b' }), 'questionText'],
-  ['format and filler characters only', request({ ...valid, questionText: '\ufeff\u2060\u3164\u115f\u2800\u00ad\u200d' }), 'questionText'],
-  ['no content type', request(valid, {}), 'body'],
-];
-
-test.each(badInputs)('%s: 400 naming the field, nothing written', async (_name, event, field) => {
+// Every bad input (each field, the body, the encodings, the charsets, the Idempotency-Key) is a unit test
+// (./unit/post-question.test.ts); here one shows the real table is left untouched.
+test('bad input is 400 naming the field, and nothing is written to the table', async () => {
   const before = await count();
-  const response = await post(event);
+  const response = await post(request({ questionText: 'Hi' }));
   expect(response.statusCode).toBe(400);
   expect(response.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
-  const body = JSON.parse(response.body);
-  expect(typeof body.message).toBe('string');
-  expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
-  for (const e of body.errors) expect(typeof e.reason).toBe('string');
+  expect(JSON.parse(response.body).errors.map((e: { field: string }) => e.field)).toEqual(['email']);
   expect(await count()).toBe(before);
 });
 
 test('a question with invisible characters around visible text is accepted', async () => {
   expect((await post(request({ ...valid, questionText: '\u200bHello\u200b' }))).statusCode).toBe(201);
-});
-
-test.each(['iso-8859-1', 'utf-16', 'windows-1252'])('a body in charset %s is refused with 415 naming Content-Type, nothing written', async (charset) => {
-  const before = await count();
-  const latin1 = Buffer.from(JSON.stringify({ ...valid, questionText: 'Ça va, Pépé ?' }), 'latin1').toString('base64');
-  const event = { ...request(valid, { 'Content-Type': `application/json; charset=${charset}` }), body: latin1, isBase64Encoded: true };
-  const response = await post(event as APIGatewayProxyEvent);
-  expect(response.statusCode).toBe(415);
-  expect(JSON.parse(response.body).errors).toEqual([{ field: 'Content-Type', reason: expect.stringContaining(charset) }]);
-  expect(await count()).toBe(before);
 });
 
 describe('Idempotency-Key', () => {
@@ -162,14 +120,6 @@ describe('Idempotency-Key', () => {
     const reused = await post(withKey(key, { ...question, questionText: 'Another question' }));
     expect(reused.statusCode).toBe(422);
     expect(JSON.parse(reused.body).errors[0].field).toBe(IDEMPOTENCY_KEY.header);
-    expect(await count()).toBe(before);
-  });
-
-  test.each(['short', 'a'.repeat(129), 'has spaces in it, sixteen+', 'ünïcödé-key-0123456789'])('key %j is 400 naming the header', async (key) => {
-    const before = await count();
-    const response = await post(withKey(key));
-    expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body).errors).toEqual([{ field: IDEMPOTENCY_KEY.header, reason: expect.any(String) }]);
     expect(await count()).toBe(before);
   });
 
@@ -248,22 +198,6 @@ test('an unexpected failure is a 500 with the request id and no internals', asyn
   expect(JSON.parse(response.body)).toEqual({ message: 'Internal server error', requestId: 'req-500' });
   expect(response.body).not.toMatch(/no-such-table|ResourceNotFound|at /);
   process.env[ENV.questionsTableName] = TABLE;
-});
-
-test('the hanging switch: the request waits the delay, fails with 500 and stores nothing', async () => {
-  const hanging = loadHandler<{ handler: Handler }>(HANDLER, {
-    [ENV.hangingExceptionRate]: '1',
-    [ENV.hangingExceptionDelayMs]: '150',
-  }).handler;
-  const before = await count();
-  const started = Date.now();
-  const response = await hanging(request(valid), lambdaContext('req-hang'));
-  expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-  expect(response.statusCode).toBe(500);
-  expect(JSON.parse(response.body).requestId).toBe('req-hang');
-  expect(await count()).toBe(before);
-  delete process.env[ENV.hangingExceptionRate];
-  delete process.env[ENV.hangingExceptionDelayMs];
 });
 
 test.each([

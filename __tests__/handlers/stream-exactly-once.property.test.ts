@@ -3,17 +3,19 @@
  * errors), Lambda's retry semantics (ReportBatchItemFailures: retry from the lowest failed sequence number;
  * bisect on function errors; bounded retries, then the on-failure destination) followed by a replay of the
  * questions not marked notified e-mail every good question exactly once, and the poison ones never.
- * The stream handler runs in-process over in-memory DynamoDB and SNS that keep the conditional-write rules.
+ * The stream handler runs in-process over in-memory DynamoDB and SNS clients that keep the conditional-write
+ * rules, behind the real table store and topic publisher (awsNotifier).
  */
 import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { ENV, QUESTIONS_STREAM_MAPPING } from '../../system/definition';
+import { QUESTIONS_STREAM_MAPPING } from '../../system/definition';
 import { firstFailedIndex } from '../../sandbox/streams/stream-poller';
-import { notifyQuestion, type NotifyDependencies } from '../../handlers/process-questions-stream/notify';
-import { loadHandler } from '../support/local-aws';
+import { createStreamHandler } from '../../handlers/process-questions-stream/handler';
+import { awsNotifier, notifyQuestion, type NotifyDependencies } from '../../handlers/process-questions-stream/notify';
+import { createLogger } from '../../handlers/shared/logger';
 
 type Item = Record<string, unknown> & { QuestionId: string };
 
@@ -23,8 +25,7 @@ class MemoryTable {
   failNextWrites = 0;
 
   async send(command: any): Promise<any> {
-    // By name: the handler is loaded in its own module registry, with its own copy of the SDK classes.
-    if (command?.constructor.name !== UpdateItemCommand.name) throw new Error('unexpected command');
+    if (!(command instanceof UpdateItemCommand)) throw new Error('unexpected command');
     if (this.failNextWrites > 0) {
       this.failNextWrites--;
       throw Object.assign(new Error('ProvisionedThroughputExceededException'), { name: 'ProvisionedThroughputExceededException' });
@@ -48,7 +49,7 @@ class MemoryTopic {
   transient = new Map<string, number>();
 
   async send(command: any): Promise<any> {
-    if (command?.constructor.name !== PublishCommand.name) throw new Error('unexpected command');
+    if (!(command instanceof PublishCommand)) throw new Error('unexpected command');
     const id = /Question id: (\S+)/.exec((command as PublishCommand).input.Message!)![1];
     if (this.poison.has(id)) throw new Error(`cannot publish ${id}`);
     const failures = this.transient.get(id) ?? 0;
@@ -100,15 +101,10 @@ async function deliver(
 const table = new MemoryTable();
 const topic = new MemoryTopic();
 const deps: NotifyDependencies = { dynamodb: table, sns: topic, tableName: 'questions', topicArn: 'arn:aws:sns:us-east-1:000000000000:q' };
-let createStreamHandler: (d: NotifyDependencies) => (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+const logger = createLogger('process-questions-stream');
 
 beforeAll(() => {
-  ({ createStreamHandler } = loadHandler<{ createStreamHandler: typeof createStreamHandler }>('../../handlers/process-questions-stream', {
-    [ENV.questionsTopicArn]: deps.topicArn,
-    [ENV.questionsTableName]: deps.tableName,
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  }));
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
 
 const recordFate = fc.oneof(
@@ -136,7 +132,7 @@ test('property: every good question is e-mailed exactly once across retries and 
           if (fate.transient) topic.transient.set(ids[i], fate.transient);
         });
         table.failNextWrites = failingWrites;
-        const handler = createStreamHandler(deps);
+        const handler = createStreamHandler({ service: 'process-questions-stream', notifier: awsNotifier(deps), logger });
         const onFailure = await deliver(handler, ids.map(insertRecord));
         // The replay, run until nothing is left but poison: each question not marked notified goes through the
         // same notify code; one that still fails stays unmarked for the next run.

@@ -1,87 +1,26 @@
 /**
- * Questions table stream (DynamoDB Streams, NEW_IMAGE): for each INSERT, e-mails the question to the staff
- * through the questions topic, once (./notify: a conditional mark in the table makes a retried batch skip the
- * questions already sent). The event source mapping only delivers INSERTs (filter criteria); other records are
- * ignored here too, so the marks (MODIFY) and TTL deletions (REMOVE) never send anything. Failed records are
- * returned as `batchItemFailures` (ReportBatchItemFailures); a record that cannot be parsed is reported, never
- * thrown on, and never stops the others.
- *
- * DynamoDB Streams carry no trace context, so this invocation starts a trace of its own: the `QuestionId`
- * annotation on each record's subsegment is what joins it to the post-question trace.
+ * The process-questions-stream function: its settings, read once at cold start, and the questions table and
+ * topic behind the handler (./handler has the logic, ./notify the once-only e-mail).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { ENV, FUNCTIONS } from '../../system/functions';
-import { ANNOTATIONS } from '../../system/trace-names';
 import { createLogger } from '../shared/logger';
 import { requiredSetting } from '../shared/settings';
-import { annotate, captureClient, traceInvocation, withSubsegment } from '../shared/tracing';
-import { notifyQuestion, StoredQuestion, type NotifyDependencies } from './notify';
+import { captureClient } from '../shared/tracing';
+import { createStreamHandler } from './handler';
+import { awsNotifier } from './notify';
 
 const service = process.env[ENV.serviceName] || FUNCTIONS.processQuestionsStream.name;
-const logger = createLogger(service);
-class PoisonRecord extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'PoisonRecord';
-  }
-}
-
-function questionOf(record: DynamoDBRecord): StoredQuestion {
-  const image = record.dynamodb?.NewImage;
-  if (!image) throw new PoisonRecord('the record has no NewImage');
-  let item: unknown;
-  try {
-    item = unmarshall(image as never);
-  } catch (err) {
-    throw new PoisonRecord(`NewImage is not a DynamoDB item: ${(err as Error).message}`);
-  }
-  const parsed = StoredQuestion.safeParse(item);
-  if (!parsed.success) {
-    throw new PoisonRecord(`not a question: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
-}
-
-/** The handler over the given clients: the property tests drive it with in-memory ones. */
-export function createStreamHandler(deps: NotifyDependencies) {
-  async function publishQuestion(record: DynamoDBRecord): Promise<void> {
-    await withSubsegment('publishQuestion', async (subsegment) => {
-      const question = questionOf(record);
-      annotate(subsegment, ANNOTATIONS.questionId, question.QuestionId);
-      const outcome = await notifyQuestion(deps, question, (questionId) =>
-        logger.warn('question was marked notified by another sender meanwhile: e-mailed twice', { questionId }),
-      );
-      logger.info(outcome === 'published' ? 'question published' : `question skipped: ${outcome}`, {
-        questionId: question.QuestionId,
-      });
-    });
-  }
-
-  return async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-    return traceInvocation(service, async () => {
-      // Only new questions are e-mailed (the mapping's filter already drops the rest: this is a second guard).
-      // A batch's questions are published concurrently: a batch takes as long as its slowest publish, not the sum.
-      const inserts = (event?.Records ?? []).filter((record) => record?.eventName === 'INSERT');
-      const outcomes = await Promise.allSettled(inserts.map((record) => publishQuestion(record)));
-      const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
-      outcomes.forEach((outcome, i) => {
-        if (outcome.status === 'fulfilled') return;
-        const itemIdentifier = inserts[i].dynamodb?.SequenceNumber ?? inserts[i].eventID ?? '';
-        logger.error('question not published', { itemIdentifier, error: outcome.reason });
-        batchItemFailures.push({ itemIdentifier });
-      });
-      return { batchItemFailures };
-    });
-  };
-}
 
 export const handler = createStreamHandler({
-  topicArn: requiredSetting(process.env, ENV.questionsTopicArn),
-  tableName: requiredSetting(process.env, ENV.questionsTableName),
-  sns: captureClient(new SNSClient({})),
-  // The plain client (notify.ts marshals its own keys and values): no document client to load at cold start.
-  dynamodb: captureClient(new DynamoDBClient({})),
+  service,
+  logger: createLogger(service),
+  notifier: awsNotifier({
+    topicArn: requiredSetting(process.env, ENV.questionsTopicArn),
+    tableName: requiredSetting(process.env, ENV.questionsTableName),
+    sns: captureClient(new SNSClient({})),
+    // The plain client (notify.ts marshals its own keys and values): no document client to load at cold start.
+    dynamodb: captureClient(new DynamoDBClient({})),
+  }),
 });

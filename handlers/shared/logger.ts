@@ -42,6 +42,23 @@ export function createLogger(service: string): Logger {
   };
 }
 
+/**
+ * The same logger with `keys` on every line (as Powertools' `appendKeys`), e.g. the request id of one
+ * invocation. The line's own fields come after, so they win on a clash.
+ */
+export function withKeys(logger: Logger, keys: Record<string, unknown>): Logger {
+  const bound =
+    (write: Logger['info']) =>
+    (message: string, extra?: Record<string, unknown>) =>
+      write(message, { ...keys, ...extra });
+  return {
+    debug: bound(logger.debug),
+    info: bound(logger.info),
+    warn: bound(logger.warn),
+    error: bound(logger.error),
+  };
+}
+
 /** Errors serialise as { name, message, stack } instead of `{}`. */
 function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };

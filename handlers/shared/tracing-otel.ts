@@ -61,11 +61,6 @@ export class Subsegment {
     this.span.setAttribute(ANNOTATIONS_ATTRIBUTE, [...this.annotationKeys]);
   }
 
-  /** Marks the span a fault (status ERROR without a 4xx status), as the X-Ray SDK's `addFaultFlag`. */
-  addFaultFlag(): void {
-    this.span.setStatus({ code: SpanStatusCode.ERROR });
-  }
-
   /** Records the error as the cause and marks the span a fault, as the X-Ray SDK's `addError`. */
   addError(error: Error): void {
     this.span.recordException(error);
@@ -80,6 +75,8 @@ export function captureClient<T>(client: T): T {
 
 const current = () => trace.getSpan(context.active());
 
+const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+
 /**
  * Runs `fn` in a new span named `name` (the current one while it runs) and ends it; a thrown error is recorded on
  * it as a fault (status ERROR with the exception). Without a trace context `fn` simply runs.
@@ -91,13 +88,20 @@ export async function withSubsegment<T>(name: string, fn: (subsegment?: Subsegme
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(new Subsegment(span)));
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    span.recordException(error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    new Subsegment(span).addError(asError(err));
     throw err;
   } finally {
     span.end();
   }
+}
+
+/**
+ * Records a caught error on the span as a fault WITH its cause, as the X-Ray SDK build's `addError`: an
+ * `exception` event (type, message, stack) and status ERROR, which X-Ray's OTLP translation turns into
+ * `fault` and `cause.exceptions`.
+ */
+export function recordFault(subsegment: Subsegment | undefined, err: unknown): void {
+  subsegment?.addError(asError(err));
 }
 
 /**

@@ -45,6 +45,16 @@ export async function withSubsegment<T>(name: string, fn: (subsegment?: Subsegme
   });
 }
 
+/**
+ * Records a caught error on the subsegment as a fault WITH its cause, as closing it with the error does: the
+ * SDK's `addError` sets `fault` and puts the error's name, message and stack in `cause.exceptions` (segment
+ * document: https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html#api-segmentdocuments-errors).
+ * `addFaultFlag` alone would say "something failed" and drop the error.
+ */
+export function recordFault(subsegment: Subsegment | undefined, err: unknown): void {
+  subsegment?.addError(err instanceof Error ? err : new Error(String(err)));
+}
+
 /** Records a client error (bad input: 4xx, not a fault) on a subsegment, with the reasons as metadata. */
 export function recordClientError(subsegment: Subsegment | undefined, details: unknown): void {
   if (!subsegment) return;
