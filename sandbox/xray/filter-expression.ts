@@ -38,7 +38,7 @@ type Keyword = 'ok' | 'error' | 'fault' | 'throttle' | 'partial';
 type NumberField = 'responsetime' | 'duration' | 'http.status';
 type StringField = 'http.url' | 'http.method' | 'http.useragent' | 'http.clientip';
 type Operator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'BEGINSWITH' | 'ENDSWITH' | 'CONTAINS';
-interface ServiceMatcher {
+export interface ServiceMatcher {
   name?: string;
   type?: string;
 }
@@ -311,7 +311,8 @@ function compare(actual: AnnotationScalar | undefined, op: Operator, expected: A
   }
 }
 
-const matches = (matcher: ServiceMatcher, id: ServiceIdentity) =>
+/** Whether a service(...)/edge(...) operand names the service (an absent name or type matches any). */
+export const matches = (matcher: ServiceMatcher, id: ServiceIdentity) =>
   (matcher.name === undefined || matcher.name === id.name) && (matcher.type === undefined || matcher.type === id.type);
 
 export function evaluateFilter(node: FilterNode, subject: FilterSubject): boolean {
