@@ -20,7 +20,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { PROBE_MYSFIT_ID } from '../../tools/check-traces/probes';
-import type { SegmentDocument } from '../../tools/check-traces/trace-graph';
+import type { XRayEntity } from '../../system/segment-document';
 
 type FixtureKey = 'question' | 'questionStream' | 'questionStreamInProgress' | 'click' | 'otherClick' | 'clickEnrichment' | 'invalidQuestion';
 
@@ -80,21 +80,21 @@ function fill(value: unknown, vars: Vars, base: number, key?: string): unknown {
 
 export interface FakeTrace {
   id: string;
-  documents: SegmentDocument[];
+  documents: XRayEntity[];
 }
 
 export function loadTrace(key: FixtureKey, vars: Vars, baseSeconds: number): FakeTrace {
   const fixture = FIXTURES.traces[key];
   return {
     id: fill(fixture.id, vars, baseSeconds) as string,
-    documents: fill(fixture.segments, vars, baseSeconds) as SegmentDocument[],
+    documents: fill(fixture.segments, vars, baseSeconds) as XRayEntity[],
   };
 }
 
 /** Every element (segment or nested subsegment) of a trace, for tests that alter a fixture. */
-export function findElement(trace: FakeTrace, name: string): SegmentDocument {
-  const all: SegmentDocument[] = [];
-  const walk = (d: SegmentDocument) => {
+export function findElement(trace: FakeTrace, name: string): XRayEntity {
+  const all: XRayEntity[] = [];
+  const walk = (d: XRayEntity) => {
     all.push(d);
     d.subsegments?.forEach(walk);
   };
@@ -105,7 +105,7 @@ export function findElement(trace: FakeTrace, name: string): SegmentDocument {
 }
 
 function hasAnnotation(trace: FakeTrace, key: string, value: string) {
-  const walk = (d: SegmentDocument): boolean => d.annotations?.[key] === value || (d.subsegments ?? []).some(walk);
+  const walk = (d: XRayEntity): boolean => d.annotations?.[key] === value || (d.subsegments ?? []).some(walk);
   return trace.documents.some(walk);
 }
 
@@ -113,9 +113,9 @@ function hasAnnotation(trace: FakeTrace, key: string, value: string) {
  * Transaction Search keeps each span as its own record, so a retrieved trace in TraceFormat XRAY comes as one
  * document per span: subsegments detached from their parents (`type: "subsegment"`, `parent_id`, `trace_id`).
  */
-export function asSpanDocuments(trace: FakeTrace): SegmentDocument[] {
-  const out: SegmentDocument[] = [];
-  const detach = (doc: SegmentDocument, parentId: string | undefined, traceId: string) => {
+export function asSpanDocuments(trace: FakeTrace): XRayEntity[] {
+  const out: XRayEntity[] = [];
+  const detach = (doc: XRayEntity, parentId: string | undefined, traceId: string) => {
     const { subsegments, ...own } = doc;
     out.push(parentId ? { ...own, type: 'subsegment', parent_id: parentId, trace_id: traceId } : own);
     for (const sub of subsegments ?? []) detach(sub, doc.id, traceId);

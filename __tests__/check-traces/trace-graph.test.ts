@@ -1,8 +1,9 @@
 /** The service graph built from one trace's pieces, as they arrive from X-Ray (out of order, in progress, partial). */
-import { buildTraceGraph, edgeKey, nodeKey, type SegmentDocument } from '../../tools/check-traces/trace-graph';
+import type { XRayEntity } from '../../system/segment-document';
+import { buildTraceGraph, edgeKey, nodeKey } from '../../tools/check-traces/trace-graph';
 
 const T = '1-5f84c7a1-0123456789abcdef01234567';
-const stage: SegmentDocument = {
+const stage: XRayEntity = {
   id: 'aaaaaaaaaaaaaaa1',
   name: 'mysfits-dev-questions-api/dev',
   origin: 'AWS::ApiGateway::Stage',
@@ -11,10 +12,10 @@ const stage: SegmentDocument = {
   http: { response: { status: 201 } },
   subsegments: [{ id: 'aaaaaaaaaaaaaaa2', name: 'Lambda', namespace: 'aws', start_time: 100.01, end_time: 100.49 }],
 };
-const lambda: SegmentDocument = { id: 'bbbbbbbbbbbbbbb1', name: 'fn', origin: 'AWS::Lambda', parent_id: 'aaaaaaaaaaaaaaa2', start_time: 100.02, end_time: 100.48 };
-const fn: SegmentDocument = { id: 'ccccccccccccccc1', name: 'fn', origin: 'AWS::Lambda::Function', parent_id: 'bbbbbbbbbbbbbbb1', start_time: 100.03, end_time: 100.47 };
-const handler: SegmentDocument = { id: 'ddddddddddddddd1', name: '## handler', type: 'subsegment', parent_id: 'ccccccccccccccc1', start_time: 100.04, end_time: 100.46 };
-const dynamo: SegmentDocument = {
+const lambda: XRayEntity = { id: 'bbbbbbbbbbbbbbb1', name: 'fn', origin: 'AWS::Lambda', parent_id: 'aaaaaaaaaaaaaaa2', start_time: 100.02, end_time: 100.48 };
+const fn: XRayEntity = { id: 'ccccccccccccccc1', name: 'fn', origin: 'AWS::Lambda::Function', parent_id: 'bbbbbbbbbbbbbbb1', start_time: 100.03, end_time: 100.47 };
+const handler: XRayEntity = { id: 'ddddddddddddddd1', name: '## handler', type: 'subsegment', parent_id: 'ccccccccccccccc1', start_time: 100.04, end_time: 100.46 };
+const dynamo: XRayEntity = {
   id: 'eeeeeeeeeeeeeee1',
   name: 'DynamoDB',
   namespace: 'aws',
@@ -64,7 +65,7 @@ test('a completed copy replaces the in-progress one; a piece whose parent has no
 });
 
 test('faults in local subsegments count for their node, with the path and the cause', () => {
-  const hanging: SegmentDocument = {
+  const hanging: XRayEntity = {
     id: 'fffffffffffffff1',
     name: 'hangingException',
     type: 'subsegment',

@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { refuseForeignHost } from '../http/host-guard';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
-import { decodeOtlpJson, decodeOtlpProtobuf, OtlpDecodeError } from './otlp-decode';
+import { decodeOtlpProtobuf, OtlpDecodeError } from './otlp-decode';
+import { decodeOtlpJson } from './otlp-json';
 import { ingestOtlp } from './otlp-ingest';
 import type { TraceStore } from './trace-store';
 

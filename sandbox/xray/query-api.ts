@@ -1,14 +1,30 @@
 /**
- * The X-Ray REST-JSON API over the local store, so `@aws-sdk/client-xray` works unchanged:
- * POST /TraceSummaries, /Traces, /ServiceGraph, /TraceGraph, /GetSamplingRules, /SamplingTargets.
+ * The X-Ray REST-JSON API over the local store, so `@aws-sdk/client-xray` and the AWS CLI work unchanged:
+ * POST /TraceSummaries, /Traces, /ServiceGraph, /TraceGraph, /GetSamplingRules, /SamplingTargets here;
+ * /TraceSegments (put-trace-segments.ts), /TimeSeriesServiceStatistics (time-series.ts) and the group actions
+ * /CreateGroup, /GetGroup, /Groups, /UpdateGroup, /DeleteGroup (groups.ts).
  * Shapes follow the client's models (timestamps are epoch seconds, as restJson1 sends them).
  */
 import { createHash } from 'node:crypto';
-import { evaluateFilter, FilterSyntaxError, parseFilterExpression, type FilterNode } from './filter-expression';
+import {
+  analyse,
+  forEachInSlices,
+  optionalString,
+  parseFilterField,
+  passes,
+  timeRange,
+  validation,
+  type ApiResponse,
+  type Body,
+} from './api-support';
+import { GROUP_ACTIONS, resolveGroup } from './groups';
+import { putTraceSegments } from './put-trace-segments';
 import { traceIdEpochSeconds, walkEntities, type XRayEntity } from './segment-document';
-import { aggregateServiceGraph, buildTraceGraph, inferredIdentity, ServiceGraphAggregate, type TraceGraph } from './service-graph';
+import { aggregateServiceGraph, inferredIdentity, ServiceGraphAggregate } from './service-graph';
+import { getTimeSeriesServiceStatistics } from './time-series';
 import type { AssembledTrace, TraceStore } from './trace-store';
-import { traceFacts, type TraceFacts } from './trace-summary';
+
+export { ApiError, type ApiResponse } from './api-support';
 
 /** Traces per GetTraceSummaries page. */
 export const SUMMARIES_PAGE_SIZE = 50;
@@ -35,83 +51,6 @@ export const LOCAL_DEFAULT_SAMPLING_RULE = {
   Attributes: {},
 } as const;
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const validation = (message: string) => new ApiError(400, 'ValidationException', message);
-
-export interface ApiResponse {
-  status: number;
-  body: unknown;
-}
-
-type Body = Record<string, unknown>;
-
-/**
- * The longest stretch a query computes before letting other work run. The daemon shares its process with the
- * sandbox's gateway: one query over a full store (20,000 traces) otherwise held the event loop for over a second
- * (bench/xray-query-stall.ts measures it).
- */
-const SLICE_MS = 20;
-
-/** Calls `visit` on each item, yielding to the event loop whenever SLICE_MS has passed since the last yield. */
-async function forEachInSlices<T>(items: Iterable<T>, visit: (item: T) => void): Promise<void> {
-  let sliceStart = performance.now();
-  for (const item of items) {
-    visit(item);
-    if (performance.now() - sliceStart > SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
-}
-
-/** Per-trace graph and facts, recomputed only when a trace changes (the store re-assembles it then). */
-const graphCache = new WeakMap<AssembledTrace, { graph: TraceGraph; facts: TraceFacts }>();
-function analyse(trace: AssembledTrace) {
-  let cached = graphCache.get(trace);
-  if (!cached) {
-    const graph = buildTraceGraph(trace);
-    cached = { graph, facts: traceFacts(trace, graph) };
-    graphCache.set(trace, cached);
-  }
-  return cached;
-}
-
-function epochSeconds(body: Body, field: string, required: true): number;
-function epochSeconds(body: Body, field: string, required: false): number | undefined;
-function epochSeconds(body: Body, field: string, required: boolean): number | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) {
-    if (required) throw validation(`${field} is required (epoch seconds)`);
-    return undefined;
-  }
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) / 1000 : NaN;
-  if (!Number.isFinite(seconds)) throw validation(`${field} must be a timestamp (epoch seconds)`);
-  return seconds;
-}
-
-function timeRange(body: Body): [number, number] {
-  const start = epochSeconds(body, 'StartTime', true);
-  const end = epochSeconds(body, 'EndTime', true);
-  if (end < start) throw validation('EndTime must not be before StartTime');
-  return [start, end];
-}
-
-function optionalString(body: Body, field: string): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw validation(`${field} must be a string`);
-  return value;
-}
-
 /* ---------- GetTraceSummaries ---------- */
 
 type Cursor = [startTime: number, id: string];
@@ -134,14 +73,7 @@ async function getTraceSummaries(store: TraceStore, body: Body): Promise<ApiResp
   if (!['TraceId', 'Event', 'Service'].includes(timeRangeType)) {
     throw validation('TimeRangeType must be TraceId, Event or Service');
   }
-  const expression = optionalString(body, 'FilterExpression');
-  let filter: FilterNode | undefined;
-  try {
-    filter = expression?.trim() ? parseFilterExpression(expression) : undefined;
-  } catch (err) {
-    if (err instanceof FilterSyntaxError) throw validation(err.message);
-    throw err;
-  }
+  const filter = parseFilterField(optionalString(body, 'FilterExpression'), 'FilterExpression');
   const token = optionalString(body, 'NextToken');
   const after = token ? decodeCursor(token) : undefined;
 
@@ -155,7 +87,7 @@ async function getTraceSummaries(store: TraceStore, body: Body): Promise<ApiResp
     inRange += 1;
     const cursor: Cursor = [trace.startTime, trace.id];
     if (after && newestFirst(after, cursor) >= 0) return;
-    if (filter && !evaluateFilter(filter, analyse(trace).facts.subject)) return;
+    if (!passes(filter, trace)) return;
     matching.push({ trace, cursor });
   });
   matching.sort((a, b) => newestFirst(a.cursor, b.cursor));
@@ -243,12 +175,14 @@ function batchGetTraces(store: TraceStore, body: Body): ApiResponse {
 
 /* ---------- GetServiceGraph / GetTraceGraph ---------- */
 
+/** The service graph of the traces in the time range; with GroupName or GroupARN, of the group's traces only. */
 async function getServiceGraph(store: TraceStore, body: Body): Promise<ApiResponse> {
   const [start, end] = timeRange(body);
+  const group = resolveGroup(store, body);
   const aggregate = new ServiceGraphAggregate(start, end);
   await forEachInSlices(store.traceIds(), (id) => {
     const trace = store.trace(id);
-    if (trace && trace.endTime >= start && trace.startTime <= end) aggregate.add(analyse(trace).graph);
+    if (trace && trace.endTime >= start && trace.startTime <= end && passes(group?.filter, trace)) aggregate.add(analyse(trace).graph);
   });
   return {
     status: 200,
@@ -310,7 +244,13 @@ function getSamplingTargets(body: Body): ApiResponse {
  * API calls. The queries over the whole store yield while they run (see SLICE_MS).
  */
 export async function handleApiCall(store: TraceStore, path: string, body: Body): Promise<ApiResponse | undefined> {
+  const groupAction = Object.hasOwn(GROUP_ACTIONS, path) ? GROUP_ACTIONS[path] : undefined;
+  if (groupAction) return groupAction(store, body);
   switch (path) {
+    case '/TraceSegments':
+      return putTraceSegments(store, body);
+    case '/TimeSeriesServiceStatistics':
+      return getTimeSeriesServiceStatistics(store, body);
     case '/TraceSummaries':
       return getTraceSummaries(store, body);
     case '/Traces':

@@ -4,42 +4,10 @@
  * Only the fields X-Ray itself requires are checked; everything else is kept as sent.
  */
 import { z } from 'zod';
+import type { SegmentDocument, XRayEntity } from '../../system/segment-document';
 
-export type AnnotationScalar = string | number | boolean;
-
-/** A segment or subsegment; the fields the daemon reads, plus whatever else the SDK sent. */
-export interface XRayEntity {
-  id: string;
-  name: string;
-  start_time: number;
-  end_time?: number;
-  in_progress?: boolean;
-  error?: boolean;
-  fault?: boolean;
-  throttle?: boolean;
-  /** Segment: the service type (`AWS::Lambda::Function`, `AWS::ApiGateway::Stage`, ...). */
-  origin?: string;
-  /** Subsegment: `aws` for AWS SDK calls, `remote` for other downstream calls. */
-  namespace?: string;
-  parent_id?: string;
-  trace_id?: string;
-  type?: 'subsegment';
-  /** Set on the nodes X-Ray infers from `aws`/`remote` subsegments (BatchGetTraces output only). */
-  inferred?: boolean;
-  http?: {
-    request?: { method?: string; url?: string; user_agent?: string; client_ip?: string; traced?: boolean };
-    response?: { status?: number; content_length?: number };
-  };
-  aws?: Record<string, unknown>;
-  annotations?: Record<string, AnnotationScalar>;
-  metadata?: Record<string, unknown>;
-  cause?: unknown;
-  subsegments?: XRayEntity[];
-  [other: string]: unknown;
-}
-
-/** A top-level document: a segment, or an independent subsegment (`type: "subsegment"`). */
-export type SegmentDocument = XRayEntity & { trace_id: string };
+// The document types live in system/ so tools/check-traces shares them without importing sandbox code.
+export type { AnnotationScalar, SegmentCause, SegmentDocument, XRayEntity } from '../../system/segment-document';
 
 const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
 const ENTITY_ID = /^[0-9a-f]{16}$/;
@@ -57,12 +25,38 @@ const documentSchema = z
     annotations: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     subsegments: z.array(z.looseObject({ id: z.string(), name: z.string() })).optional(),
   })
-  .refine((d) => d.end_time !== undefined || d.in_progress === true, 'end_time is required unless in_progress')
-  .refine((d) => d.type !== 'subsegment' || d.parent_id !== undefined, 'an independent subsegment needs parent_id');
+  .refine((d) => d.end_time !== undefined || d.in_progress === true, {
+    message: 'required unless in_progress',
+    path: ['end_time'],
+  })
+  .refine((d) => d.type !== 'subsegment' || d.parent_id !== undefined, {
+    message: 'required on an independent subsegment',
+    path: ['parent_id'],
+  });
 
 const headerSchema = z.looseObject({ format: z.literal('json'), version: z.literal(1) });
 
 export type ParsedDatagram = { ok: true; document: SegmentDocument } | { ok: false; reason: string };
+
+/** Why a document was refused: the field at fault ('' for the document itself) and the reason. */
+export interface DocumentProblem {
+  field: string;
+  /** The field was absent (rather than present and wrong). */
+  missing: boolean;
+  reason: string;
+}
+
+export type CheckedDocument = { ok: true; document: SegmentDocument } | ({ ok: false } & DocumentProblem);
+
+/** Checks one parsed segment or independent subsegment document as X-Ray does; never throws. */
+export function checkDocument(body: unknown): CheckedDocument {
+  const parsed = documentSchema.safeParse(body);
+  if (parsed.success) return { ok: true, document: parsed.data as unknown as SegmentDocument };
+  const issue = parsed.error.issues[0];
+  const field = issue.path.join('.');
+  const missing = issue.path.length === 1 && typeof body === 'object' && body !== null && (body as Record<string, unknown>)[field] === undefined;
+  return { ok: false, field, missing, reason: `${field || 'document'}: ${issue.message}` };
+}
 
 /** Parses one UDP datagram (`{"format":"json","version":1}\n{document}`); never throws. */
 export function parseDatagram(datagram: Buffer | string): ParsedDatagram {
@@ -78,12 +72,8 @@ export function parseDatagram(datagram: Buffer | string): ParsedDatagram {
     return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
   }
   if (!headerSchema.safeParse(header).success) return { ok: false, reason: 'header is not {"format":"json","version":1}' };
-  const parsed = documentSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, reason: `${issue.path.join('.') || 'document'}: ${issue.message}` };
-  }
-  return { ok: true, document: parsed.data as unknown as SegmentDocument };
+  const checked = checkDocument(body);
+  return checked.ok ? checked : { ok: false, reason: checked.reason };
 }
 
 /** Epoch seconds encoded in a trace id (`1-<hex seconds>-...`). */

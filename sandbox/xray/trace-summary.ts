@@ -70,42 +70,72 @@ export interface TraceFacts {
   readonly subject: FilterSubject;
 }
 
-export function traceFacts(trace: AssembledTrace, graph: TraceGraph): TraceFacts {
-  const entities = statusEntities(trace);
-  const hasFault = entities.some((e) => e.fault);
-  const hasThrottle = entities.some((e) => e.throttle);
-  const hasError = entities.some((e) => e.error || e.throttle);
-  const root = graph.rootSegment;
-  const responseTime = root ? entityDuration(root) : undefined;
+type AnnotationIndex = Map<string, { value: AnnotationScalar; services: Map<string, ServiceIdentity> }[]>;
 
-  // Annotations with the services that recorded them; one entry per distinct value.
-  const annotations = new Map<string, { value: AnnotationScalar; services: Map<string, ServiceIdentity> }[]>();
+/** Annotations with the services that recorded them; one entry per distinct value. */
+function annotationIndex(trace: AssembledTrace): AnnotationIndex {
+  const annotations: AnnotationIndex = new Map();
   for (const segment of trace.segments) {
     const identity = segmentIdentity(segment);
     walkEntities(segment, (entity) => {
       for (const [key, value] of Object.entries(entity.annotations ?? {})) {
         const values = annotations.get(key) ?? [];
         let entry = values.find((v) => v.value === value);
-        if (!entry) values.push((entry = { value, services: new Map() }));
+        if (!entry) {
+          entry = { value, services: new Map() };
+          values.push(entry);
+        }
         entry.services.set(nodeKey(identity), identity);
         annotations.set(key, values);
       }
     });
   }
+  return annotations;
+}
 
-  const services = [...graph.nodes.values()].filter((n) => n.key !== nodeKey(CLIENT_IDENTITY)).map((n) => n.identity);
+function annotationsJson(annotations: AnnotationIndex): TraceSummaryJson['Annotations'] {
+  return Object.fromEntries(
+    [...annotations.entries()].map(([key, values]) => [
+      key,
+      values.map((v) => ({
+        AnnotationValue: annotationValueJson(v.value),
+        ServiceIds: [...v.services.values()].map(serviceIdJson),
+      })),
+    ]),
+  );
+}
+
+/** The root segment's request and response, as the summary's `Http`. */
+function httpJson(root: XRayEntity | undefined): TraceSummaryJson['Http'] {
   const request = root?.http?.request;
   const status = root?.http?.response?.status;
-  const http =
-    request || status !== undefined
-      ? {
-          HttpURL: request?.url,
-          HttpStatus: status,
-          HttpMethod: request?.method,
-          UserAgent: request?.user_agent,
-          ClientIp: request?.client_ip,
-        }
-      : undefined;
+  if (!request && status === undefined) return undefined;
+  return {
+    HttpURL: request?.url,
+    HttpStatus: status,
+    HttpMethod: request?.method,
+    UserAgent: request?.user_agent,
+    ClientIp: request?.client_ip,
+  };
+}
+
+/** Fault, error and throttle over the segments and inferred nodes. */
+function flags(trace: AssembledTrace) {
+  const entities = statusEntities(trace);
+  return {
+    hasFault: entities.some((e) => e.fault === true),
+    hasThrottle: entities.some((e) => e.throttle === true),
+    hasError: entities.some((e) => e.error === true || e.throttle === true),
+  };
+}
+
+export function traceFacts(trace: AssembledTrace, graph: TraceGraph): TraceFacts {
+  const { hasFault, hasError, hasThrottle } = flags(trace);
+  const root = graph.rootSegment;
+  const responseTime = root ? entityDuration(root) : undefined;
+  const annotations = annotationIndex(trace);
+  const services = [...graph.nodes.values()].filter((n) => n.key !== nodeKey(CLIENT_IDENTITY)).map((n) => n.identity);
+  const http = httpJson(root);
   const entry = graph.entryKey ? graph.nodes.get(graph.entryKey)?.identity : undefined;
 
   const summary: TraceSummaryJson = {
@@ -118,15 +148,7 @@ export function traceFacts(trace: AssembledTrace, graph: TraceGraph): TraceFacts
     HasThrottle: hasThrottle,
     IsPartial: trace.partial,
     Http: http,
-    Annotations: Object.fromEntries(
-      [...annotations.entries()].map(([key, values]) => [
-        key,
-        values.map((v) => ({
-          AnnotationValue: annotationValueJson(v.value),
-          ServiceIds: [...v.services.values()].map(serviceIdJson),
-        })),
-      ]),
-    ),
+    Annotations: annotationsJson(annotations),
     ServiceIds: services.map(serviceIdJson),
     EntryPoint: entry ? serviceIdJson(entry) : undefined,
     Revision: trace.revision,
@@ -140,13 +162,7 @@ export function traceFacts(trace: AssembledTrace, graph: TraceGraph): TraceFacts
     partial: trace.partial,
     responseTime: summary.ResponseTime,
     duration: summary.Duration,
-    http: {
-      status,
-      url: request?.url,
-      method: request?.method,
-      useragent: request?.user_agent,
-      clientip: request?.client_ip,
-    },
+    http: { status: http?.HttpStatus, url: http?.HttpURL, method: http?.HttpMethod, useragent: http?.UserAgent, clientip: http?.ClientIp },
     annotations: new Map([...annotations.entries()].map(([key, values]) => [key, values.map((v) => v.value)])),
     services,
     edges: graph.edges.map((e) => [graph.nodes.get(e.from)!.identity, graph.nodes.get(e.to)!.identity] as const),

@@ -10,33 +10,10 @@
  * - independent subsegments (sent on their own) are folded into their parents; in-progress pieces are kept and
  *   flagged; a completed copy of a piece replaces its in-progress copy.
  */
+import type { XRayEntity } from '../../system/segment-document';
 
-export interface SegmentCause {
-  readonly message?: string;
-  readonly exceptions?: readonly { readonly type?: string; readonly message?: string }[];
-}
-
-/** The fields of an X-Ray segment / subsegment document the checker reads. */
-export interface SegmentDocument {
-  id: string;
-  name: string;
-  trace_id?: string;
-  parent_id?: string;
-  type?: string;
-  start_time?: number;
-  end_time?: number;
-  in_progress?: boolean;
-  origin?: string;
-  inferred?: boolean;
-  namespace?: string;
-  error?: boolean;
-  fault?: boolean;
-  throttle?: boolean;
-  http?: { request?: { url?: string; method?: string }; response?: { status?: number } };
-  cause?: SegmentCause | string;
-  annotations?: Record<string, unknown>;
-  subsegments?: SegmentDocument[];
-}
+/** The document types are the project's one definition, shared with the local X-Ray daemon (types only). */
+export type { XRayEntity } from '../../system/segment-document';
 
 export type NodeStatus = 'ok' | 'error' | 'fault' | 'in progress';
 
@@ -101,12 +78,12 @@ const INFERRED_AWS_TYPES: Record<string, string> = {
   Firehose: 'AWS::Kinesis::Firehose',
 };
 
-function inferredType(sub: SegmentDocument): string {
+function inferredType(sub: XRayEntity): string {
   if (sub.namespace === 'remote') return 'remote';
   return INFERRED_AWS_TYPES[sub.name] ?? `AWS::${sub.name}`;
 }
 
-function causeText(cause: SegmentDocument['cause']): string | undefined {
+function causeText(cause: XRayEntity['cause']): string | undefined {
   if (!cause) return undefined;
   // A string cause is the id of an exception recorded elsewhere: not readable on its own.
   if (typeof cause === 'string') return undefined;
@@ -115,28 +92,28 @@ function causeText(cause: SegmentDocument['cause']): string | undefined {
   return cause.message;
 }
 
-function ownStatus(doc: SegmentDocument): 'ok' | 'error' | 'fault' {
+function ownStatus(doc: XRayEntity): 'ok' | 'error' | 'fault' {
   const status = doc.http?.response?.status;
   if (doc.fault || (status !== undefined && status >= 500)) return 'fault';
   if (doc.error || doc.throttle || (status !== undefined && status >= 400)) return 'error';
   return 'ok';
 }
 
-const isDownstreamCall = (sub: SegmentDocument) => sub.namespace === 'aws' || sub.namespace === 'remote';
+const isDownstreamCall = (sub: XRayEntity) => sub.namespace === 'aws' || sub.namespace === 'remote';
 
-function durationMs(doc: SegmentDocument): number | undefined {
+function durationMs(doc: XRayEntity): number | undefined {
   if (doc.in_progress || doc.start_time === undefined || doc.end_time === undefined) return undefined;
   return Math.max(0, Math.round((doc.end_time - doc.start_time) * 1000));
 }
 
 /** Parses and merges the pieces of one trace (segments and independent subsegments, JSON strings or objects). */
-function assemble(traceId: string, documents: readonly (string | SegmentDocument)[], notes: string[]) {
-  const segments = new Map<string, SegmentDocument>();
-  const looseSubsegments: SegmentDocument[] = [];
+function assemble(traceId: string, documents: readonly (string | XRayEntity)[], notes: string[]) {
+  const segments = new Map<string, XRayEntity>();
+  const looseSubsegments: XRayEntity[] = [];
   for (const raw of documents) {
-    let doc: SegmentDocument;
+    let doc: XRayEntity;
     try {
-      doc = typeof raw === 'string' ? (JSON.parse(raw) as SegmentDocument) : structuredClone(raw);
+      doc = typeof raw === 'string' ? (JSON.parse(raw) as XRayEntity) : structuredClone(raw);
     } catch {
       notes.push(`trace ${traceId}: a segment document is not valid JSON (ignored)`);
       continue;
@@ -155,8 +132,8 @@ function assemble(traceId: string, documents: readonly (string | SegmentDocument
   }
 
   // Fold independent subsegments into their parents (a parent may itself be a loose subsegment).
-  const index = new Map<string, SegmentDocument>();
-  const indexTree = (doc: SegmentDocument) => {
+  const index = new Map<string, XRayEntity>();
+  const indexTree = (doc: XRayEntity) => {
     index.set(doc.id, doc);
     for (const sub of doc.subsegments ?? []) indexTree(sub);
   };
@@ -164,7 +141,7 @@ function assemble(traceId: string, documents: readonly (string | SegmentDocument
   let pending = looseSubsegments;
   for (let progress = true; progress && pending.length > 0; ) {
     progress = false;
-    const next: SegmentDocument[] = [];
+    const next: XRayEntity[] = [];
     for (const sub of pending) {
       const parent = sub.parent_id ? index.get(sub.parent_id) : undefined;
       if (!parent) {
@@ -186,7 +163,7 @@ function assemble(traceId: string, documents: readonly (string | SegmentDocument
   return [...segments.values()];
 }
 
-export function buildTraceGraph(traceId: string, documents: readonly (string | SegmentDocument)[]): TraceGraph {
+export function buildTraceGraph(traceId: string, documents: readonly (string | XRayEntity)[]): TraceGraph {
   const notes: string[] = [];
   const segments = assemble(traceId, documents, notes);
   const nodes = new Map<string, GraphNode>();
@@ -195,11 +172,11 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
   let inProgress = false;
 
   // Which segment owns each element id (the segment itself and all its nested subsegments).
-  const owner = new Map<string, SegmentDocument>();
-  const elements = new Map<string, SegmentDocument>();
+  const owner = new Map<string, XRayEntity>();
+  const elements = new Map<string, XRayEntity>();
   /** `segment › subsegment › ...` of every element, to say where a problem was recorded. */
   const pathOf = new Map<string, string>();
-  const walk = (segment: SegmentDocument, doc: SegmentDocument, path: string) => {
+  const walk = (segment: XRayEntity, doc: XRayEntity, path: string) => {
     owner.set(doc.id, segment);
     elements.set(doc.id, doc);
     pathOf.set(doc.id, path);
@@ -207,7 +184,7 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
   };
   for (const segment of segments) walk(segment, segment, segment.name);
 
-  const segmentNode = (segment: SegmentDocument) => {
+  const segmentNode = (segment: XRayEntity) => {
     const type = segment.origin ?? '';
     const node: GraphNode = { id: nodeKey(segment.name, type), name: segment.name, type, inferred: !!segment.inferred };
     nodes.set(node.id, node);
@@ -216,7 +193,7 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
 
   // Subsegments continued by a traced segment: the edge goes to that segment's node, not to an inferred one.
   const continued = new Set<string>();
-  const parentOf = new Map<SegmentDocument, SegmentDocument>();
+  const parentOf = new Map<XRayEntity, XRayEntity>();
   for (const segment of segments) {
     if (!segment.parent_id) continue;
     const parentElement = elements.get(segment.parent_id);
@@ -230,7 +207,7 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
   }
 
   const visits: NodeVisit[] = [];
-  const depthOf = (segment: SegmentDocument): number => {
+  const depthOf = (segment: XRayEntity): number => {
     let depth = 0;
     for (let s = parentOf.get(segment); s && depth < 50; s = parentOf.get(s)) depth++;
     return depth;
@@ -244,7 +221,7 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
     const problems: RecordedProblem[] = [];
     let segmentInProgress = !!segment.in_progress;
 
-    const record = (doc: SegmentDocument, path: string) => {
+    const record = (doc: XRayEntity, path: string) => {
       const status = ownStatus(doc);
       if (status !== 'ok') {
         problems.push({ kind: status, path, httpStatus: doc.http?.response?.status, cause: causeText(doc.cause) });
@@ -256,7 +233,7 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
     for (const [key, value] of Object.entries(segment.annotations ?? {})) (annotations[key] ??= []).push(value);
 
     // Local subsegments count towards this node; aws/remote ones are nodes of their own.
-    const visitSubsegments = (doc: SegmentDocument, path: string, subDepth: number) => {
+    const visitSubsegments = (doc: XRayEntity, path: string, subDepth: number) => {
       for (const sub of doc.subsegments ?? []) {
         for (const [key, value] of Object.entries(sub.annotations ?? {})) (annotations[key] ??= []).push(value);
         if (isDownstreamCall(sub)) {
