@@ -375,8 +375,10 @@ function drawNodes(root: SVGSVGElement, placed: MapLayout): void {
     const p = placed.nodes.get(s.ReferenceId);
     if (!p) continue;
     const st = counts(s.SummaryStatistics);
-    const group = svg('g', { className: 'node', tabindex: 0, role: 'button', 'aria-label': describe(s), 'data-key': `node-${s.ReferenceId}` });
-    group.append(svg('title', { text: nodeTitle(s) }));
+    // The SVG <title> names the node (for screen readers, and as the hover tooltip). Not aria-label: the drawn
+    // text (some of it shortened) would then have to be part of it, word for word.
+    const group = svg('g', { className: 'node', tabindex: 0, role: 'button', 'data-key': `node-${s.ReferenceId}` });
+    group.append(svg('title', { text: describe(s) }));
     ring(group, p.cx, p.cy, st);
     group.append(svg('text', { x: p.cx, y: p.cy + 4, 'text-anchor': 'middle', text: s.Type === 'client' ? 'client' : formatSeconds(st.average) }));
     const lines = nodeLines(s);
