@@ -52,8 +52,10 @@ function serviceId(service: { name: string; type?: string }): string {
 const seconds = (value: number) => String(Math.round(value * 1000) / 1000);
 
 /**
- * The trace list's filter for a response-time range of a node or an edge. The grammar has no
- * `service(...) { responsetime ... }` form, so `responsetime` is the trace's (the entry segment's) response time.
+ * The trace list's filter for a response-time range of a node or an edge. X-Ray's console writes
+ * `service(...) { responsetime ... }` (https://docs.aws.amazon.com/xray/latest/devguide/xray-console-filters.html,
+ * complex keywords); the local grammar has no braces, so `responsetime` here is the trace's (the entry segment's)
+ * response time: exact for the entry node, an approximation for the nodes behind it.
  * The client is no service of its own: its edge is the service it calls.
  */
 export function rangeFilter(subject: HistogramSubject, from: number, to: number): string {
