@@ -11,6 +11,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const TARGETS = {
   handlers: path.join(ROOT, 'handlers/tsconfig.json'),
   website: path.join(ROOT, 'website/src/tsconfig.json'),
+  xrayConsole: path.join(ROOT, 'sandbox/xray/console/browser/tsconfig.json'),
   rest: path.join(ROOT, 'tsconfig.json'),
 } as const;
 
@@ -72,6 +73,13 @@ describe('per-target type checks', () => {
     ]);
   });
 
+  test("the X-Ray console's browser code may use the DOM but not node:fs", () => {
+    expect(diagnosticsOf(TARGETS.xrayConsole, 'probe-console.ts', USES_NODE_FS)).toEqual([
+      expect.stringMatching(/Cannot find module 'node:fs'/),
+    ]);
+    expect(diagnosticsOf(TARGETS.xrayConsole, 'probe-console.ts', USES_DOCUMENT)).toEqual([]);
+  });
+
   // The same probes compile where those globals exist, so the errors above come from the configs, not the harness.
   test('the website may read document.title and a handler may import node:fs', () => {
     expect(diagnosticsOf(TARGETS.website, 'probe-site.ts', USES_DOCUMENT)).toEqual([]);
@@ -84,7 +92,7 @@ describe('per-target type checks', () => {
     ]);
   });
 
-  test('each target owns its folder, and the rest excludes both', () => {
+  test('each target owns its folder, and the rest excludes them', () => {
     const files = (target: keyof typeof TARGETS) =>
       parseTarget(TARGETS[target]).fileNames.map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
     expect(files('handlers')).toEqual(
@@ -93,12 +101,14 @@ describe('per-target type checks', () => {
     expect(files('handlers').filter((f) => !/^(handlers|system)\//.test(f))).toEqual([]);
     expect(files('website')).toContain('website/src/main.ts');
     expect(files('website').filter((f) => !f.startsWith('website/src/'))).toEqual([]);
-    expect(files('rest').filter((f) => /^(handlers|website)\//.test(f))).toEqual([]);
+    expect(files('xrayConsole')).toContain('sandbox/xray/console/browser/main.ts');
+    expect(files('xrayConsole').filter((f) => !f.startsWith('sandbox/xray/console/browser/'))).toEqual([]);
+    expect(files('rest').filter((f) => /^(handlers|website|sandbox\/xray\/console\/browser)\//.test(f))).toEqual([]);
     expect(files('rest')).toEqual(expect.arrayContaining(['main.ts', 'sandbox/start.ts']));
   });
 
   test('npm run typecheck checks every target', () => {
     const { scripts } = require(path.join(ROOT, 'package.json')) as { scripts: Record<string, string> };
-    expect(scripts.typecheck).toBe('tsc -p handlers && tsc -p website/src && tsc -p .');
+    expect(scripts.typecheck).toBe('tsc -p handlers && tsc -p website/src && tsc -p sandbox/xray/console/browser && tsc -p .');
   });
 });

@@ -58,6 +58,10 @@ export async function readMailbox(fauxqsEndpoint: string, queueName: string): Pr
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/**
+ * The mailbox as a page. It never reloads by itself (a timed refresh loses a reader's place: WCAG 2.2.1, axe's
+ * `meta-refresh` rule); a Refresh link reloads it.
+ */
 export function renderMailboxPage(messages: MailboxMessage[], links: { xrayConsole: string }): string {
   const items = messages
     .map(
@@ -74,7 +78,6 @@ export function renderMailboxPage(messages: MailboxMessage[], links: { xrayConso
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="5">
 <title>Staff mailbox (${messages.length}) · Mythical Mysfits sandbox</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 52rem; padding: 1rem; color: #222; }
@@ -87,11 +90,15 @@ export function renderMailboxPage(messages: MailboxMessage[], links: { xrayConso
 </style>
 </head>
 <body>
+<header>
 <h1>Staff mailbox</h1>
-<p>Questions e-mailed to the staff through SNS (the SQS queue subscribed to the topic stands in for the inbox).
-Refreshes every 5 s. <a href="/">Website</a> · <a href="${escapeHtml(links.xrayConsole)}">X-Ray console</a> ·
-<a href="/_sandbox/mailbox.json">JSON</a></p>
+<p>Questions e-mailed to the staff through SNS (the SQS queue subscribed to the topic stands in for the inbox).</p>
+<nav aria-label="Sandbox"><a href="/_sandbox/mailbox">Refresh</a> · <a href="/">Website</a> ·
+<a href="${escapeHtml(links.xrayConsole)}">X-Ray console</a> · <a href="/_sandbox/mailbox.json">JSON</a></nav>
+</header>
+<main>
 ${messages.length ? items : '<p class="empty">No e-mails yet: ask a question on the website.</p>'}
+</main>
 </body>
 </html>`;
 }

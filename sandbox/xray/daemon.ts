@@ -9,7 +9,7 @@
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderPage } from './console/pages';
+import { consoleResponse } from './console/pages';
 import { ApiError, handleApiCall } from './query-api';
 import { TraceStore } from './trace-store';
 import { ingestUdpDatagram } from './otlp-ingest';
@@ -93,7 +93,7 @@ function requestHandler(store: TraceStore) {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
     // The console and the API are for this machine's browser and SDKs: no other site's name (DNS rebinding).
     if (refuseForeignHost(req, res)) return;
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const { pathname: path, search } = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (req.method === 'POST') {
         const text = await readBody(req);
@@ -114,8 +114,8 @@ function requestHandler(store: TraceStore) {
       }
       if (req.method === 'GET' || req.method === 'HEAD') {
         if (path === '/stats') return send(res, 200, 'application/json', JSON.stringify(store.stats()));
-        const page = renderPage(path);
-        if (page) return send(res, 200, 'text/html; charset=utf-8', page, { 'cache-control': 'no-store' });
+        const page = await consoleResponse(path, search);
+        if (page) return send(res, 200, page.contentType, page.body, page.headers);
         return send(res, 404, 'text/plain; charset=utf-8', `not found: ${path}\n`);
       }
       throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported`);

@@ -99,10 +99,30 @@ function questionTrace(env: string, at: number, kind: 'ok' | 'invalid' | 'hangin
               start: at + 0.02,
               duration: 5,
               outcome: 'fault',
-              extra: { cause: { exceptions: [{ id: newEntityId(), type: 'Error', message: 'hangingException: the request hung and failed' }] } },
+              extra: {
+                cause: {
+                  exceptions: [
+                    {
+                      id: newEntityId(),
+                      type: 'Error',
+                      message: 'hangingException: the request hung and failed',
+                      stack: [{ path: '/var/task/index.js', line: 1, label: 'hangingException' }],
+                    },
+                  ],
+                },
+              },
             },
           ]
-        : [];
+        : [
+            {
+              // What the handler records on a client error: an error flag and the reasons as metadata.
+              name: 'validate',
+              start: at + 0.012,
+              duration: 0.001,
+              outcome: 'error',
+              extra: { metadata: { default: { clientError: { field: 'question', message: 'question must not be empty' } } } },
+            },
+          ];
   const invokeStart = at + 0.008;
   const invoke: XRayEntity = entity({
     name: 'Lambda',

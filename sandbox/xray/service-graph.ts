@@ -222,7 +222,12 @@ export function statistics(observations: readonly Observation[]): StatisticsJson
   };
 }
 
-/** Response times grouped to the millisecond, as the console's histograms show them. */
+/**
+ * Response times grouped to the millisecond, as the console's histograms show them: GetServiceGraph's
+ * `Service.DurationHistogram` / `Service.ResponseTimeHistogram` and `Edge.ResponseTimeHistogram`, arrays of
+ * HistogramEntry `{ Value (seconds), Count }` (https://docs.aws.amazon.com/xray/latest/api/API_Service.html,
+ * https://docs.aws.amazon.com/xray/latest/api/API_HistogramEntry.html).
+ */
 export function histogram(observations: readonly Observation[]): HistogramEntryJson[] {
   const counts = new Map<number, number>();
   for (const o of observations) {

@@ -29,7 +29,7 @@ async function main() {
     const link = page.locator('#result a').first();
     await link.waitFor();
     await link.click();
-    await page.waitForSelector('table.timeline tr.entity');
+    await page.waitForSelector('table.timeline button.entity');
     await page.setViewportSize({ width: 1300, height: 560 });
     await page.screenshot({ path: path.join(OUT, 'xray-trace.png'), fullPage: true });
     console.log(`screenshots written to ${OUT}`);
