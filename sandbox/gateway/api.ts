@@ -35,6 +35,29 @@ const stageOf = (api: ApiKey) => ({
   accountId: LOCAL_ACCOUNT_ID,
 });
 
+/** An unknown resource is a gateway response; a preflight is the stacks' OPTIONS mock integration. */
+function untracedAnswer(match: Match | undefined, allowedOrigin: string): Answer {
+  if (!match) return gatewayAnswer(403, 'Missing Authentication Token');
+  return {
+    kind: 'integration',
+    status: PREFLIGHT_STATUS,
+    body: '',
+    headers: preflightHeaders(allowedOrigin, [...match.routes.map((r) => r.method), 'OPTIONS']),
+    integrationStatus: 200,
+  };
+}
+
+/** What the deployed WAF's custom block response answers. */
+function rateLimitedAnswer(allowedOrigin: string): Answer {
+  return {
+    kind: 'integration',
+    status: RATE_LIMITED_STATUS,
+    body: RATE_LIMITED_BODY,
+    headers: { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': allowedOrigin },
+    integrationStatus: RATE_LIMITED_STATUS,
+  };
+}
+
 /** The request handler of one API's origin. */
 export function apiHandler(api: ApiKey, state: GatewayState, options: ApiOptions): Handler {
   const limiter =
@@ -49,18 +72,6 @@ export function apiHandler(api: ApiKey, state: GatewayState, options: ApiOptions
     return { length, logLine: () => options.accessLog?.(accessLogLine(context, length), api) };
   }
 
-  /** An unknown resource is a gateway response; a preflight is the stacks' OPTIONS mock integration. */
-  function untracedAnswer(match: Match | undefined): Answer {
-    if (!match) return gatewayAnswer(403, 'Missing Authentication Token');
-    return {
-      kind: 'integration',
-      status: PREFLIGHT_STATUS,
-      body: '',
-      headers: preflightHeaders(state.allowedOrigin, [...match.routes.map((r) => r.method), 'OPTIONS']),
-      integrationStatus: 200,
-    };
-  }
-
   /** What a request to a known resource gets, before anything is sent. */
   async function tracedAnswer(req: http.IncomingMessage, requestUrl: URL, match: Match, span: StageSpan, requestId: string): Promise<Answer> {
     const route = match.routes.find((r) => r.method === (req.method ?? 'GET'));
@@ -72,7 +83,7 @@ export function apiHandler(api: ApiKey, state: GatewayState, options: ApiOptions
     }
     if (rateLimited(route, req)) {
       req.resume();
-      return rateLimitedAnswer();
+      return rateLimitedAnswer(state.allowedOrigin);
     }
     if (!backends) {
       req.resume(); // the sandbox is still starting
@@ -81,17 +92,6 @@ export function apiHandler(api: ApiKey, state: GatewayState, options: ApiOptions
     const { allowedOrigin, report } = state;
     const request = { req, requestUrl, route, params: match.params, span, requestId, backends, allowedOrigin, report };
     return route.function ? lambdaIntegration(request) : clicksIntegration(request);
-  }
-
-  /** What the deployed WAF's custom block response answers. */
-  function rateLimitedAnswer(): Answer {
-    return {
-      kind: 'integration',
-      status: RATE_LIMITED_STATUS,
-      body: RATE_LIMITED_BODY,
-      headers: { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': state.allowedOrigin },
-      integrationStatus: RATE_LIMITED_STATUS,
-    };
   }
 
   return async (req, res) => {
@@ -103,7 +103,7 @@ export function apiHandler(api: ApiKey, state: GatewayState, options: ApiOptions
     if (!match || req.method === 'OPTIONS') {
       // Neither reaches an integration, and neither is traced here.
       req.resume();
-      respond(res, { req, requestId, traceId: '', resourcePath, received }, untracedAnswer(match), {}).logLine();
+      respond(res, { req, requestId, traceId: '', resourcePath, received }, untracedAnswer(match, state.allowedOrigin), {}).logLine();
       return;
     }
     const span = options.tracer.begin(req, requestId, stageOf(api));
