@@ -74,121 +74,139 @@ export function functionNameFrom(raw: string, region: string, accountId: string)
   return raw;
 }
 
-export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaApi> {
-  const byName = new Map(options.functions.map((fn) => [fn.name, fn]));
-  const arnOf = (name: string) => `arn:aws:lambda:${options.region}:${options.accountId}:function:${name}`;
+/** The functions by name, and the account and region their ARNs name. */
+interface Registry {
+  options: LambdaApiOptions;
+  byName: Map<string, LambdaApiFunction>;
+}
 
-  function lookUp(rawName: string, qualifier: string | null): LambdaApiFunction {
-    const name = functionNameFrom(rawName, options.region, options.accountId);
-    const fn = byName.get(name);
-    if (!fn) {
-      throw new ApiError(
-        404,
-        'ResourceNotFoundException',
-        `Function not found: ${arnOf(name)} (the sandbox's functions: ${[...byName.keys()].join(', ')})`,
-      );
-    }
-    if (qualifier !== null && qualifier !== '$LATEST') {
-      throw new ApiError(404, 'ResourceNotFoundException', `Function not found: ${arnOf(name)}:${qualifier} (the sandbox has $LATEST only)`);
-    }
-    return fn;
+const arnOf = ({ options }: Registry, name: string) => `arn:aws:lambda:${options.region}:${options.accountId}:function:${name}`;
+
+function lookUp(registry: Registry, rawName: string, qualifier: string | null): LambdaApiFunction {
+  const { options, byName } = registry;
+  const name = functionNameFrom(rawName, options.region, options.accountId);
+  const fn = byName.get(name);
+  if (!fn) {
+    throw new ApiError(
+      404,
+      'ResourceNotFoundException',
+      `Function not found: ${arnOf(registry, name)} (the sandbox's functions: ${[...byName.keys()].join(', ')})`,
+    );
   }
-
-  function parsePayload(body: Buffer): unknown {
-    if (body.length === 0) return {};
-    try {
-      return JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new ApiError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(err as Error).message}`);
-    }
+  if (qualifier !== null && qualifier !== '$LATEST') {
+    throw new ApiError(404, 'ResourceNotFoundException', `Function not found: ${arnOf(registry, name)}:${qualifier} (the sandbox has $LATEST only)`);
   }
+  return fn;
+}
 
-  function oneOf(header: string | string[] | undefined, name: string, allowed: readonly string[]): string {
-    const value = Array.isArray(header) ? header[0] : header;
-    if (value === undefined || value === '') return allowed[0];
-    if (!allowed.includes(value)) {
-      throw new ApiError(400, 'InvalidParameterValueException', `${name} "${value}" is not one of ${allowed.join(', ')}`);
-    }
-    return value;
+function parsePayload(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new ApiError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(err as Error).message}`);
   }
+}
 
-  async function invoke(req: http.IncomingMessage, res: http.ServerResponse, rawName: string, url: URL) {
-    const fn = lookUp(decodeURIComponent(rawName), url.searchParams.get('Qualifier'));
-    const invocationType = oneOf(req.headers['x-amz-invocation-type'], 'X-Amz-Invocation-Type', ['RequestResponse', 'Event', 'DryRun']);
-    const logType = oneOf(req.headers['x-amz-log-type'], 'X-Amz-Log-Type', ['None', 'Tail']);
-    let body: Buffer;
-    try {
-      body = await readBoundedBody(req, MAX_PAYLOAD_BYTES);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        throw new ApiError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
-      }
-      throw err;
+async function readPayload(req: http.IncomingMessage): Promise<unknown> {
+  try {
+    return parsePayload(await readBoundedBody(req, MAX_PAYLOAD_BYTES));
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      throw new ApiError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
     }
-    const event = parsePayload(body);
-    const traceHeader = typeof req.headers['x-amzn-trace-id'] === 'string' ? req.headers['x-amzn-trace-id'] : undefined;
-    if (invocationType === 'DryRun') return send(res, 204, '', { 'x-amzn-RequestId': randomUUID() });
-    if (invocationType === 'Event') {
-      fn.invoke(event, traceHeader).catch((err) => options.onError?.(err as Error));
-      return send(res, 202, '', { 'x-amzn-RequestId': randomUUID() });
-    }
-    const outcome = await fn.invoke(event, traceHeader);
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/json',
-      'X-Amz-Executed-Version': '$LATEST',
-      'x-amzn-RequestId': outcome.requestId ?? randomUUID(),
-    };
-    if (outcome.traceId) headers['X-Amzn-Trace-Id'] = `Root=${outcome.traceId}`;
-    if (outcome.traceId && options.traceUrl) headers['X-Sandbox-Trace-Url'] = options.traceUrl(outcome.traceId);
-    if (logType === 'Tail') headers['X-Amz-Log-Result'] = Buffer.from(logTail(outcome.log ?? '')).toString('base64');
-    if (!outcome.ok) {
-      headers['X-Amz-Function-Error'] = 'Unhandled';
-      const error = outcome.error ?? { errorType: 'Error', errorMessage: 'unknown error' };
-      return send(res, 200, JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, trace: [] }), headers);
-    }
-    return send(res, 200, JSON.stringify(outcome.result ?? null), headers);
+    throw err;
   }
+}
 
-  function listFunctions(res: http.ServerResponse) {
-    const Functions = options.functions.map((fn) => ({
-      FunctionName: fn.name,
-      FunctionArn: fn.arn,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Description: fn.description,
-      MemorySize: fn.memorySize,
-      Timeout: fn.timeoutSeconds,
-      TracingConfig: { Mode: fn.tracing },
-      PackageType: 'Zip',
-      Version: '$LATEST',
-    }));
-    send(res, 200, JSON.stringify({ Functions }), { 'Content-Type': 'application/json' });
+function oneOf(header: string | string[] | undefined, name: string, allowed: readonly string[]): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value === '') return allowed[0];
+  if (!allowed.includes(value)) {
+    throw new ApiError(400, 'InvalidParameterValueException', `${name} "${value}" is not one of ${allowed.join(', ')}`);
   }
+  return value;
+}
 
-  const server = http.createServer((req, res) => {
-    // Same guard as the sandbox's other servers: a web page that points its own name at 127.0.0.1 cannot invoke.
-    if (refuseForeignHost(req, res)) return;
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const invokeMatch = INVOKE_PATH.exec(url.pathname);
-    const run = async () => {
-      if (invokeMatch && req.method === 'POST') return invoke(req, res, invokeMatch[1], url);
-      if (LIST_PATH.test(url.pathname) && req.method === 'GET') return listFunctions(res);
-      throw new ApiError(404, 'UnknownOperationException', `${req.method} ${url.pathname} is not an operation of the sandbox's Lambda API (Invoke, ListFunctions)`);
-    };
-    run().catch((err) => {
-      const apiError = err instanceof ApiError ? err : new ApiError(500, 'ServiceException', (err as Error).message);
-      if (!(err instanceof ApiError)) options.onError?.(err as Error);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      send(res, apiError.status, JSON.stringify({ Type: apiError.status < 500 ? 'User' : 'Service', message: apiError.message }), {
-        'Content-Type': 'application/json',
-        'x-amzn-ErrorType': apiError.type,
-        'x-amzn-RequestId': randomUUID(),
-      });
-    });
+/** The answer of a RequestResponse invocation: the result, or the function's error with X-Amz-Function-Error. */
+function sendOutcome(res: http.ServerResponse, outcome: InvokeResult, logType: string, traceUrl: LambdaApiOptions['traceUrl']) {
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'X-Amz-Executed-Version': '$LATEST',
+    'x-amzn-RequestId': outcome.requestId ?? randomUUID(),
+  };
+  if (outcome.traceId) headers['X-Amzn-Trace-Id'] = `Root=${outcome.traceId}`;
+  if (outcome.traceId && traceUrl) headers['X-Sandbox-Trace-Url'] = traceUrl(outcome.traceId);
+  if (logType === 'Tail') headers['X-Amz-Log-Result'] = Buffer.from(logTail(outcome.log ?? '')).toString('base64');
+  if (!outcome.ok) {
+    headers['X-Amz-Function-Error'] = 'Unhandled';
+    const error = outcome.error ?? { errorType: 'Error', errorMessage: 'unknown error' };
+    return send(res, 200, JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, trace: [] }), headers);
+  }
+  return send(res, 200, JSON.stringify(outcome.result ?? null), headers);
+}
+
+async function invoke(registry: Registry, req: http.IncomingMessage, res: http.ServerResponse, rawName: string, url: URL) {
+  const fn = lookUp(registry, decodeURIComponent(rawName), url.searchParams.get('Qualifier'));
+  const invocationType = oneOf(req.headers['x-amz-invocation-type'], 'X-Amz-Invocation-Type', ['RequestResponse', 'Event', 'DryRun']);
+  const logType = oneOf(req.headers['x-amz-log-type'], 'X-Amz-Log-Type', ['None', 'Tail']);
+  const event = await readPayload(req);
+  const traceHeader = typeof req.headers['x-amzn-trace-id'] === 'string' ? req.headers['x-amzn-trace-id'] : undefined;
+  if (invocationType === 'DryRun') return send(res, 204, '', { 'x-amzn-RequestId': randomUUID() });
+  if (invocationType === 'Event') {
+    fn.invoke(event, traceHeader).catch((err) => registry.options.onError?.(err as Error));
+    return send(res, 202, '', { 'x-amzn-RequestId': randomUUID() });
+  }
+  return sendOutcome(res, await fn.invoke(event, traceHeader), logType, registry.options.traceUrl);
+}
+
+function listFunctions({ options }: Registry, res: http.ServerResponse) {
+  const Functions = options.functions.map((fn) => ({
+    FunctionName: fn.name,
+    FunctionArn: fn.arn,
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    Description: fn.description,
+    MemorySize: fn.memorySize,
+    Timeout: fn.timeoutSeconds,
+    TracingConfig: { Mode: fn.tracing },
+    PackageType: 'Zip',
+    Version: '$LATEST',
+  }));
+  send(res, 200, JSON.stringify({ Functions }), { 'Content-Type': 'application/json' });
+}
+
+/** An error of the call itself, in the Lambda API's error shape; an unexpected one is a ServiceException. */
+function sendError(registry: Registry, res: http.ServerResponse, err: unknown) {
+  const apiError = err instanceof ApiError ? err : new ApiError(500, 'ServiceException', (err as Error).message);
+  if (!(err instanceof ApiError)) registry.options.onError?.(err as Error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  send(res, apiError.status, JSON.stringify({ Type: apiError.status < 500 ? 'User' : 'Service', message: apiError.message }), {
+    'Content-Type': 'application/json',
+    'x-amzn-ErrorType': apiError.type,
+    'x-amzn-RequestId': randomUUID(),
   });
+}
+
+function handle(registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): void {
+  // Same guard as the sandbox's other servers: a web page that points its own name at 127.0.0.1 cannot invoke.
+  if (refuseForeignHost(req, res)) return;
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const invokeMatch = INVOKE_PATH.exec(url.pathname);
+  const run = async () => {
+    if (invokeMatch && req.method === 'POST') return invoke(registry, req, res, invokeMatch[1], url);
+    if (LIST_PATH.test(url.pathname) && req.method === 'GET') return listFunctions(registry, res);
+    throw new ApiError(404, 'UnknownOperationException', `${req.method} ${url.pathname} is not an operation of the sandbox's Lambda API (Invoke, ListFunctions)`);
+  };
+  run().catch((err) => sendError(registry, res, err));
+}
+
+export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaApi> {
+  const registry: Registry = { options, byName: new Map(options.functions.map((fn) => [fn.name, fn])) };
+  const server = http.createServer((req, res) => handle(registry, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // Loopback only, like every other sandbox server: the functions read and write the sandbox's data.

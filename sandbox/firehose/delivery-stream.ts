@@ -9,6 +9,7 @@
  * - The AppendDelimiterToRecord processor adds the record delimiter after each Ok record; Ok records land in one
  *   object under `prefix` + `YYYY/MM/dd/HH/`, failed ones (Firehose's error record format) under the error prefix
  *   with `!{firehose:error-output-type}` = `processing-failed`.
+ * The processor's answer is checked in `processor-response.ts`; S3 keys are named in `object-names.ts`.
  */
 import type {
   FirehoseTransformationEvent,
@@ -17,6 +18,11 @@ import type {
 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { CLICKS_DELIVERY } from '../../system/definition';
+import { errorPrefix, objectName, pad, timePrefix } from './object-names';
+import { checkTransformationResult, type InvalidProcessorResponse } from './processor-response';
+
+export { errorPrefix, objectName, timePrefix } from './object-names';
+export { checkTransformationResult } from './processor-response';
 
 /** What the processor invocation returned: the subset of the function runtime's InvokeResult used here. */
 export interface ProcessorInvocation {
@@ -82,88 +88,139 @@ export interface FirehoseErrorRecord {
 /** The configured delimiter is an escaped string (`\\n`), as in the processor's parameter. */
 export const RECORD_DELIMITER: string = JSON.parse(`"${CLICKS_DELIVERY.recordDelimiter}"`);
 
-const RESULTS = new Set(['Ok', 'Dropped', 'ProcessingFailed']);
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-class InvalidProcessorResponse extends Error {
-  constructor(
-    readonly errorCode: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** What delivering a batch needs of its stream. */
+interface Delivery {
+  options: DeliveryStreamOptions;
+  stats: DeliveryStats;
+  now: () => Date;
+  /** Extra attempts after a failed invocation. */
+  retries: number;
 }
 
-/** Checks the processor's answer as Firehose does; throws naming what is wrong. */
-export function checkTransformationResult(
+type Failure = { errorCode: string; errorMessage: string };
+
+/** Puts one object, three attempts; a write that still fails is reported (onDeliveryError), not thrown. */
+async function write(delivery: Delivery, key: string, body: Buffer): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await delivery.options.putObject(key, body);
+      delivery.stats.objectsWritten++;
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+    }
+  }
+  delivery.options.onDeliveryError?.(
+    new Error(`Firehose stand-in: could not write s3 object ${key}: ${(lastError as Error)?.message ?? lastError}`),
+  );
+}
+
+/** Failed records, one Firehose error record per line, in one object under the error prefix. */
+async function writeErrors(
+  delivery: Delivery,
+  records: FirehoseTransformationEventRecord[],
+  failure: Failure,
+  attemptsMade: number,
+): Promise<void> {
+  if (records.length === 0) return;
+  const ended = delivery.now();
+  const lines = records.map((r) => {
+    const errorRecord: FirehoseErrorRecord = {
+      attemptsMade,
+      arrivalTimestamp: r.approximateArrivalTimestamp,
+      errorCode: failure.errorCode,
+      errorMessage: failure.errorMessage,
+      attemptEndingTimestamp: ended.getTime(),
+      rawData: r.data,
+      lambdaArn: `${delivery.options.processorArn}:$LATEST`,
+    };
+    return JSON.stringify(errorRecord) + '\n';
+  });
+  delivery.stats.recordsFailed += records.length;
+  const key = `${errorPrefix('processing-failed')}${timePrefix(ended)}${objectName(delivery.options.name, ended)}`;
+  await write(delivery, key, Buffer.from(lines.join('')));
+}
+
+/** One invocation of the processor: its checked records, or why the attempt failed. */
+async function transformOnce(
+  delivery: Delivery,
   event: FirehoseTransformationEvent,
-  result: unknown,
-): FirehoseTransformationResult['records'] {
-  const records = (result as FirehoseTransformationResult | undefined)?.records;
-  if (!Array.isArray(records)) {
-    throw new InvalidProcessorResponse('Lambda.InvalidResponse', 'The response has no records array.');
+): Promise<{ records: FirehoseTransformationResult['records'] } | { failure: Failure }> {
+  delivery.stats.invocations++;
+  let invocation: ProcessorInvocation;
+  try {
+    invocation = await delivery.options.invokeProcessor(event);
+  } catch (err) {
+    invocation = { ok: false, error: { errorType: 'InvokeError', errorMessage: (err as Error).message } };
   }
-  const expected = new Set(event.records.map((r) => r.recordId));
-  const seen = new Set<string>();
-  for (const record of records) {
-    if (!record || typeof record.recordId !== 'string' || !expected.has(record.recordId)) {
-      throw new InvalidProcessorResponse(
-        'Lambda.InvalidRecordId',
-        `The response names a recordId that was not in the batch: ${String(record?.recordId)}.`,
-      );
-    }
-    if (seen.has(record.recordId)) {
-      throw new InvalidProcessorResponse('Lambda.DuplicatedRecordId', `recordId ${record.recordId} is returned twice.`);
-    }
-    seen.add(record.recordId);
-    if (!RESULTS.has(record.result)) {
-      throw new InvalidProcessorResponse(
-        'Lambda.InvalidRecordResult',
-        `recordId ${record.recordId} has result ${JSON.stringify(record.result)}; expected Ok, Dropped or ProcessingFailed.`,
-      );
-    }
-    if (record.result === 'Ok' && (typeof record.data !== 'string' || !BASE64.test(record.data))) {
-      throw new InvalidProcessorResponse(
-        'Lambda.InvalidRecordData',
-        `recordId ${record.recordId} is Ok but its data is not base64.`,
-      );
-    }
+  if (!invocation.ok) {
+    const error = `${invocation.error?.errorType ?? 'Error'}: ${invocation.error?.errorMessage ?? ''}`;
+    const errorMessage = `The Lambda function was successfully invoked but it returned an error result: ${error}`;
+    return { failure: { errorCode: 'Lambda.FunctionError', errorMessage } };
   }
-  if (seen.size !== expected.size) {
-    const missing = [...expected].filter((id) => !seen.has(id));
-    throw new InvalidProcessorResponse('Lambda.MissingRecordId', `The response lacks recordId(s) ${missing.join(', ')}.`);
+  try {
+    return { records: checkTransformationResult(event, invocation.result) };
+  } catch (err) {
+    const invalid = err as InvalidProcessorResponse;
+    return { failure: { errorCode: invalid.errorCode ?? 'Lambda.InvalidResponse', errorMessage: invalid.message } };
   }
-  return records;
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-/** `YYYY/MM/dd/HH/` in UTC, the prefix Firehose adds when the configured one has no timestamp expression. */
-export function timePrefix(date: Date): string {
-  return `${date.getUTCFullYear()}/${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${pad(date.getUTCHours())}/`;
+/** Ok records (each followed by the delimiter) in one object; ProcessingFailed ones under the error prefix. */
+async function writeResults(
+  delivery: Delivery,
+  event: FirehoseTransformationEvent,
+  records: FirehoseTransformationResult['records'],
+  attempt: number,
+): Promise<void> {
+  const byId = new Map(event.records.map((r) => [r.recordId, r]));
+  const ok = records.filter((r) => r.result === 'Ok');
+  const failed = records.filter((r) => r.result === 'ProcessingFailed').map((r) => byId.get(r.recordId)!);
+  delivery.stats.recordsDropped += records.filter((r) => r.result === 'Dropped').length;
+  if (ok.length > 0) {
+    const parts: Uint8Array[] = ok.flatMap((r) => [Buffer.from(r.data ?? '', 'base64'), Buffer.from(RECORD_DELIMITER)]);
+    const at = delivery.now();
+    await write(delivery, `${CLICKS_DELIVERY.prefix}${timePrefix(at)}${objectName(delivery.options.name, at)}`, Buffer.concat(parts));
+    delivery.stats.recordsDelivered += ok.length;
+  }
+  const processingFailed = {
+    errorCode: 'Lambda.ProcessingFailed',
+    errorMessage: "The data record was marked as 'ProcessingFailed' by the Lambda function.",
+  };
+  await writeErrors(delivery, failed, processingFailed, attempt);
 }
 
-/** `<stream>-<version>-YYYY-MM-dd-HH-mm-ss-<random>`, Firehose's object name. */
-export function objectName(stream: string, date: Date): string {
-  const stamp = [
-    date.getUTCFullYear(),
-    pad(date.getUTCMonth() + 1),
-    pad(date.getUTCDate()),
-    pad(date.getUTCHours()),
-    pad(date.getUTCMinutes()),
-    pad(date.getUTCSeconds()),
-  ].join('-');
-  return `${stream}-1-${stamp}-${randomUUID()}`;
-}
-
-export function errorPrefix(errorOutputType: string): string {
-  return CLICKS_DELIVERY.errorOutputPrefix.replace('!{firehose:error-output-type}', errorOutputType);
+/** One batch through the processor (with retries) to S3; nothing is lost: what fails lands under the error prefix. */
+async function deliver(delivery: Delivery, batch: BufferedRecord[]): Promise<void> {
+  const event: FirehoseTransformationEvent = {
+    invocationId: randomUUID(),
+    deliveryStreamArn: delivery.options.arn,
+    region: delivery.options.region,
+    records: batch.map((r) => ({
+      recordId: r.recordId,
+      approximateArrivalTimestamp: r.arrival,
+      data: r.data.toString('base64'),
+    })),
+  };
+  let failure: Failure = { errorCode: 'Lambda.FunctionError', errorMessage: '' };
+  for (let attempt = 1; attempt <= delivery.retries + 1; attempt++) {
+    const outcome = await transformOnce(delivery, event);
+    if ('failure' in outcome) {
+      failure = outcome.failure;
+      continue;
+    }
+    await writeResults(delivery, event, outcome.records, attempt);
+    return;
+  }
+  // Every attempt failed: the whole batch is kept under the error prefix.
+  await writeErrors(delivery, event.records, failure, delivery.retries + 1);
 }
 
 export function startDeliveryStream(options: DeliveryStreamOptions): DeliveryStream {
   const now = options.now ?? (() => new Date());
   const bufferSizeBytes = options.bufferSizeBytes ?? CLICKS_DELIVERY.processorBufferSizeMb * 1024 * 1024;
-  const retries = options.processorRetries ?? 3;
   const stats: DeliveryStats = {
     recordsReceived: 0,
     recordsDelivered: 0,
@@ -172,6 +229,7 @@ export function startDeliveryStream(options: DeliveryStreamOptions): DeliveryStr
     invocations: 0,
     objectsWritten: 0,
   };
+  const delivery: Delivery = { options, stats, now, retries: options.processorRetries ?? 3 };
   let buffer: BufferedRecord[] = [];
   let bufferBytes = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -184,108 +242,6 @@ export function startDeliveryStream(options: DeliveryStreamOptions): DeliveryStr
     // Firehose record ids are long opaque digit strings; unique per stream is what matters.
     `4954${pad(now().getTime(), 16)}${pad(++sequence, 12)}`;
 
-  async function write(key: string, body: Buffer): Promise<void> {
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await options.putObject(key, body);
-        stats.objectsWritten++;
-        return;
-      } catch (err) {
-        lastError = err;
-        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-      }
-    }
-    options.onDeliveryError?.(
-      new Error(`Firehose stand-in: could not write s3 object ${key}: ${(lastError as Error)?.message ?? lastError}`),
-    );
-  }
-
-  async function writeErrors(
-    records: FirehoseTransformationEventRecord[],
-    errorCode: string,
-    errorMessage: string,
-    attemptsMade: number,
-  ): Promise<void> {
-    if (records.length === 0) return;
-    const ended = now();
-    const lines = records.map((r) => {
-      const errorRecord: FirehoseErrorRecord = {
-        attemptsMade,
-        arrivalTimestamp: r.approximateArrivalTimestamp,
-        errorCode,
-        errorMessage,
-        attemptEndingTimestamp: ended.getTime(),
-        rawData: r.data,
-        lambdaArn: `${options.processorArn}:$LATEST`,
-      };
-      return JSON.stringify(errorRecord) + '\n';
-    });
-    stats.recordsFailed += records.length;
-    const key = `${errorPrefix('processing-failed')}${timePrefix(ended)}${objectName(options.name, ended)}`;
-    await write(key, Buffer.from(lines.join('')));
-  }
-
-  async function deliver(batch: BufferedRecord[]): Promise<void> {
-    const event: FirehoseTransformationEvent = {
-      invocationId: randomUUID(),
-      deliveryStreamArn: options.arn,
-      region: options.region,
-      records: batch.map((r) => ({
-        recordId: r.recordId,
-        approximateArrivalTimestamp: r.arrival,
-        data: r.data.toString('base64'),
-      })),
-    };
-    let failure = { errorCode: 'Lambda.FunctionError', errorMessage: '' };
-    for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      stats.invocations++;
-      let invocation: ProcessorInvocation;
-      try {
-        invocation = await options.invokeProcessor(event);
-      } catch (err) {
-        invocation = { ok: false, error: { errorType: 'InvokeError', errorMessage: (err as Error).message } };
-      }
-      if (!invocation.ok) {
-        failure = {
-          errorCode: 'Lambda.FunctionError',
-          errorMessage: `The Lambda function was successfully invoked but it returned an error result: ${
-            invocation.error?.errorType ?? 'Error'
-          }: ${invocation.error?.errorMessage ?? ''}`,
-        };
-        continue;
-      }
-      let records: FirehoseTransformationResult['records'];
-      try {
-        records = checkTransformationResult(event, invocation.result);
-      } catch (err) {
-        const invalid = err as InvalidProcessorResponse;
-        failure = { errorCode: invalid.errorCode ?? 'Lambda.InvalidResponse', errorMessage: invalid.message };
-        continue;
-      }
-      const byId = new Map(event.records.map((r) => [r.recordId, r]));
-      const ok = records.filter((r) => r.result === 'Ok');
-      const failed = records.filter((r) => r.result === 'ProcessingFailed').map((r) => byId.get(r.recordId)!);
-      stats.recordsDropped += records.filter((r) => r.result === 'Dropped').length;
-      if (ok.length > 0) {
-        const parts: Uint8Array[] = ok.flatMap((r) => [Buffer.from(r.data ?? '', 'base64'), Buffer.from(RECORD_DELIMITER)]);
-        const body = Buffer.concat(parts);
-        const at = now();
-        await write(`${CLICKS_DELIVERY.prefix}${timePrefix(at)}${objectName(options.name, at)}`, body);
-        stats.recordsDelivered += ok.length;
-      }
-      await writeErrors(
-        failed,
-        'Lambda.ProcessingFailed',
-        "The data record was marked as 'ProcessingFailed' by the Lambda function.",
-        attempt,
-      );
-      return;
-    }
-    // Every attempt failed: the whole batch is kept under the error prefix.
-    await writeErrors(event.records, failure.errorCode, failure.errorMessage, retries + 1);
-  }
-
   function cut(): void {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -294,7 +250,7 @@ export function startDeliveryStream(options: DeliveryStreamOptions): DeliveryStr
     buffer = [];
     bufferBytes = 0;
     delivering = delivering
-      .then(() => deliver(batch))
+      .then(() => deliver(delivery, batch))
       .catch((err) => options.onDeliveryError?.(err as Error));
   }
 

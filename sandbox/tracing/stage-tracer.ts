@@ -70,6 +70,56 @@ function stageSegment(name: string, root: string | undefined, parent: string | u
   return new Segment(name, root, parent !== undefined && SEGMENT_ID.test(parent) ? parent : undefined);
 }
 
+type TracedSegment = Segment & Record<string, any>;
+
+/** What API Gateway records of the request in its stage segment. */
+function describeRequest(seg: TracedSegment, req: IncomingMessage, requestId: string, stage: StageInfo): void {
+  seg.origin = 'AWS::ApiGateway::Stage';
+  seg.aws = {
+    api_gateway: { account_id: stage.accountId, rest_api_id: stage.restApiId, stage: stage.stage, request_id: requestId },
+  };
+  seg.annotations = {};
+  seg.metadata = {};
+  const url = `http://${req.headers.host ?? ''}${req.url ?? ''}`;
+  seg.http = {
+    request: {
+      url,
+      method: req.method ?? '',
+      user_agent: req.headers['user-agent'] ?? '',
+      client_ip: String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress ?? '').split(',')[0].trim(),
+      ...(req.headers['x-forwarded-for'] ? { x_forwarded_for: true } : {}),
+    },
+  };
+}
+
+/** An integration's subsegment, its trace header for the integration, and its end. */
+function beginIntegration(segment: Segment, sampled: boolean, info: IntegrationInfo): IntegrationSpan {
+  const sub = segment.addNewSubsegment(info.name) as Subsegment & Record<string, any>;
+  sub.namespace = 'aws';
+  sub.aws = info.aws;
+  sub.http = { request: info.request };
+  return {
+    traceHeader: `Root=${segment.trace_id};Parent=${sub.id};Sampled=${sampled ? 1 : 0}`,
+    end(outcome) {
+      sub.http = { ...sub.http, response: { status: outcome.status } };
+      if (outcome.fault) sub.addFaultFlag();
+      else if (outcome.error) sub.addErrorFlag();
+      sub.close();
+    },
+  };
+}
+
+/** Closes the stage segment with the answer's status (429 throttle, 5xx fault, 4xx error), which flushes it. */
+function endStage(segment: Segment, status: number, contentLength: number | undefined): void {
+  (segment as TracedSegment).http.response = { status, ...(contentLength !== undefined ? { content_length: contentLength } : {}) };
+  if (status === 429) segment.addThrottleFlag();
+  if (status >= 500) segment.addFaultFlag();
+  else if (status >= 400) segment.addErrorFlag();
+  // An integration left open (client gone) is closed with the stage, so nothing stays in progress.
+  for (const sub of (segment.subsegments ?? []) as Subsegment[]) if (!sub.isClosed()) sub.close();
+  segment.close();
+}
+
 /** `host:port` as in AWS_XRAY_DAEMON_ADDRESS. */
 export function startStageTracer(daemonAddress: string): StageTracer {
   const [host, portText] = daemonAddress.split(':');
@@ -94,58 +144,18 @@ export function startStageTracer(daemonAddress: string): StageTracer {
       // A caller that decided not to sample is honoured; everything else is traced (no sampling locally).
       const sampled = incoming.sampled !== '0';
       const segment = stageSegment(stage.segmentName, incoming.root, incoming.parent);
-      let root: string = segment.trace_id;
-      const seg = segment as Segment & Record<string, any>;
-      seg.origin = 'AWS::ApiGateway::Stage';
-      seg.aws = {
-        api_gateway: { account_id: stage.accountId, rest_api_id: stage.restApiId, stage: stage.stage, request_id: requestId },
-      };
-      seg.annotations = {};
-      seg.metadata = {};
-      const url = `http://${req.headers.host ?? ''}${req.url ?? ''}`;
-      seg.http = {
-        request: {
-          url,
-          method: req.method ?? '',
-          user_agent: req.headers['user-agent'] ?? '',
-          client_ip: String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress ?? '').split(',')[0].trim(),
-          ...(req.headers['x-forwarded-for'] ? { x_forwarded_for: true } : {}),
-        },
-      };
+      describeRequest(segment as TracedSegment, req, requestId, stage);
       // The SDK flushes a closed segment through its global emitter; this one goes to our daemon instead.
-      seg.flush = () => {
+      (segment as TracedSegment).flush = () => {
         if (sampled) send(segment);
       };
-      const traceId = root;
-
+      const traceId = segment.trace_id;
       return {
         traceId,
         sampled,
         responseHeader: `Root=${traceId};Sampled=${sampled ? 1 : 0}`,
-        beginIntegration(info) {
-          const sub = segment.addNewSubsegment(info.name) as Subsegment & Record<string, any>;
-          sub.namespace = 'aws';
-          sub.aws = info.aws;
-          sub.http = { request: info.request };
-          return {
-            traceHeader: `Root=${traceId};Parent=${sub.id};Sampled=${sampled ? 1 : 0}`,
-            end(outcome) {
-              sub.http = { ...sub.http, response: { status: outcome.status } };
-              if (outcome.fault) sub.addFaultFlag();
-              else if (outcome.error) sub.addErrorFlag();
-              sub.close();
-            },
-          };
-        },
-        end(status, contentLength) {
-          seg.http.response = { status, ...(contentLength !== undefined ? { content_length: contentLength } : {}) };
-          if (status === 429) segment.addThrottleFlag();
-          if (status >= 500) segment.addFaultFlag();
-          else if (status >= 400) segment.addErrorFlag();
-          // An integration left open (client gone) is closed with the stage, so nothing stays in progress.
-          for (const sub of (segment.subsegments ?? []) as Subsegment[]) if (!sub.isClosed()) sub.close();
-          segment.close();
-        },
+        beginIntegration: (info) => beginIntegration(segment, sampled, info),
+        end: (status, contentLength) => endStage(segment, status, contentLength),
       };
     },
     async close() {
