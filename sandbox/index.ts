@@ -9,7 +9,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { buildWebsite, WEBSITE_OUT } from '../build/website';
+import { buildWebsite } from '../build/website';
 import {
   DEFAULTS,
   ENV,
@@ -43,6 +43,7 @@ import { removeEndpoints, writeEndpoints } from './daily/state-file';
 import * as path from 'node:path';
 import { startOtlpHttpReceiver } from './xray/otlp-http';
 import type { TracingBackend } from '../build/tracing-backends';
+import { startReloader, websiteDirOf, type WatchOptions } from './reload/reloader';
 
 export interface SandboxOptions {
   /** The website; default SANDBOX_PORTS.website (3000), 0 = free port (tests). */
@@ -79,6 +80,11 @@ export interface SandboxOptions {
   allowedOrigin?: string;
   /** One line per API request, in the stacks' access log format. */
   accessLog?: (line: string, api: ApiKey) => void;
+  /**
+   * Edit and see: a saved handler (or anything it imports) is rebuilt and reloaded before the next invocation, a
+   * saved website file is served at once. Default off (`npm start` turns it on); `{ sourceRoot }` builds from a copy.
+   */
+  watch?: boolean | WatchOptions;
 }
 
 /** Every port free: what tests and tools that start their own sandbox pass. */
@@ -246,7 +252,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           ports: { website: ports.website, questions: ports.questions, mysfits: ports.mysfits, clicks: ports.clicks },
           allowedOrigin: options.allowedOrigin,
           accessLog: options.accessLog,
-          websiteDir: WEBSITE_OUT,
+          websiteDir: websiteDirOf(options.watch),
           tracer,
           links: () => ({ xrayConsole: xray.endpoint }),
           onError: (err) => log(`  ! gateway: ${err.message}`),
@@ -305,6 +311,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         stops.push({ name: localNames.function(key), stop: () => runtimes[key].stop() });
       }
     }, () => FUNCTION_KEYS.map((k) => localNames.function(k)).join(', '));
+
+    if (options.watch) {
+      const watch = options.watch === true ? {} : options.watch;
+      const reloader = await step('Watching for saves (edit and see)', () =>
+        startReloader({ ...watch, runtimes, tracingBackend: options.tracingBackend, log }),
+      );
+      stops.push({ name: 'watcher', stop: () => reloader.stop() });
+    }
 
     const firehose: DeliveryStream = await step('Firehose stand-in (clicks)', () =>
       startDeliveryStream({
