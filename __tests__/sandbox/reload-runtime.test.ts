@@ -106,5 +106,5 @@ test('one build error that breaks several bundles is one report naming them all'
   expect(reports[0]).toMatch(/^✗ build failed \(post-question, mysfits-api\)/);
   expect(reports[0]).toContain('system/definition.ts:13:13:');
   expect(reports[0]).toContain('Expected identifier but found "="');
-  expect(reports[1]).toMatch(/^✗ build failed \(website\)[^]*index\.html does not load app\.js/);
+  expect(reports[1]).toMatch(/^✗ build failed \(website\)[\s\S]*index\.html does not load app\.js/);
 });

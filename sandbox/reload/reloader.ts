@@ -29,7 +29,7 @@ export interface WatchOptions {
 }
 
 export interface ReloaderOptions extends WatchOptions {
-  runtimes: Partial<Record<FunctionKey, FunctionRuntime>>;
+  runtimes: Record<FunctionKey, FunctionRuntime>;
   tracingBackend?: TracingBackend;
   /** `↻ post-question reloaded (123 ms)`, and build errors. */
   log: (line: string) => void;
@@ -63,7 +63,7 @@ export async function startReloader(options: ReloaderOptions): Promise<Reloader>
       await Promise.all(bundles.map((b) => b.dispose()));
       throw new Error(reportFailedBuilds([{ what: FUNCTIONS[key].name, errors: result.errors }]).join('\n'));
     }
-    options.runtimes[key]!.reload(result.taskRoot);
+    options.runtimes[key].reload(result.taskRoot);
   }
   const reloader = new WatchingReloader(sourceRoot, bundles, options);
   const websiteFailure = reloader.buildWebsite();
@@ -149,7 +149,7 @@ class WatchingReloader implements Reloader {
         failed.push({ what: FUNCTIONS[bundle.key].name, errors: result.errors });
         continue;
       }
-      this.options.runtimes[bundle.key]!.reload(result.taskRoot);
+      this.options.runtimes[bundle.key].reload(result.taskRoot);
       this.options.log(`↻ ${FUNCTIONS[bundle.key].name} reloaded (${Math.round(result.ms)} ms)`);
     }
     if (changed.some((file) => isWithin(file, this.websiteSrc) || this.websiteInputs.has(file))) {
