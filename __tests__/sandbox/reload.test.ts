@@ -111,6 +111,12 @@ test('a save reloads the function that imports the file; the next response runs 
   expect(item.Item?.QuestionText.S).toBe('Before the edit: can Pauly swim?');
   const traces = await xray.send(new BatchGetTracesCommand({ TraceIds: [firstTraceId] }));
   expect(traces.Traces?.map((t) => t.Id)).toEqual([firstTraceId]);
+  // And its e-mail (stream -> process-questions-stream -> topic -> mailbox queue) is on the queue.
+  const mailbox = await eventually('the first question on the mailbox queue', async () => {
+    const page = (await (await fetch(`${sandbox.url}/_sandbox/mailbox.json`)).json()) as { messages: { message: string }[] };
+    return page.messages.some((m) => m.message.includes('Before the edit')) ? page : undefined;
+  });
+  expect(mailbox.messages.length).toBeGreaterThan(0);
 });
 
 test('a build error is printed once with file:line:column; the old code answers until the fix reloads', async () => {

@@ -132,7 +132,10 @@ class WatchingReloader implements Reloader {
     this.timer = setTimeout(() => {
       const files = [...this.pending];
       this.pending.clear();
-      this.work = this.work.then(() => this.rebuildFor(files));
+      // A failure of the watcher itself (not a build error) is said and does not stop the next saves.
+      this.work = this.work
+        .then(() => this.rebuildFor(files))
+        .catch((err: Error) => this.options.log(`✗ reload failed: ${err.message}`));
     }, SETTLE_MS);
   }
 
