@@ -5,7 +5,7 @@
  * tested locally is what is deployed. Output is deterministic (no timestamps, no absolute paths), so the
  * asset hash changes only when the code or its dependencies do.
  */
-import { buildSync, type BuildOptions } from 'esbuild';
+import { buildSync, context, type BuildOptions, type Plugin } from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FUNCTIONS, LAMBDA_NODE_MAJOR, type FunctionKey } from '../system/definition';
@@ -94,6 +94,16 @@ export function bundleEntry(entry: string, name: string): string {
   });
   writeOutputs(result.outputFiles);
   return outdir;
+}
+
+/**
+ * An incremental esbuild context that bundles one entry as `bundleEntry` does (the same options, so the same file),
+ * for the sandbox's watcher: `rebuild()` re-reads only what changed, and its metafile lists every input the bundle
+ * depends on. Nothing is written and nothing is logged: the caller writes the outputs (writeOutputs) once a build
+ * succeeded, and reports its errors.
+ */
+export function bundleContext(entryPoint: string, outfile: string, plugins: Plugin[] = []) {
+  return context({ ...BUNDLE_OPTIONS, logLevel: 'silent', metafile: true, entryPoints: [entryPoint], outfile, plugins });
 }
 
 /**

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { BUILD_DIR, BUNDLE_OPTIONS, bundleHandler, REPO_ROOT, writeOutputs } from './bundle';
 import { FUNCTIONS, type FunctionKey } from '../system/definition';
 
+import type { Plugin } from 'esbuild';
 import type { TracingBackend } from './tracing-backends';
 
 export { TRACING_BACKENDS, type TracingBackend } from './tracing-backends';
@@ -48,6 +49,15 @@ function bundleOpenTelemetry(keys: readonly FunctionKey[]): void {
   }));
   writeOutputs(files);
   for (const key of todo) built.set(key, path.join(OTEL_BUILD_DIR, FUNCTIONS[key].name));
+}
+
+/**
+ * The plugin that makes a bundle the OpenTelemetry variant, for esbuild's asynchronous API (the sandbox's watcher):
+ * `handlers/shared/tracing.ts` under `sourceRoot` becomes `handlers/shared/tracing-otel.ts`.
+ */
+export function openTelemetryPlugin(sourceRoot: string = REPO_ROOT): Plugin {
+  const { swapTracingModule } = require('./tracing-variant-worker.js') as { swapTracingModule: (from: string, to: string) => Plugin };
+  return swapTracingModule(path.join(sourceRoot, 'handlers/shared/tracing.ts'), path.join(sourceRoot, 'handlers/shared/tracing-otel.ts'));
 }
 
 /** The directory holding `index.js` of this function built with this tracing back end. */

@@ -66,20 +66,20 @@ export function hashedName(name: string, contents: Uint8Array): string {
 }
 
 /** Renames the hashed files and points `index.html` at the new names; a reference it cannot find is an error. */
-function withHashedNames(outputs: Output[]): { outputs: Output[]; hashed: Set<string> } {
-  const index = outputs.find((file) => file.path === path.join(WEBSITE_OUT, 'index.html'));
+function withHashedNames(outputs: Output[], outDir: string): { outputs: Output[]; hashed: Set<string> } {
+  const index = outputs.find((file) => file.path === path.join(outDir, 'index.html'));
   if (!index) throw new Error('website: no index.html');
   let html = Buffer.from(index.contents).toString('utf8');
   const hashed = new Set<string>();
   const renamed = outputs.map((file) => {
-    const name = path.relative(WEBSITE_OUT, file.path);
+    const name = path.relative(outDir, file.path);
     if (!(HASHED_FILES as readonly string[]).includes(name)) return file;
     const newName = hashedName(name, file.contents);
     const reference = new RegExp(`((?:src|href)=")${name.replace('.', '\\.')}(")`);
     if (!reference.test(html)) throw new Error(`website: index.html does not load ${name} (src="${name}" or href="${name}")`);
     html = html.replace(reference, `$1${newName}$2`);
     hashed.add(newName);
-    return { path: path.join(WEBSITE_OUT, newName), contents: file.contents };
+    return { path: path.join(outDir, newName), contents: file.contents };
   });
   return {
     outputs: renamed.map((file) => (file === index ? { path: file.path, contents: Buffer.from(html, 'utf8') } : file)),
@@ -107,42 +107,61 @@ let built: WebsiteFile[] | undefined;
  * removed afterwards (never the directory as a whole), because a sandbox may be serving it while tests rebuild.
  */
 export function buildWebsite(): WebsiteFile[] {
-  if (built) return built;
-  const srcDir = path.join(WEBSITE_SRC, 'src');
-  const sources: Output[] = walk(WEBSITE_SRC, srcDir).map((file) => ({
-    path: path.join(WEBSITE_OUT, path.relative(WEBSITE_SRC, file)),
+  built ??= buildSite(WEBSITE_SRC, WEBSITE_OUT).files;
+  return built;
+}
+
+/** `app.js` bundled from `src/main.ts`, with the files it was built from (absolute paths). */
+function bundleApp(srcDir: string, outDir: string): { outputs: Output[]; inputs: string[] } {
+  const entry = path.join(srcDir, 'src', 'main.ts');
+  if (!fs.existsSync(entry)) return { outputs: [], inputs: [] };
+  const result = buildSync({
+    write: false,
+    metafile: true,
+    entryPoints: [entry],
+    outfile: path.join(outDir, 'app.js'),
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    format: 'esm',
+    target: 'es2020',
+    platform: 'browser',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  return {
+    outputs: result.outputFiles.map((file) => ({ path: file.path, contents: file.contents })),
+    inputs: Object.keys(result.metafile.inputs).map((input) => path.resolve(REPO_ROOT, input)),
+  };
+}
+
+/**
+ * Builds the site of `srcDir` into `outDir` every time it is called (the sandbox's watcher rebuilds on a save);
+ * also returns every file it was built from, so a change to one of them (`system/definition.ts` too) is a reason
+ * to build again. A build error throws esbuild's error (its `errors` name file, line and column) and writes nothing.
+ */
+export function buildSite(srcDir: string, outDir: string): { files: WebsiteFile[]; inputs: string[] } {
+  const staticFiles = walk(srcDir, path.join(srcDir, 'src'));
+  const sources: Output[] = staticFiles.map((file) => ({
+    path: path.join(outDir, path.relative(srcDir, file)),
     contents: fs.readFileSync(file),
   }));
-  const entry = path.join(srcDir, 'main.ts');
-  if (fs.existsSync(entry)) {
-    const result = buildSync({
-      write: false,
-      entryPoints: [entry],
-      outfile: path.join(WEBSITE_OUT, 'app.js'),
-      bundle: true,
-      format: 'esm',
-      target: 'es2020',
-      platform: 'browser',
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'error',
-    });
-    sources.push(...result.outputFiles.map((file) => ({ path: file.path, contents: file.contents })));
-  }
-  const { outputs, hashed } = withHashedNames(sources);
+  const app = bundleApp(srcDir, outDir);
+  sources.push(...app.outputs);
+  const { outputs, hashed } = withHashedNames(sources, outDir);
   writeOutputs(outputs);
   const wanted = new Set(outputs.map((file) => file.path));
-  if (fs.existsSync(WEBSITE_OUT)) {
-    for (const stale of walk(WEBSITE_OUT, '').filter((file) => !wanted.has(file) && !file.endsWith('.tmp'))) {
+  if (fs.existsSync(outDir)) {
+    for (const stale of walk(outDir, '').filter((file) => !wanted.has(file) && !file.endsWith('.tmp'))) {
       fs.rmSync(stale, { force: true });
     }
   }
-  built = walk(WEBSITE_OUT, '')
+  const files = walk(outDir, '')
     .filter((file) => wanted.has(file))
     .map((absolutePath) => {
-      const key = path.relative(WEBSITE_OUT, absolutePath).split(path.sep).join('/');
+      const key = path.relative(outDir, absolutePath).split(path.sep).join('/');
       return { key, absolutePath, contentType: contentTypeOf(absolutePath), cacheControl: cacheControlOf(key, hashed) };
     })
     .sort((a, b) => a.key.localeCompare(b.key));
-  return built;
+  return { files, inputs: [...staticFiles, ...app.inputs] };
 }

@@ -10,6 +10,7 @@
  */
 import { buildWebsite } from '../build/website';
 import type { TracingBackend } from '../build/tracing-backends';
+import type { WatchOptions } from './reload/reloader';
 import type { ApiKey, FunctionKey } from '../system/definition';
 import type { RateLimit } from './http/rate-limit';
 import { localNames } from './local-aws';
@@ -23,6 +24,7 @@ import {
   startApiGateway,
   startEventSources,
   startFunctions,
+  startWatcher,
   startInvokeApi,
   startServices,
   startTracing,
@@ -68,6 +70,11 @@ export interface SandboxOptions {
   allowedOrigin?: string;
   /** One line per API request, in the stacks' access log format. */
   accessLog?: (line: string, api: ApiKey) => void;
+  /**
+   * Edit and see: a saved handler (or anything it imports) is rebuilt and reloaded before the next invocation, a
+   * saved website file is served at once. Default off (`npm start` turns it on); `{ sourceRoot }` builds from a copy.
+   */
+  watch?: boolean | WatchOptions;
 }
 
 /** Every port free: what tests and tools that start their own sandbox pass. */
@@ -129,6 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const { clients, resources } = await provisionAndSupervise(startup, services, onFatal);
     await startup.step('Website build', () => buildWebsite(), (files) => `${files.length} files`);
     const { runtimes, logsDir } = await startFunctions(startup, services, resources, gateway);
+    await startWatcher(startup, runtimes);
     const firehose = await startEventSources(startup, clients, resources, runtimes);
     gateway.attach({
       invokeFunction: (key, event, traceHeader) => runtimes[key].invoke(event, { traceHeader }),

@@ -4,7 +4,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { WEBSITE_OUT } from '../build/website';
+import { startReloader, websiteDirOf } from './reload/reloader';
 import {
   DEFAULTS,
   ENV,
@@ -180,7 +180,7 @@ export async function startApiGateway({ options, ports, log, parts, step }: Star
         ports: { website: ports.website, questions: ports.questions, mysfits: ports.mysfits, clicks: ports.clicks },
         allowedOrigin: options.allowedOrigin,
         accessLog: options.accessLog,
-        websiteDir: WEBSITE_OUT,
+        websiteDir: websiteDirOf(options.watch),
         tracer,
         links: () => ({ xrayConsole: xray.endpoint }),
         onError: (err) => log(`  ! gateway: ${err.message}`),
@@ -254,6 +254,16 @@ export async function startFunctions(startup: Startup, services: Services, resou
     () => FUNCTION_KEYS.map((k) => localNames.function(k)).join(', '),
   );
   return { runtimes, logsDir };
+}
+
+/** Edit and see (`watch`): saved sources are rebuilt and the functions' environments replaced. */
+export async function startWatcher({ options, log, parts, step }: Startup, runtimes: Record<FunctionKey, FunctionRuntime>) {
+  if (!options.watch) return;
+  const watch = options.watch === true ? {} : options.watch;
+  const reloader = await step('Watching for saves (edit and see)', () =>
+    startReloader({ ...watch, runtimes, tracingBackend: options.tracingBackend, log }),
+  );
+  parts.add('watcher', () => reloader.stop());
 }
 
 /** The Firehose stand-in (clicks -> process-clicks -> S3) and the questions stream poller. */

@@ -3,7 +3,8 @@
  * Ports: PORT (website, default 3000), QUESTIONS_API_PORT (3001), MYSFITS_API_PORT (3002), CLICKS_API_PORT (3003),
  * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT (9001), OTLP_PORT (4318); 0 = any free.
  * TRACING=opentelemetry runs the OpenTelemetry build of the functions (default xray-sdk). Endpoints and
- * per-function logs go to SANDBOX_STATE_DIR (default .sandbox/).
+ * per-function logs go to SANDBOX_STATE_DIR (default .sandbox/). A saved handler or website file is rebuilt and
+ * served by the next request; `npm start -- --no-watch` (or WATCH=0) turns that off.
  * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
  * it, with its last output), 2 for a bad setting.
  */
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     otlpPort: portSetting('OTLP_PORT', DEFAULT_OTLP_HTTP_PORT),
   };
   const tracingBackend = tracingSetting();
+  const watch = !process.argv.includes('--no-watch') && process.env.WATCH !== '0';
   console.log('Starting the Mythical Mysfits sandbox…');
   let sandbox: Sandbox | undefined;
   let stopping = false;
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, tracingBackend, stateDir: stateDirFrom(), log: (line) => console.log(line) });
+    sandbox = await startSandbox({ ...ports, tracingBackend, watch, stateDir: stateDirFrom(), log: (line) => console.log(line) });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);

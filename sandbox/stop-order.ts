@@ -12,6 +12,8 @@ export const STOP_ORDER = [
   // Then the doors: no new request reaches a function, or a function that is already gone.
   'API gateway',
   'Lambda API',
+  // No reload may start while the functions stop.
+  'watcher',
   // The event sources, while the functions still run: the Firehose stand-in flushes by invoking process-clicks.
   'stream poller',
   'Firehose stand-in',

@@ -11,7 +11,7 @@ import * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import * as AWSXRay from 'aws-xray-sdk-core';
 import { bundleHandlerFor, type TracingBackend } from '../../build/tracing-variant';
-import { FUNCTIONS, LAMBDA_RUNTIME, type FunctionKey } from '../../system/definition';
+import { FUNCTIONS, LAMBDA_RUNTIME, type FunctionDefinition, type FunctionKey } from '../../system/definition';
 import { endLine, reportLine, startLine } from './platform-log';
 
 export interface FunctionRuntimeOptions {
@@ -32,6 +32,8 @@ export interface FunctionRuntimeOptions {
   timeoutSeconds?: number;
   /** Receives the functions' stdout/stderr (their logs). Default: the sandbox's stderr, prefixed. */
   logSink?: (text: string) => void;
+  /** The directory holding the bundle's `index.js`; default: the handler bundled as deployed (build/bundle.ts). */
+  taskRoot?: string;
 }
 
 export interface InvokeResult {
@@ -50,6 +52,12 @@ export interface InvokeResult {
 
 export interface FunctionRuntime {
   invoke(event: unknown, options?: { traceHeader?: string }): Promise<InvokeResult>;
+  /**
+   * A new bundle is in `taskRoot` (default: the same directory, whose `index.js` was replaced): every execution
+   * environment is retired, idle ones at once and busy ones once their invocation ends (never mid-invocation), so
+   * the next invocation starts a fresh one on the new code, with an Init Duration, as after a new Lambda version.
+   */
+  reload(taskRoot?: string): void;
   stop(): Promise<void>;
 }
 
@@ -67,6 +75,8 @@ interface ExecutionEnvironment {
   /** True until its first invocation: that one reports the Initialization phase. */
   fresh: boolean;
   dead: boolean;
+  /** A reload came while it was busy: it finishes its invocation on the old code, then goes. */
+  retired: boolean;
   /** The runtime killed it (timeout, failed init, stop): its exit is expected, not news. */
   killedByRuntime: boolean;
   onMessage?: (message: ChildMessage) => void;
@@ -81,22 +91,26 @@ export const EXECUTION_ENV = `AWS_Lambda_${LAMBDA_RUNTIME}`;
 const seconds = (ms: number) => ms / 1000;
 const newTraceId = () => `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 
+type Outcome = { ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number };
+
 export async function startFunctionRuntime(options: FunctionRuntimeOptions): Promise<FunctionRuntime> {
   const definition = FUNCTIONS[options.key];
   if (!definition) throw new Error(`startFunctionRuntime: unknown function key "${options.key}"`);
-  const taskRoot = bundleHandlerFor(options.key, options.tracingBackend);
-  const timeoutMs = (options.timeoutSeconds ?? definition.timeoutSeconds) * 1000;
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`startFunctionRuntime: concurrency must be a positive integer, got ${concurrency}`);
   }
-  const traced = options.tracing === 'Active';
-  const daemon = parseDaemonAddress(options.daemonAddress ?? '127.0.0.1:2000');
-  const socket = traced ? dgram.createSocket('udp4') : undefined;
-  socket?.unref();
-  const logSink = options.logSink ?? ((text: string) => process.stderr.write(prefixLines(`[${options.functionName}] `, text)));
+  const taskRoot = options.taskRoot ?? bundleHandlerFor(options.key, options.tracingBackend);
+  return new LocalFunctionRuntime(options, taskRoot, concurrency);
+}
 
-  const childEnv: NodeJS.ProcessEnv = {
+/** The variables every execution environment gets: the function's own, then Lambda's reserved ones. */
+function executionEnvironmentVariables(
+  options: FunctionRuntimeOptions,
+  taskRoot: string,
+  daemon: { host: string; port: number },
+): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
@@ -109,143 +123,253 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
     AWS_EXECUTION_ENV: EXECUTION_ENV,
     AWS_LAMBDA_FUNCTION_NAME: options.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memorySize),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTIONS[options.key].memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${options.functionName}`,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     AWS_XRAY_DAEMON_ADDRESS: `${daemon.host}:${daemon.port}`,
     NODE_OPTIONS: '',
   };
+}
 
-  const environments: ExecutionEnvironment[] = [];
-  const idle: ExecutionEnvironment[] = [];
-  const waiting: ((env: ExecutionEnvironment) => void)[] = [];
-  let stopped = false;
-
-  function spawnEnvironment(): ExecutionEnvironment {
-    const child = fork(BOOTSTRAP, [], {
-      env: { ...childEnv, AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomUUID().replace(/-/g, '')}` },
-      execArgv: [],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      cwd: taskRoot,
+/** Starts one execution environment: a child process that loads the bundle in `taskRoot` (its init phase). */
+function forkEnvironment(variables: NodeJS.ProcessEnv, taskRoot: string, onOutput: (text: string) => void): ExecutionEnvironment {
+  const child = fork(BOOTSTRAP, [], {
+    env: { ...variables, AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomUUID().replace(/-/g, '')}` },
+    execArgv: [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    cwd: taskRoot,
+  });
+  const env: ExecutionEnvironment = { child, fresh: true, dead: false, retired: false, killedByRuntime: false, init: undefined as never };
+  const output = (text: string) => {
+    onOutput(text);
+    env.tap?.(text);
+  };
+  child.stdout?.setEncoding('utf8').on('data', output);
+  child.stderr?.setEncoding('utf8').on('data', output);
+  env.init = new Promise((resolve) => {
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'init') resolve(message);
     });
-    let lastOutput = '';
-    const env: ExecutionEnvironment = { child, fresh: true, dead: false, killedByRuntime: false, init: undefined as never };
-    const onOutput = (text: string) => {
-      lastOutput = (lastOutput + text).slice(-OUTPUT_TAIL_CHARS);
-      logSink(text);
-      env.tap?.(text);
+    child.once('exit', (code, signal) =>
+      resolve({
+        type: 'init',
+        ok: false,
+        startMs: Date.now(),
+        endMs: Date.now(),
+        error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited during init (${signal ?? `code ${code}`})` },
+      }),
+    );
+  });
+  child.on('message', (message: ChildMessage) => env.onMessage?.(message));
+  return env;
+}
+
+function kill(env: ExecutionEnvironment) {
+  env.dead = true;
+  env.killedByRuntime = true;
+  if (env.child.exitCode === null && env.child.signalCode === null) env.child.kill('SIGKILL');
+}
+
+/** Runs one invocation in `env`: its answer, or a timeout / exit of the environment as Lambda reports them. */
+function runInvocation(
+  env: ExecutionEnvironment,
+  message: { requestId: string; event: unknown; traceHeader: string; deadlineMs: number },
+  timeoutMs: number,
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const done = (outcome: Outcome) => {
+      clearTimeout(timer);
+      env.onMessage = undefined;
+      env.onExit = undefined;
+      resolve(outcome);
     };
-    child.stdout?.setEncoding('utf8').on('data', onOutput);
-    child.stderr?.setEncoding('utf8').on('data', onOutput);
-    env.init = new Promise((resolve) => {
-      const onInit = (message: ChildMessage) => {
-        if (message.type === 'init') resolve(message);
-      };
-      child.on('message', onInit);
-      child.once('exit', (code, signal) =>
-        resolve({
-          type: 'init',
-          ok: false,
-          startMs: Date.now(),
-          endMs: Date.now(),
-          error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited during init (${signal ?? `code ${code}`})` },
-        }),
-      );
+    const timer = setTimeout(() => {
+      // Lambda stops a timed-out environment; the next invocation gets a fresh one.
+      kill(env);
+      done({
+        ok: false,
+        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
+      });
+    }, timeoutMs);
+    env.onMessage = (reply) => {
+      if (reply.type === 'result' && reply.requestId === message.requestId) {
+        done({ ok: reply.ok, result: reply.result, error: reply.error, maxRssKb: reply.maxRssKb });
+      }
+    };
+    env.onExit = () => done({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' } });
+    try {
+      env.child.send({ type: 'invoke', ...message });
+    } catch (err) {
+      kill(env);
+      done({ ok: false, error: { errorType: 'Runtime.InvalidEvent', errorMessage: (err as Error).message } });
+    }
+  });
+}
+
+/** One invocation's trace: the Lambda service's segment and the function's segment under it. */
+interface InvocationTrace {
+  traceId: string;
+  sampled: boolean;
+  service?: SegmentDocument;
+  fn?: SegmentDocument;
+}
+
+class LocalFunctionRuntime implements FunctionRuntime {
+  private readonly definition: FunctionDefinition;
+  private readonly timeoutMs: number;
+  private readonly traced: boolean;
+  private readonly daemon: { host: string; port: number };
+  private readonly socket?: dgram.Socket;
+  private readonly logSink: (text: string) => void;
+  private variables: NodeJS.ProcessEnv;
+  private readonly environments: ExecutionEnvironment[] = [];
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly waiting: ((env: ExecutionEnvironment) => void)[] = [];
+  private stopped = false;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly options: FunctionRuntimeOptions,
+    private taskRoot: string,
+    private readonly concurrency: number,
+  ) {
+    this.definition = FUNCTIONS[options.key];
+    this.timeoutMs = (options.timeoutSeconds ?? this.definition.timeoutSeconds) * 1000;
+    this.traced = options.tracing === 'Active';
+    this.daemon = parseDaemonAddress(options.daemonAddress ?? '127.0.0.1:2000');
+    this.socket = this.traced ? dgram.createSocket('udp4') : undefined;
+    this.socket?.unref();
+    this.logSink = options.logSink ?? ((text: string) => process.stderr.write(prefixLines(`[${options.functionName}] `, text)));
+    this.variables = executionEnvironmentVariables(options, taskRoot, this.daemon);
+  }
+
+  reload(taskRoot: string = this.taskRoot): void {
+    if (this.stopped) return;
+    this.taskRoot = taskRoot;
+    this.variables = executionEnvironmentVariables(this.options, taskRoot, this.daemon);
+    // Idle environments go at once; busy ones finish their invocation first (release retires them).
+    for (const env of this.environments) env.retired = true;
+    for (const env of this.idle.splice(0)) kill(env);
+  }
+
+  private spawnEnvironment(): ExecutionEnvironment {
+    let lastOutput = '';
+    const env = forkEnvironment(this.variables, this.taskRoot, (text) => {
+      lastOutput = (lastOutput + text).slice(-OUTPUT_TAIL_CHARS);
+      this.logSink(text);
     });
-    child.on('message', (message: ChildMessage) => env.onMessage?.(message));
-    child.once('exit', (code, signal) => {
-      if (!env.killedByRuntime && !stopped) {
+    env.child.once('exit', (code, signal) => {
+      if (!env.killedByRuntime && !this.stopped) {
         // Said at once and with its last words; the next invocation gets a new environment, as in Lambda.
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         const tail = lastOutput.trim() ? `; its last output:\n${lastOutput.trim().split('\n').slice(-10).join('\n')}` : '';
-        logSink(`execution environment (pid ${child.pid}) ${how}${tail}\n`);
+        this.logSink(`execution environment (pid ${env.child.pid}) ${how}${tail}\n`);
       }
-      env.dead = true;
-      env.onExit?.();
-      const i = environments.indexOf(env);
-      if (i >= 0) environments.splice(i, 1);
-      const j = idle.indexOf(env);
-      if (j >= 0) idle.splice(j, 1);
-      // A slot became free: a waiting invocation may now spawn its own environment.
-      const next = waiting.shift();
-      if (next && !stopped) next(acquireNow()!);
+      this.forget(env);
     });
-    environments.push(env);
+    this.environments.push(env);
     return env;
   }
 
-  function acquireNow(): ExecutionEnvironment | undefined {
-    const ready = idle.pop();
+  /** An environment is gone: its slot is free, and a waiting invocation may now spawn its own environment. */
+  private forget(env: ExecutionEnvironment) {
+    env.dead = true;
+    env.onExit?.();
+    const i = this.environments.indexOf(env);
+    if (i >= 0) this.environments.splice(i, 1);
+    const j = this.idle.indexOf(env);
+    if (j >= 0) this.idle.splice(j, 1);
+    const next = this.waiting.shift();
+    if (next && !this.stopped) next(this.acquireNow()!);
+  }
+
+  private acquireNow(): ExecutionEnvironment | undefined {
+    const ready = this.idle.pop();
     if (ready) return ready;
-    if (environments.length < concurrency) return spawnEnvironment();
+    if (this.environments.length < this.concurrency) return this.spawnEnvironment();
     return undefined;
   }
 
-  const acquire = () =>
-    new Promise<ExecutionEnvironment>((resolve) => {
-      const env = acquireNow();
+  private acquire(): Promise<ExecutionEnvironment> {
+    return new Promise((resolve) => {
+      const env = this.acquireNow();
       if (env) resolve(env);
-      else waiting.push(resolve);
+      else this.waiting.push(resolve);
     });
+  }
 
-  function release(env: ExecutionEnvironment) {
-    if (env.dead || stopped) return;
-    const next = waiting.shift();
+  private release(env: ExecutionEnvironment) {
+    if (env.dead || this.stopped) return;
+    // Retired by a reload while it worked: it served its invocation on the old code and goes now.
+    if (env.retired) return kill(env);
+    const next = this.waiting.shift();
     if (next) next(env);
-    else idle.push(env);
+    else this.idle.push(env);
   }
 
-  function kill(env: ExecutionEnvironment) {
-    env.dead = true;
-    env.killedByRuntime = true;
-    if (env.child.exitCode === null && env.child.signalCode === null) env.child.kill('SIGKILL');
-  }
-
-  function emit(document: object) {
-    if (!socket) return;
+  private emit(document: object) {
+    if (!this.socket) return;
     const message = Buffer.from(`{"format":"json","version":1}\n${JSON.stringify(document)}`);
-    socket.send(message, daemon.port, daemon.host, () => undefined);
+    this.socket.send(message, this.daemon.port, this.daemon.host, () => undefined);
   }
 
-  async function invoke(event: unknown, invokeOptions: { traceHeader?: string } = {}): Promise<InvokeResult> {
-    if (stopped) throw new Error(`function runtime for ${options.functionName} is stopped`);
+  async invoke(event: unknown, invokeOptions: { traceHeader?: string } = {}): Promise<InvokeResult> {
+    if (this.stopped) throw new Error(`function runtime for ${this.options.functionName} is stopped`);
     const startMs = Date.now();
     const requestId = randomUUID();
-    const caller = invokeOptions.traceHeader ? AWSXRay.utils.processTraceData(invokeOptions.traceHeader) : {};
-    const traceId = caller.root ?? newTraceId();
-    const sampled = traced && caller.sampled !== '0';
-    const serviceSegment = sampled ? lambdaSegment(options.functionName, traceId, caller.parent, startMs) : undefined;
-
-    const env = await acquire();
+    const trace = this.beginTrace(invokeOptions.traceHeader, startMs);
+    const env = await this.acquire();
     const init = await env.init;
     const coldStart = env.fresh;
     env.fresh = false;
-    const functionSegment = serviceSegment
-      ? lambdaFunctionSegment(options.functionName, traceId, serviceSegment.id, coldStart ? init.startMs : Date.now())
-      : undefined;
-    if (coldStart && functionSegment) {
-      functionSegment.subsegments = [phase('Initialization', init.startMs, init.endMs, init.error)];
+    if (trace.service) {
+      trace.fn = lambdaFunctionSegment(this.options.functionName, trace.traceId, trace.service.id, coldStart ? init.startMs : Date.now());
+      if (coldStart) trace.fn.subsegments = [phase('Initialization', init.startMs, init.endMs, init.error)];
     }
+    const { outcome, log } = await this.logInvocation(env, { requestId, trace, coldInit: coldStart ? init : undefined }, () => {
+      if (init.ok) return this.runHandler(env, requestId, event, trace);
+      // As in Lambda: an init failure fails the invocation and the environment is thrown away.
+      kill(env);
+      return Promise.resolve({ ok: false, error: init.error });
+    });
+    this.release(env);
+    const endMs = Date.now();
+    this.endTrace(trace, outcome, endMs);
+    const { maxRssKb: _maxRssKb, ...answer } = outcome;
+    return { ...answer, traceId: trace.traceId, durationMs: endMs - startMs, requestId, log };
+  }
 
-    let invocationLog = '';
-    env.tap = (text) => (invocationLog += text);
+  private beginTrace(traceHeader: string | undefined, startMs: number): InvocationTrace {
+    const caller = traceHeader ? AWSXRay.utils.processTraceData(traceHeader) : {};
+    const traceId = caller.root ?? newTraceId();
+    const sampled = this.traced && caller.sampled !== '0';
+    const service = sampled ? lambdaSegment(this.options.functionName, traceId, caller.parent, startMs) : undefined;
+    return { traceId, sampled, service };
+  }
+
+  private runHandler(env: ExecutionEnvironment, requestId: string, event: unknown, trace: InvocationTrace): Promise<Outcome> {
+    const parentId = trace.fn?.id ?? randomBytes(8).toString('hex');
+    const traceHeader = `Root=${trace.traceId};Parent=${parentId};Sampled=${trace.sampled ? 1 : 0}`;
+    return runInvocation(env, { requestId, event, traceHeader, deadlineMs: Date.now() + this.timeoutMs }, this.timeoutMs);
+  }
+
+  /** Runs the invocation between Lambda's START and END/REPORT lines, collecting its log. */
+  private async logInvocation(
+    env: ExecutionEnvironment,
+    invocation: { requestId: string; trace: InvocationTrace; coldInit?: { startMs: number; endMs: number } },
+    run: () => Promise<Outcome>,
+  ): Promise<{ outcome: Outcome; log: string }> {
+    const { requestId, trace, coldInit } = invocation;
+    let log = '';
+    env.tap = (text) => (log += text);
     const platformLine = (line: string) => {
-      logSink(line);
-      invocationLog += line;
+      this.logSink(line);
+      log += line;
     };
     platformLine(startLine(requestId));
     const handlerStart = performance.now();
-    let outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number };
-    if (!init.ok) {
-      // As in Lambda: an init failure fails the invocation and the environment is thrown away.
-      outcome = { ok: false, error: init.error };
-      kill(env);
-    } else {
-      const parentId = functionSegment?.id ?? randomBytes(8).toString('hex');
-      const traceHeader = `Root=${traceId};Parent=${parentId};Sampled=${sampled ? 1 : 0}`;
-      outcome = await runInvocation(env, { requestId, event, traceHeader, deadlineMs: Date.now() + timeoutMs });
-    }
+    const outcome = await run();
     const handlerMs = performance.now() - handlerStart;
     // The handler's last lines travel on the output pipe, its answer on the IPC channel. They were written before
     // the answer, so they are readable by the time it arrives: one turn of the event loop reads them.
@@ -258,80 +382,48 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       reportLine({
         requestId,
         durationMs: handlerMs,
-        memorySizeMb: definition.memorySize,
+        memorySizeMb: this.definition.memorySize,
         maxMemoryUsedMb: (outcome.maxRssKb ?? 0) / 1024,
-        initDurationMs: coldStart ? init.endMs - init.startMs : undefined,
-        xray: serviceSegment ? { traceId, segmentId: serviceSegment.id, sampled } : undefined,
+        initDurationMs: coldInit ? coldInit.endMs - coldInit.startMs : undefined,
+        xray: trace.service ? { traceId: trace.traceId, segmentId: trace.service.id, sampled: trace.sampled } : undefined,
       }),
     );
-    release(env);
+    return { outcome, log };
+  }
 
-    const endMs = Date.now();
-    if (serviceSegment && functionSegment) {
-      functionSegment.end_time = seconds(endMs);
-      if (!outcome.ok && outcome.error) {
-        functionSegment.fault = true;
-        functionSegment.cause = {
-          working_directory: taskRoot,
-          exceptions: [{ id: randomBytes(8).toString('hex'), message: outcome.error.errorMessage, type: outcome.error.errorType }],
-        };
-      }
-      serviceSegment.end_time = seconds(endMs);
-      emit(functionSegment);
-      emit(serviceSegment);
+  /** Ends and sends the invocation's two segments; a function error is a fault on the function's segment. */
+  private endTrace(trace: InvocationTrace, outcome: Outcome, endMs: number) {
+    if (!trace.service || !trace.fn) return;
+    trace.fn.end_time = seconds(endMs);
+    if (!outcome.ok && outcome.error) {
+      trace.fn.fault = true;
+      trace.fn.cause = {
+        working_directory: this.taskRoot,
+        exceptions: [{ id: randomBytes(8).toString('hex'), message: outcome.error.errorMessage, type: outcome.error.errorType }],
+      };
     }
-    const { maxRssKb: _maxRssKb, ...answer } = outcome;
-    return { ...answer, traceId, durationMs: endMs - startMs, requestId, log: invocationLog };
+    trace.service.end_time = seconds(endMs);
+    this.emit(trace.fn);
+    this.emit(trace.service);
   }
 
-  function runInvocation(
-    env: ExecutionEnvironment,
-    message: { requestId: string; event: unknown; traceHeader: string; deadlineMs: number },
-  ): Promise<{ ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number }> {
-    return new Promise((resolve) => {
-      const done = (outcome: { ok: boolean; result?: unknown; error?: InvokeResult['error']; maxRssKb?: number }) => {
-        clearTimeout(timer);
-        env.onMessage = undefined;
-        env.onExit = undefined;
-        resolve(outcome);
-      };
-      const timer = setTimeout(() => {
-        // Lambda stops a timed-out environment; the next invocation gets a fresh one.
-        kill(env);
-        done({
-          ok: false,
-          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
-        });
-      }, timeoutMs);
-      env.onMessage = (reply) => {
-        if (reply.type === 'result' && reply.requestId === message.requestId) {
-          done({ ok: reply.ok, result: reply.result, error: reply.error, maxRssKb: reply.maxRssKb });
-        }
-      };
-      env.onExit = () =>
-        done({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' } });
-      try {
-        env.child.send({ type: 'invoke', ...message });
-      } catch (err) {
-        kill(env);
-        done({ ok: false, error: { errorType: 'Runtime.InvalidEvent', errorMessage: (err as Error).message } });
-      }
-    });
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
   }
 
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stopAll());
-  async function stopAll() {
-    stopped = true;
-    const exits = environments.map(
-      (env) => new Promise<void>((resolve) => (env.child.exitCode !== null || env.child.signalCode !== null ? resolve() : env.child.once('exit', () => resolve()))),
+  private async stopAll() {
+    this.stopped = true;
+    const exits = this.environments.map(
+      (env) =>
+        new Promise<void>((resolve) =>
+          env.child.exitCode !== null || env.child.signalCode !== null ? resolve() : env.child.once('exit', () => resolve()),
+        ),
     );
-    for (const env of [...environments]) kill(env);
+    for (const env of [...this.environments]) kill(env);
     await Promise.all(exits);
-    socket?.close();
+    this.socket?.close();
   }
-
-  return { invoke, stop };
 }
 
 /** The Lambda service's segment for one invocation (origin AWS::Lambda). */
