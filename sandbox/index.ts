@@ -37,6 +37,8 @@ import { superviseServices } from './services/supervisor';
 import { startStreamPoller, type StreamPoller } from './streams/stream-poller';
 import { startStageTracer, type StageTracer } from './tracing/stage-tracer';
 import { startXRayDaemon } from './xray/daemon';
+import { openPersistFolder } from './services/persist-folder';
+import { openTraceJournal } from './xray/trace-journal';
 import { openFunctionLogs, type FunctionLogFiles } from './daily/function-logs';
 import { endpointsRecord, startSandboxLambdaApi } from './daily/hooks';
 import { removeEndpoints, writeEndpoints } from './daily/state-file';
@@ -71,6 +73,8 @@ export interface SandboxOptions {
   lambdaPort?: number;
   /** Where `endpoints.json` and `logs/<function>.log` go (`npm start`: .sandbox); default: neither is written. */
   stateDir?: string;
+  /** Keep tables, queues, topic, bucket and traces in this folder across starts (`npm start -- --persist`); default: a clean start. */
+  persistDir?: string;
   /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
   questionsRateLimit?: RateLimit | false;
   /** Progress lines (and the functions' logs); silent by default. */
@@ -217,10 +221,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     log(`  ✓ Ports ${Object.entries(ports).map(([k, p]) => `${k} ${p || 'free'}`).join(', ')}`);
 
+    const kept = options.persistDir ? await step('Kept state', () => openPersistFolder(options.persistDir!), (f) => `in ${f.dir}`) : undefined;
     // The three services start side by side; each one that did start is stopped if another fails.
     const services = await Promise.allSettled([
-      step('DynamoDB Local', () => startDynamoDbLocal({ port: ports.dynamodb || undefined }), (s) => `on ${s.endpoint}`),
-      step('fauxqs (SNS, SQS, S3)', () => startFauxqs({ port: ports.fauxqs || undefined }), (s) => `on ${s.endpoint}`),
+      step('DynamoDB Local', () => startDynamoDbLocal({ port: ports.dynamodb || undefined, dbPath: kept?.dynamodbDir }), (s) => `on ${s.endpoint}`),
+      step('fauxqs (SNS, SQS, S3)', () => startFauxqs({ port: ports.fauxqs || undefined, stateFile: kept?.fauxqsFile }), (s) => `on ${s.endpoint}`),
       step('X-Ray daemon', () => startXRayDaemon({ port: ports.xray }), (d) => `on ${d.endpoint} (UDP+TCP)`),
     ]);
     for (const service of services) {
@@ -233,6 +238,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       Awaited<ReturnType<typeof startFauxqs>>,
       Awaited<ReturnType<typeof startXRayDaemon>>,
     ];
+    if (kept) {
+      const journal = await step('Kept traces', () => openTraceJournal(xray.store, kept.tracesFile), (j) => `${j.loaded} segment documents`);
+      stops.push({ name: 'trace journal', stop: async () => journal.close() });
+    }
 
     const otlp = await step('OTLP/HTTP receiver', () => startOtlpHttpReceiver(xray.store, { port: ports.otlp }), (r) => `on ${r.endpoint}/v1/traces`);
     stops.push({ name: 'OTLP receiver', stop: () => otlp.stop() });
@@ -267,7 +276,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodb,
       fauxqs,
       restartFauxqs: async (port) => {
-        const restarted = await startFauxqs({ port });
+        const restarted = await startFauxqs({ port, stateFile: kept?.fauxqsFile });
         await provisionMessaging(clients);
         return restarted;
       },

@@ -4,10 +4,14 @@
  * XRAY_PORT (2000), DYNAMODB_PORT (8000), FAUXQS_PORT (4566), LAMBDA_PORT (9001), OTLP_PORT (4318); 0 = any free.
  * TRACING=opentelemetry runs the OpenTelemetry build of the functions (default xray-sdk). Endpoints and
  * per-function logs go to SANDBOX_STATE_DIR (default .sandbox/).
+ * `npm start -- --persist [dir]` (or SANDBOX_PERSIST=dir) keeps tables, queues, topic, bucket and traces in that
+ * folder (default .sandbox/state) across restarts; without it every start is clean.
  * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
  * it, with its last output), 2 for a bad setting.
  */
+import { Command, CommanderError } from 'commander';
 import { SANDBOX_PORTS } from '../system/definition';
+import { DEFAULT_PERSIST_DIR } from './services/persist-folder';
 import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
 import { formatBanner } from './daily/banner';
@@ -41,7 +45,40 @@ function tracingSetting(): TracingBackend {
   return raw as TracingBackend;
 }
 
+interface StartArguments {
+  /** The folder the state is kept in, or undefined for a clean start. */
+  persistDir?: string;
+}
+
+/** `npm start -- [--persist [dir]]`; an unknown option or argument exits 2 naming it. */
+export function parseStartArguments(argv: string[], environment: NodeJS.ProcessEnv = process.env): StartArguments {
+  const program = new Command('npm start --')
+    .description('Runs the whole Mythical Mysfits system on this machine until Ctrl-C.')
+    .option(
+      '--persist [dir]',
+      `keep tables, queues, topic, bucket and traces in this folder across restarts (default ${DEFAULT_PERSIST_DIR}; or SANDBOX_PERSIST=dir)`,
+    )
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help')) {
+      process.exit(0);
+    }
+    const message = (err as Error).message.replace(/^error: /, '');
+    console.error(`✗ ${message} (npm start -- --help lists the options)`);
+    process.exit(2);
+  }
+  const persist = program.opts<{ persist?: string | true }>().persist;
+  if (persist !== undefined) return { persistDir: persist === true ? DEFAULT_PERSIST_DIR : persist };
+  if (environment.SANDBOX_PERSIST) return { persistDir: environment.SANDBOX_PERSIST };
+  return {};
+}
+
 async function main(): Promise<void> {
+  const { persistDir } = parseStartArguments(process.argv.slice(2));
   const ports = {
     port: portSetting(PORT_SETTINGS.website, SANDBOX_PORTS.website),
     apiPorts: {
@@ -74,7 +111,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, tracingBackend, stateDir: stateDirFrom(), log: (line) => console.log(line) });
+    sandbox = await startSandbox({ ...ports, tracingBackend, stateDir: stateDirFrom(), persistDir, log: (line) => console.log(line) });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);

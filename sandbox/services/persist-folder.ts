@@ -1,0 +1,131 @@
+/**
+ * The folder `npm start -- --persist [dir]` (or SANDBOX_PERSIST=dir) keeps the sandbox's state in across restarts:
+ *
+ *   sandbox-state.json   marks the folder as this sandbox's (format and version), written when it is first used
+ *   dynamodb/            DynamoDB Local's -dbPath: shared-local-instance.db (SQLite), tables, items and streams
+ *   fauxqs.json          SNS, SQS and S3 (fauxqs keeps nothing itself; see fauxqs-state.mjs)
+ *   traces.jsonl         the X-Ray segment documents, one per line (sandbox/xray/trace-journal.ts)
+ *
+ * Checked before anything starts, so a folder that is not one (a typo, another program's folder) or a damaged file
+ * is named in the error at start rather than failing later.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const DEFAULT_PERSIST_DIR = path.join('.sandbox', 'state');
+export const PERSIST_MARKER_FILE = 'sandbox-state.json';
+const FORMAT = 'mysfits-sandbox-state';
+const VERSION = 1;
+/** The first 16 bytes of every SQLite 3 database file: https://www.sqlite.org/fileformat.html#the_database_header */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/** The database file DynamoDB Local keeps with -sharedDb in its -dbPath folder. */
+const DYNAMODB_FILE = 'shared-local-instance.db';
+/** What fauxqs-state.mjs writes (FAUXQS_STATE_FORMAT, FAUXQS_STATE_VERSION there; an ES module jest cannot load). */
+const FAUXQS_FORMAT = { format: 'mysfits-sandbox-fauxqs', version: 1 };
+
+export interface PersistFolder {
+  readonly dir: string;
+  /** DynamoDB Local's -dbPath. */
+  readonly dynamodbDir: string;
+  readonly fauxqsFile: string;
+  readonly tracesFile: string;
+}
+
+/** The folder is not one this sandbox can keep its state in; the message names it and says what to do. */
+export class PersistFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PersistFolderError';
+  }
+}
+
+function layout(dir: string): PersistFolder {
+  return {
+    dir,
+    dynamodbDir: path.join(dir, 'dynamodb'),
+    fauxqsFile: path.join(dir, 'fauxqs.json'),
+    tracesFile: path.join(dir, 'traces.jsonl'),
+  };
+}
+
+function readMarker(dir: string): void {
+  const file = path.join(dir, PERSIST_MARKER_FILE);
+  let marker: { format?: unknown; version?: unknown };
+  try {
+    marker = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new PersistFolderError(`${file} is damaged (${(err as Error).message}); the folder cannot be used as kept state`);
+  }
+  if (marker?.format !== FORMAT || marker.version !== VERSION) {
+    throw new PersistFolderError(
+      `${file} does not describe this sandbox's state (expected "format": "${FORMAT}", "version": ${VERSION})`,
+    );
+  }
+}
+
+function assertFauxqsState(file: string): void {
+  if (!fs.existsSync(file)) return;
+  let state: { format?: unknown; version?: unknown };
+  try {
+    state = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new PersistFolderError(`${file} is damaged (${(err as Error).message}); remove it to start SNS, SQS and S3 empty`);
+  }
+  if (state?.format !== FAUXQS_FORMAT.format || state.version !== FAUXQS_FORMAT.version) {
+    throw new PersistFolderError(
+      `${file} is not a fauxqs state file of this sandbox (expected "format": "${FAUXQS_FORMAT.format}", "version": ${FAUXQS_FORMAT.version})`,
+    );
+  }
+}
+
+function assertDatabase(file: string): void {
+  if (!fs.existsSync(file)) return;
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!head.equals(SQLITE_HEADER)) {
+    throw new PersistFolderError(`${file} is not a DynamoDB Local database (not SQLite); remove it to start the tables afresh`);
+  }
+}
+
+/**
+ * Creates the folder if needed and checks what is in it. A folder that exists, is not empty and has no marker is
+ * refused: it is somebody else's, and DynamoDB Local would write its database into it.
+ */
+export function openPersistFolder(requested: string): PersistFolder {
+  const dir = path.resolve(requested);
+  const folder = layout(dir);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new PersistFolderError(`${dir} is a file, not a folder: choose a folder for the kept state`);
+    if (code !== 'ENOENT') throw new PersistFolderError(`${dir}: cannot read the kept state folder: ${(err as Error).message}`);
+    entries = [];
+  }
+  if (entries.length > 0 && !entries.includes(PERSIST_MARKER_FILE)) {
+    throw new PersistFolderError(
+      `${dir} is not a sandbox state folder (it holds files but no ${PERSIST_MARKER_FILE}): choose an empty or new folder`,
+    );
+  }
+  try {
+    if (entries.length > 0) {
+      readMarker(dir);
+      assertDatabase(path.join(folder.dynamodbDir, DYNAMODB_FILE));
+      assertFauxqsState(folder.fauxqsFile);
+    } else {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, PERSIST_MARKER_FILE), `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`);
+    }
+    fs.mkdirSync(folder.dynamodbDir, { recursive: true });
+  } catch (err) {
+    if (err instanceof PersistFolderError) throw err;
+    throw new PersistFolderError(`${dir}: ${(err as Error).message}`);
+  }
+  return folder;
+}
