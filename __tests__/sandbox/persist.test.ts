@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient, GetItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,6 +16,7 @@ import mysfits from '../../data/mysfits.json';
 import { FREE_PORTS, startSandbox, type Sandbox } from '../../sandbox/index';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localNames } from '../../sandbox/local-aws';
 import { readMailbox } from '../../sandbox/mailbox/mailbox';
+import { startFauxqs } from '../../sandbox/services/local-services';
 import { openPersistFolder, PERSIST_MARKER_FILE } from '../../sandbox/services/persist-folder';
 import { openTraceJournal, readJournal } from '../../sandbox/xray/trace-journal';
 import { MAX_TRACES, TraceStore } from '../../sandbox/xray/trace-store';
@@ -160,6 +161,33 @@ test('a stopped sandbox started again on its folder has its question, object, me
   } finally {
     destroy(clients);
     await sandbox.stop();
+  }
+});
+
+test('fauxqs killed with SIGKILL comes back with what it held a second before, on another port', async () => {
+  const file = path.join(temporaryDir(), 'fauxqs.json');
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  let fauxqs = await startFauxqs({ stateFile: file });
+  let sqs = new SQSClient({ ...common, endpoint: fauxqs.endpoint });
+  try {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'kept' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'saved' }));
+    await eventually('the saved state', async () => (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('saved') ? true : undefined));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'not yet saved' }));
+    process.kill(fauxqs.pid, 'SIGKILL'); // before its next save, due within SAVE_DELAY_MS (1 s)
+    await fauxqs.stop(); // waits for the exit
+  } finally {
+    sqs.destroy();
+  }
+  fauxqs = await startFauxqs({ stateFile: file });
+  sqs = new SQSClient({ ...common, endpoint: fauxqs.endpoint });
+  try {
+    const QueueUrl = `${fauxqs.endpoint}/000000000000/kept`;
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    expect(out.Messages?.map((m) => m.Body)).toEqual(['saved']);
+  } finally {
+    sqs.destroy();
+    await fauxqs.stop();
   }
 });
 
