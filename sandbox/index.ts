@@ -222,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     log(`  ✓ Ports ${Object.entries(ports).map(([k, p]) => `${k} ${p || 'free'}`).join(', ')}`);
 
     const kept = options.persistDir ? await step('Kept state', () => openPersistFolder(options.persistDir!), (f) => `in ${f.dir}`) : undefined;
+    if (kept) stops.push({ name: 'kept state', stop: async () => kept.release() });
     // The three services start side by side; each one that did start is stopped if another fails.
     const services = await Promise.allSettled([
       step('DynamoDB Local', () => startDynamoDbLocal({ port: ports.dynamodb || undefined, dbPath: kept?.dynamodbDir }), (s) => `on ${s.endpoint}`),

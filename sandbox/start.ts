@@ -11,7 +11,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { SANDBOX_PORTS } from '../system/definition';
-import { DEFAULT_PERSIST_DIR } from './services/persist-folder';
+import { DEFAULT_PERSIST_DIR, defaultPersistDir } from './services/persist-folder';
 import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
 import { formatBanner } from './daily/banner';
@@ -51,7 +51,7 @@ interface StartArguments {
 }
 
 /** `npm start -- [--persist [dir]]`; an unknown option or argument exits 2 naming it. */
-export function parseStartArguments(argv: string[], environment: NodeJS.ProcessEnv = process.env): StartArguments {
+function parseStartArguments(argv: string[], environment: NodeJS.ProcessEnv = process.env): StartArguments {
   const program = new Command('npm start --')
     .description('Runs the whole Mythical Mysfits system on this machine until Ctrl-C.')
     .option(
@@ -72,7 +72,7 @@ export function parseStartArguments(argv: string[], environment: NodeJS.ProcessE
     process.exit(2);
   }
   const persist = program.opts<{ persist?: string | true }>().persist;
-  if (persist !== undefined) return { persistDir: persist === true ? DEFAULT_PERSIST_DIR : persist };
+  if (persist !== undefined) return { persistDir: persist === true ? defaultPersistDir() : persist };
   if (environment.SANDBOX_PERSIST) return { persistDir: environment.SANDBOX_PERSIST };
   return {};
 }

@@ -8,6 +8,7 @@ import { DynamoDBClient, GetItemCommand, ScanCommand, UpdateItemCommand } from '
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -201,6 +202,19 @@ describe('a folder that cannot be kept state is refused at start, naming it', ()
     expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
   });
 
+  test('a folder another sandbox is using (one that was killed leaves it free)', () => {
+    const dir = temporaryDir();
+    const first = openPersistFolder(dir);
+    expect(() => openPersistFolder(dir)).toThrow(`${dir} is in use by another sandbox (process ${process.pid})`);
+    first.release();
+    openPersistFolder(dir).release();
+    // The pid file of a process that is gone (a sandbox killed with SIGKILL) does not hold the folder.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(dir, 'sandbox.pid'), String(gone));
+    openPersistFolder(dir).release();
+    expect(fs.existsSync(path.join(dir, 'sandbox.pid'))).toBe(false);
+  });
+
   test('a file instead of a folder', () => {
     const file = path.join(temporaryDir(), 'state');
     fs.writeFileSync(file, '');
@@ -210,8 +224,9 @@ describe('a folder that cannot be kept state is refused at start, naming it', ()
   test('a damaged marker, fauxqs state or DynamoDB database', () => {
     const dir = temporaryDir();
     const folder = openPersistFolder(dir); // an empty folder becomes one
+    folder.release();
     expect(JSON.parse(fs.readFileSync(path.join(dir, PERSIST_MARKER_FILE), 'utf8'))).toEqual({ format: 'mysfits-sandbox-state', version: 1 });
-    expect(() => openPersistFolder(dir)).not.toThrow();
+    openPersistFolder(dir).release();
 
     fs.writeFileSync(folder.fauxqsFile, '{"queues": [');
     expect(() => openPersistFolder(dir)).toThrow(`${folder.fauxqsFile} is damaged`);

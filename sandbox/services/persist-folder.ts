@@ -5,6 +5,7 @@
  *   dynamodb/            DynamoDB Local's -dbPath: shared-local-instance.db (SQLite), tables, items and streams
  *   fauxqs.json          SNS, SQS and S3 (fauxqs keeps nothing itself; see fauxqs-state.mjs)
  *   traces.jsonl         the X-Ray segment documents, one per line (sandbox/xray/trace-journal.ts)
+ *   sandbox.pid          while a sandbox uses the folder: its process id (a second one would corrupt the files)
  *
  * Checked before anything starts, so a folder that is not one (a typo, another program's folder) or a damaged file
  * is named in the error at start rather than failing later.
@@ -12,7 +13,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** `npm start -- --persist` without a folder: .sandbox/state in the repository (beside endpoints.json and logs/). */
 export const DEFAULT_PERSIST_DIR = path.join('.sandbox', 'state');
+export const defaultPersistDir = () => path.join(__dirname, '..', '..', DEFAULT_PERSIST_DIR);
+const LOCK_FILE = 'sandbox.pid';
 export const PERSIST_MARKER_FILE = 'sandbox-state.json';
 const FORMAT = 'mysfits-sandbox-state';
 const VERSION = 1;
@@ -25,6 +29,8 @@ const FAUXQS_FORMAT = { format: 'mysfits-sandbox-fauxqs', version: 1 };
 
 export interface PersistFolder {
   readonly dir: string;
+  /** Lets another sandbox use the folder (removes sandbox.pid). */
+  release(): void;
   /** DynamoDB Local's -dbPath. */
   readonly dynamodbDir: string;
   readonly fauxqsFile: string;
@@ -39,7 +45,7 @@ export class PersistFolderError extends Error {
   }
 }
 
-function layout(dir: string): PersistFolder {
+function layout(dir: string): Omit<PersistFolder, 'release'> {
   return {
     dir,
     dynamodbDir: path.join(dir, 'dynamodb'),
@@ -92,6 +98,33 @@ function assertDatabase(file: string): void {
   }
 }
 
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** One sandbox per folder: DynamoDB Local's database and fauxqs's file would be written by both. */
+function lock(dir: string): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  for (;;) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(file, 'utf8'));
+      if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
+        throw new PersistFolderError(`${dir} is in use by another sandbox (process ${holder}): stop it, or choose another folder`);
+      }
+      fs.rmSync(file, { force: true }); // left by a sandbox that was killed
+    }
+  }
+}
+
 /**
  * Creates the folder if needed and checks what is in it. A folder that exists, is not empty and has no marker is
  * refused: it is somebody else's, and DynamoDB Local would write its database into it.
@@ -123,9 +156,9 @@ export function openPersistFolder(requested: string): PersistFolder {
       fs.writeFileSync(path.join(dir, PERSIST_MARKER_FILE), `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`);
     }
     fs.mkdirSync(folder.dynamodbDir, { recursive: true });
+    return { ...folder, release: lock(dir) };
   } catch (err) {
     if (err instanceof PersistFolderError) throw err;
     throw new PersistFolderError(`${dir}: ${(err as Error).message}`);
   }
-  return folder;
 }
