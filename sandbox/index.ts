@@ -346,6 +346,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           );
         },
         onError: (err) => log(`  ! stream poller: ${err.name}: ${err.message}`),
+        ...kept?.streamPosition(resources.questionsStreamArn),
       }),
     );
     stops.push({ name: 'stream poller', stop: () => poller.stop() });

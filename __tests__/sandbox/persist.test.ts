@@ -127,7 +127,9 @@ test('a stopped sandbox started again on its folder has its question, object, me
   }
 
   // Second run on the same folder, on other ports.
-  sandbox = await startSandbox({ ...FREE_PORTS, persistDir: dir });
+  // Logs go to a folder of their own: the stream function's log shows what the poller delivered in this run.
+  const stateDir = temporaryDir();
+  sandbox = await startSandbox({ ...FREE_PORTS, persistDir: dir, stateDir });
   clients = clientsFor(sandbox);
   try {
     const item = await clients.dynamodb.send(
@@ -153,12 +155,14 @@ test('a stopped sandbox started again on its folder has its question, object, me
 
     expect(await tracesKept(clients, traceIds)).toEqual(traceIds);
 
-    // The poller reads the kept stream again (same ARN) and a new question goes all the way; the old one, read
-    // again from the stream's start, is not e-mailed twice (the function's NotifiedAt mark).
+    // The poller resumes the kept stream (same ARN) after its checkpoint, as the mapping does on AWS: a new question
+    // goes all the way, and the old one is neither delivered again nor e-mailed twice.
     const second = `Asked after the restart ${randomUUID()}`;
     await askQuestion(sandbox, second);
     await eventually('the new e-mail', async () => ((await mailsAbout(sandbox, second)).length === 1 ? true : undefined));
     expect(await mailsAbout(sandbox, question)).toHaveLength(1);
+    const streamLog = fs.readFileSync(path.join(stateDir, 'logs', `${localNames.function('processQuestionsStream')}.log`), 'utf8');
+    expect(streamLog.match(/^START RequestId/gm)).toHaveLength(1); // the new question's batch only
   } finally {
     destroy(clients);
     await sandbox.stop();
@@ -233,6 +237,11 @@ describe('a folder that cannot be kept state is refused at start, naming it', ()
     fs.writeFileSync(folder.fauxqsFile, '{"format": "something else"}');
     expect(() => openPersistFolder(dir)).toThrow(`${folder.fauxqsFile} is not a fauxqs state file of this sandbox`);
     fs.rmSync(folder.fauxqsFile);
+
+    const position = path.join(dir, 'stream-position.json');
+    fs.writeFileSync(position, '{"streamArn": 7}');
+    expect(() => openPersistFolder(dir)).toThrow(`${position} is not a stream position`);
+    fs.rmSync(position);
 
     const database = path.join(folder.dynamodbDir, 'shared-local-instance.db');
     fs.writeFileSync(database, 'not a database at all');

@@ -5,6 +5,7 @@
  *   dynamodb/            DynamoDB Local's -dbPath: shared-local-instance.db (SQLite), tables, items and streams
  *   fauxqs.json          SNS, SQS and S3 (fauxqs keeps nothing itself; see fauxqs-state.mjs)
  *   traces.jsonl         the X-Ray segment documents, one per line (sandbox/xray/trace-journal.ts)
+ *   stream-position.json the stream poller's checkpoint per shard, as the event source mapping keeps it on AWS
  *   sandbox.pid          while a sandbox uses the folder: its process id (a second one would corrupt the files)
  *
  * Checked before anything starts, so a folder that is not one (a typo, another program's folder) or a damaged file
@@ -35,6 +36,11 @@ export interface PersistFolder {
   readonly dynamodbDir: string;
   readonly fauxqsFile: string;
   readonly tracesFile: string;
+  /** Where the stream poller resumes on this stream, and a callback that records each new checkpoint. */
+  streamPosition(streamArn: string): {
+    resumeAfter: Record<string, string>;
+    onCheckpoint: (shardId: string, sequenceNumber: string) => void;
+  };
 }
 
 /** The folder is not one this sandbox can keep its state in; the message names it and says what to do. */
@@ -45,12 +51,54 @@ export class PersistFolderError extends Error {
   }
 }
 
+interface StreamPositionFile {
+  streamArn: string;
+  shards: Record<string, string>;
+}
+
+function readStreamPosition(file: string): StreamPositionFile | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let position: StreamPositionFile;
+  try {
+    position = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new PersistFolderError(`${file} is damaged (${(err as Error).message}); remove it to read the stream from its start`);
+  }
+  const valid =
+    typeof position?.streamArn === 'string' &&
+    typeof position.shards === 'object' &&
+    position.shards !== null &&
+    Object.values(position.shards).every((sequenceNumber) => typeof sequenceNumber === 'string');
+  if (!valid) throw new PersistFolderError(`${file} is not a stream position (expected { "streamArn", "shards" })`);
+  return position;
+}
+
+/** Written whole each time (a temporary file renamed over the old one), so a crash leaves one or the other. */
+function writeAtomically(file: string, text: string): void {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(temporary, text);
+  fs.renameSync(temporary, file);
+}
+
 function layout(dir: string): Omit<PersistFolder, 'release'> {
+  const streamPositionFile = path.join(dir, 'stream-position.json');
   return {
     dir,
     dynamodbDir: path.join(dir, 'dynamodb'),
     fauxqsFile: path.join(dir, 'fauxqs.json'),
     tracesFile: path.join(dir, 'traces.jsonl'),
+    streamPosition(streamArn) {
+      const saved = readStreamPosition(streamPositionFile);
+      // Another stream (the table was created afresh) starts from the mapping's starting position.
+      const shards = saved?.streamArn === streamArn ? { ...saved.shards } : {};
+      return {
+        resumeAfter: { ...shards },
+        onCheckpoint: (shardId, sequenceNumber) => {
+          shards[shardId] = sequenceNumber;
+          writeAtomically(streamPositionFile, JSON.stringify({ streamArn, shards }));
+        },
+      };
+    },
   };
 }
 
@@ -151,6 +199,7 @@ export function openPersistFolder(requested: string): PersistFolder {
       readMarker(dir);
       assertDatabase(path.join(folder.dynamodbDir, DYNAMODB_FILE));
       assertFauxqsState(folder.fauxqsFile);
+      readStreamPosition(path.join(dir, 'stream-position.json'));
     } else {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, PERSIST_MARKER_FILE), `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`);

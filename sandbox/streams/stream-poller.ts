@@ -79,6 +79,13 @@ export interface StreamPollerOptions {
   shardRefreshMs?: number;
   onError?: (error: Error) => void;
   now?: () => number;
+  /**
+   * Per shard, the sequence number reading resumes after, instead of the mapping's starting position: the mapping's
+   * checkpoint, kept across restarts by `npm start -- --persist` (on AWS the mapping keeps it itself).
+   */
+  resumeAfter?: Readonly<Record<string, string>>;
+  /** Called when every record of a shard up to `sequenceNumber` is done: delivered, filtered out or reported. */
+  onCheckpoint?: (shardId: string, sequenceNumber: string) => void;
 }
 
 export interface StreamPollerStats {
@@ -297,11 +304,18 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   }
 
   async function runShard(shardId: string): Promise<void> {
-    let lastRead: string | undefined;
+    let lastRead: string | undefined = options.resumeAfter?.[shardId];
     let iterator: string | undefined;
+    let checkpointed = lastRead;
+    const checkpoint = (sequenceNumber: string) => {
+      // Not while stopping: a batch cut short by stop() is delivered again at the next start (at-least-once).
+      if (stopped || sequenceNumber === checkpointed) return;
+      checkpointed = sequenceNumber;
+      options.onCheckpoint?.(shardId, sequenceNumber);
+    };
     while (!stopped) {
       try {
-        iterator = await shardIterator(shardId);
+        iterator = await shardIterator(shardId, lastRead);
         break;
       } catch (err) {
         report(err);
@@ -356,9 +370,13 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
           closed ||
           now() - gatheringSince >= mapping.maximumBatchingWindowInSeconds * 1000)
       ) {
-        await processBatch(pending.splice(0, mapping.batchSize), 0);
+        const batch = pending.splice(0, mapping.batchSize);
+        await processBatch(batch, 0);
+        checkpoint(batch[batch.length - 1].sequenceNumber);
         gatheringSince = pending.length > 0 ? now() : 0;
       }
+      // Nothing waiting: every record read so far is done, those filtered out included.
+      if (pending.length === 0 && lastRead) checkpoint(lastRead);
       if (closed && pending.length === 0) return;
       if (!readSome || pending.length > 0) await pause(pollIntervalMs);
     }
