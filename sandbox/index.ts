@@ -23,6 +23,7 @@ import {
   publishEndpoints,
   startApiGateway,
   startEventSources,
+  openKeptState,
   startFunctions,
   startWatcher,
   startInvokeApi,
@@ -62,6 +63,8 @@ export interface SandboxOptions {
   lambdaPort?: number;
   /** Where `endpoints.json` and `logs/<function>.log` go (`npm start`: .sandbox); default: neither is written. */
   stateDir?: string;
+  /** Keep tables, queues, topic, bucket and traces in this folder across starts (`npm start -- --persist`); default: a clean start. */
+  persistDir?: string;
   /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
   questionsRateLimit?: RateLimit | false;
   /** Progress lines (and the functions' logs); silent by default. */
@@ -129,6 +132,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   try {
     await checkPrerequisites(startup);
+    await openKeptState(startup);
     const services = await startServices(startup);
     const { dynamodb, fauxqs, xray } = services;
     const { otlp, tracer } = await startTracing(startup, xray);

@@ -37,6 +37,8 @@ import { endpointsRecord, startSandboxLambdaApi } from './daily/hooks';
 import { removeEndpoints, writeEndpoints } from './daily/state-file';
 import * as path from 'node:path';
 import { startOtlpHttpReceiver } from './xray/otlp-http';
+import { openPersistFolder, type PersistFolder } from './services/persist-folder';
+import { openTraceJournal } from './xray/trace-journal';
 
 /** A part of the sandbox failed to start; the message names it. */
 export class SandboxStartError extends Error {
@@ -92,6 +94,8 @@ export interface Startup {
   ports: Ports;
   log: (line: string) => void;
   parts: StartedParts;
+  /** The folder state is kept in across starts (`persistDir`), once opened; undefined: a clean start. */
+  kept?: PersistFolder;
   /** Runs one step between progress lines; a failure becomes a SandboxStartError naming `part`. */
   step<T>(part: string, run: () => Promise<T> | T, describe?: (value: T) => string): Promise<T>;
 }
@@ -147,11 +151,29 @@ export async function checkPrerequisites({ options, ports, log, step }: Startup)
   log(`  ✓ Ports ${Object.entries(ports).map(([k, p]) => `${k} ${p || 'free'}`).join(', ')}`);
 }
 
+/** With `persistDir`: the kept-state folder, checked and claimed before any service reads it. */
+export async function openKeptState(startup: Startup): Promise<void> {
+  const { options, parts, step } = startup;
+  if (!options.persistDir) return;
+  const dir = options.persistDir;
+  const kept = await step('Kept state', () => openPersistFolder(dir), (f) => `in ${f.dir}`);
+  parts.add('kept state', async () => kept.release());
+  startup.kept = kept;
+}
+
 /** The three local services start side by side; each one that did start is stopped if another fails. */
-export async function startServices({ ports, parts, step }: Startup): Promise<Services> {
+export async function startServices({ ports, parts, step, kept }: Startup): Promise<Services> {
   const [dynamodb, fauxqs, xray] = await Promise.allSettled([
-    step('DynamoDB Local', () => startDynamoDbLocal({ port: ports.dynamodb || undefined }), (s) => `on ${s.endpoint}`),
-    step('fauxqs (SNS, SQS, S3)', () => startFauxqs({ port: ports.fauxqs || undefined }), (s) => `on ${s.endpoint}`),
+    step(
+      'DynamoDB Local',
+      () => startDynamoDbLocal({ port: ports.dynamodb || undefined, dbPath: kept?.dynamodbDir }),
+      (s) => `on ${s.endpoint}`,
+    ),
+    step(
+      'fauxqs (SNS, SQS, S3)',
+      () => startFauxqs({ port: ports.fauxqs || undefined, stateFile: kept?.fauxqsFile }),
+      (s) => `on ${s.endpoint}`,
+    ),
     step('X-Ray daemon', () => startXRayDaemon({ port: ports.xray }), (d) => `on ${d.endpoint} (UDP+TCP)`),
   ]);
   if (dynamodb.status === 'fulfilled') parts.add('DynamoDB Local', () => dynamodb.value.stop());
@@ -159,6 +181,11 @@ export async function startServices({ ports, parts, step }: Startup): Promise<Se
   if (xray.status === 'fulfilled') parts.add('X-Ray daemon', () => xray.value.stop());
   for (const service of [dynamodb, fauxqs, xray]) if (service.status === 'rejected') throw service.reason;
   const value = <T>(settled: PromiseSettledResult<T>) => (settled as PromiseFulfilledResult<T>).value;
+  if (kept) {
+    const store = value(xray).store;
+    const journal = await step('Kept traces', () => openTraceJournal(store, kept.tracesFile), (j) => `${j.loaded} segment documents`);
+    parts.add('trace journal', async () => journal.close());
+  }
   return { dynamodb: value(dynamodb), fauxqs: value(fauxqs), xray: value(xray) };
 }
 
@@ -196,7 +223,7 @@ export async function startApiGateway({ options, ports, log, parts, step }: Star
  * The tables, topic, queues and bucket, then the supervisor: from here on a service that dies is named at once;
  * fauxqs is restarted, DynamoDB Local stops the sandbox (`onFatal`).
  */
-export async function provisionAndSupervise({ log, parts, step }: Startup, services: Services, onFatal: (error: Error) => void) {
+export async function provisionAndSupervise({ log, parts, step, kept }: Startup, services: Services, onFatal: (error: Error) => void) {
   const { dynamodb, fauxqs } = services;
   const clients: LocalClients = localClients({ dynamodb: dynamodb.endpoint, fauxqs: fauxqs.endpoint });
   parts.add('AWS clients', () => destroyClients(clients));
@@ -205,7 +232,7 @@ export async function provisionAndSupervise({ log, parts, step }: Startup, servi
     dynamodb,
     fauxqs,
     restartFauxqs: async (port) => {
-      const restarted = await startFauxqs({ port });
+      const restarted = await startFauxqs({ port, stateFile: kept?.fauxqsFile });
       await provisionMessaging(clients);
       return restarted;
     },
@@ -268,7 +295,7 @@ export async function startWatcher({ options, log, parts, step }: Startup, runti
 
 /** The Firehose stand-in (clicks -> process-clicks -> S3) and the questions stream poller. */
 export async function startEventSources(
-  { options, log, parts, step }: Startup,
+  { options, log, parts, step, kept }: Startup,
   clients: LocalClients,
   resources: SandboxResources,
   runtimes: Record<FunctionKey, FunctionRuntime>,
@@ -299,6 +326,7 @@ export async function startEventSources(
         await clients.sqs.send(new SendMessageCommand({ QueueUrl: resources.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
       },
       onError: (err) => log(`  ! stream poller: ${err.name}: ${err.message}`),
+      ...kept?.streamPosition(resources.questionsStreamArn),
     }),
   );
   parts.add('stream poller', () => poller.stop());

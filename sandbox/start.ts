@@ -5,10 +5,14 @@
  * TRACING=opentelemetry runs the OpenTelemetry build of the functions (default xray-sdk). Endpoints and
  * per-function logs go to SANDBOX_STATE_DIR (default .sandbox/). A saved handler or website file is rebuilt and
  * served by the next request; `npm start -- --no-watch` (or WATCH=0) turns that off.
+ * `npm start -- --persist [dir]` (or SANDBOX_PERSIST=dir) keeps tables, queues, topic, bucket and traces in that
+ * folder (default .sandbox/state) across restarts; without it every start is clean.
  * Exit codes: 0 after a clean stop, 1 when a part fails to start or dies and cannot be restarted (the message names
  * it, with its last output), 2 for a bad setting.
  */
+import { Command, CommanderError } from 'commander';
 import { SANDBOX_PORTS } from '../system/definition';
+import { DEFAULT_PERSIST_DIR, defaultPersistDir } from './services/persist-folder';
 import { PORT_SETTINGS } from './gateway/server';
 import { startSandbox, type Sandbox } from './index';
 import { formatBanner } from './daily/banner';
@@ -42,7 +46,43 @@ function tracingSetting(): TracingBackend {
   return raw as TracingBackend;
 }
 
+interface StartArguments {
+  /** The folder the state is kept in, or undefined for a clean start. */
+  persistDir?: string;
+  /** Edit and see: rebuild and reload on save (off with --no-watch or WATCH=0). */
+  watch: boolean;
+}
+
+/** `npm start -- [--persist [dir]]`; an unknown option or argument exits 2 naming it. */
+function parseStartArguments(argv: string[], environment: NodeJS.ProcessEnv = process.env): StartArguments {
+  const program = new Command('npm start --')
+    .description('Runs the whole Mythical Mysfits system on this machine until Ctrl-C.')
+    .option(
+      '--persist [dir]',
+      `keep tables, queues, topic, bucket and traces in this folder across restarts (default ${DEFAULT_PERSIST_DIR}; or SANDBOX_PERSIST=dir)`,
+    )
+    .option('--no-watch', 'do not rebuild and reload functions and website files when they are saved (or WATCH=0)')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.help')) {
+      process.exit(0);
+    }
+    const message = (err as Error).message.replace(/^error: /, '');
+    console.error(`✗ ${message} (npm start -- --help lists the options)`);
+    process.exit(2);
+  }
+  const opts = program.opts<{ persist?: string | true; watch: boolean }>();
+  const watch = opts.watch && environment.WATCH !== '0';
+  if (opts.persist !== undefined) return { watch, persistDir: opts.persist === true ? defaultPersistDir() : opts.persist };
+  return { watch, persistDir: environment.SANDBOX_PERSIST || undefined };
+}
+
 async function main(): Promise<void> {
+  const { persistDir, watch } = parseStartArguments(process.argv.slice(2));
   const ports = {
     port: portSetting(PORT_SETTINGS.website, SANDBOX_PORTS.website),
     apiPorts: {
@@ -57,7 +97,6 @@ async function main(): Promise<void> {
     otlpPort: portSetting('OTLP_PORT', DEFAULT_OTLP_HTTP_PORT),
   };
   const tracingBackend = tracingSetting();
-  const watch = !process.argv.includes('--no-watch') && process.env.WATCH !== '0';
   console.log('Starting the Mythical Mysfits sandbox…');
   let sandbox: Sandbox | undefined;
   let stopping = false;
@@ -76,7 +115,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, tracingBackend, watch, stateDir: stateDirFrom(), log: (line) => console.log(line) });
+    sandbox = await startSandbox({
+      ...ports,
+      tracingBackend,
+      watch,
+      stateDir: stateDirFrom(),
+      persistDir,
+      log: (line) => console.log(line),
+    });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);

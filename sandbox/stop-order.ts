@@ -24,9 +24,12 @@ export const STOP_ORDER = [
   'AWS clients',
   'stage tracer',
   'OTLP receiver',
+  'trace journal',
   'X-Ray daemon',
   'fauxqs',
   'DynamoDB Local',
+  // Last: the kept-state folder is released once nothing writes to it.
+  'kept state',
 ] as const;
 
 export type PartName = (typeof STOP_ORDER)[number];

@@ -41,10 +41,16 @@ test('a process that exits without stopping its local services takes them with i
   }
 });
 
-test('DynamoDB Local and fauxqs listen on 127.0.0.1 only', async () => {
+test('DynamoDB Local and fauxqs listen on 127.0.0.1 only, and keep nothing on disk unless asked to', async () => {
   const services: LocalService[] = [];
   try {
     services.push(await startDynamoDbLocal(), await startFauxqs());
+    // Without --persist a start is clean: DynamoDB Local in memory, fauxqs with no state file to restore or save.
+    const commandLine = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const [dynamodb, fauxqs] = services.map((s) => commandLine(s.pid));
+    expect(dynamodb).toContain('-inMemory');
+    expect(dynamodb).not.toContain('-dbPath');
+    expect(fauxqs.slice(1)).toEqual([path.join(REPO, 'sandbox/services/fauxqs-server.mjs'), String(services[1].port)]);
     for (const service of services) {
       const addresses = listeningAddresses(service.port);
       expect({ service: service.name, addresses }).toEqual({ service: service.name, addresses: expect.any(Array) });

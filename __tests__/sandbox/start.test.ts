@@ -41,9 +41,9 @@ interface Run {
  * `npm start` as package.json runs it: one node process with the tsx loader. (The tsx CLI would run the script in a
  * second process and relay signals to it with a 30 ms handshake, which a loaded machine misses.)
  */
-function runStart(env: Record<string, string>): Run {
+function runStart(env: Record<string, string>, args: string[] = []): Run {
   let output = '';
-  const child = spawn(process.execPath, START_ARGS, {
+  const child = spawn(process.execPath, [...START_ARGS, ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -199,4 +199,27 @@ test('a bad port setting is named, exit 2', async () => {
   const run = runStart({ ...FREE_PORTS, XRAY_PORT: 'two-thousand' });
   expect(await run.exited).toBe(2);
   expect(run.output()).toContain('XRAY_PORT=two-thousand is not a port number');
+});
+
+test('an unknown option is named, exit 2', async () => {
+  const run = runStart(FREE_PORTS, ['--presist']);
+  expect(await run.exited).toBe(2);
+  expect(run.output()).toContain("unknown option '--presist'");
+});
+
+test('--persist with a folder that is not the sandbox\'s is refused, naming the folder, before anything starts', async () => {
+  const foreign = fs.mkdtempSync(path.join(os.tmpdir(), 'not-sandbox-state-'));
+  fs.writeFileSync(path.join(foreign, 'thesis.tex'), '');
+  try {
+    const run = runStart(FREE_PORTS, ['--persist', foreign]);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(`Kept state: ${foreign} is not a sandbox state folder`);
+    expect(run.output()).not.toContain('✓ DynamoDB Local');
+    // SANDBOX_PERSIST says the same.
+    const fromEnvironment = runStart({ ...FREE_PORTS, SANDBOX_PERSIST: foreign });
+    expect(await fromEnvironment.exited).toBe(1);
+    expect(fromEnvironment.output()).toContain(`Kept state: ${foreign} is not a sandbox state folder`);
+  } finally {
+    fs.rmSync(foreign, { recursive: true, force: true });
+  }
 });

@@ -3,8 +3,20 @@
  * the tables (keys and stream view from TABLES) with the mysfits seeded from data/mysfits.json, and in fauxqs
  * the questions topic, the stream's on-failure queue, the clicks bucket, and a queue subscribed to the topic that
  * stands in for the staff's e-mail inbox (SNS e-mail subscriptions cannot be delivered here).
+ *
+ * Idempotent, for a sandbox that keeps its state (`npm start -- --persist`): a table that exists already is used as
+ * it is (the mysfits are seeded only into a table created now, so nothing is written over), and fauxqs's create
+ * calls return what exists (CreateQueue, CreateTopic and Subscribe are idempotent for the same attributes, as on AWS).
  */
-import { CreateTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -54,21 +66,44 @@ async function seedMysfits(clients: LocalClients, tableName: string): Promise<vo
   }
 }
 
-export async function provisionResources(clients: LocalClients): Promise<SandboxResources> {
-  const questions = await clients.dynamodb.send(
-    new CreateTableCommand(tableInput('questions', localNames.questionsTable)),
+/** Creates the table, or describes it when it exists already (a kept state); says which. */
+async function ensureTable(
+  clients: LocalClients,
+  table: keyof typeof TABLES,
+  tableName: string,
+): Promise<{ description: TableDescription; created: boolean }> {
+  try {
+    const out = await clients.dynamodb.send(new CreateTableCommand(tableInput(table, tableName)));
+    return { description: out.TableDescription!, created: true };
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+    const out = await clients.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    return { description: out.Table!, created: false };
+  }
+}
+
+/** The questions' retention, as deployed (TTL on TABLES.questions.ttlAttribute); once, as a second enable fails. */
+async function ensureQuestionsTtl(clients: LocalClients): Promise<void> {
+  const { TimeToLiveDescription: ttl } = await clients.dynamodb.send(
+    new DescribeTimeToLiveCommand({ TableName: localNames.questionsTable }),
   );
-  const questionsStreamArn = questions.TableDescription?.LatestStreamArn;
-  if (!questionsStreamArn) throw new Error(`DynamoDB Local: ${localNames.questionsTable} was created without a stream`);
-  // The questions' retention, as deployed (TTL on TABLES.questions.ttlAttribute).
+  if (ttl?.TimeToLiveStatus === 'ENABLED' && ttl.AttributeName === TABLES.questions.ttlAttribute) return;
   await clients.dynamodb.send(
     new UpdateTimeToLiveCommand({
       TableName: localNames.questionsTable,
       TimeToLiveSpecification: { AttributeName: TABLES.questions.ttlAttribute, Enabled: true },
     }),
   );
-  await clients.dynamodb.send(new CreateTableCommand(tableInput('mysfits', localNames.mysfitsTable)));
-  await seedMysfits(clients, localNames.mysfitsTable);
+}
+
+export async function provisionResources(clients: LocalClients): Promise<SandboxResources> {
+  const questions = await ensureTable(clients, 'questions', localNames.questionsTable);
+  // A kept table keeps its stream, under the same ARN (DynamoDB Local stores streams in its database file).
+  const questionsStreamArn = questions.description.LatestStreamArn;
+  if (!questionsStreamArn) throw new Error(`DynamoDB Local: ${localNames.questionsTable} has no stream`);
+  await ensureQuestionsTtl(clients);
+  const mysfitsTable = await ensureTable(clients, 'mysfits', localNames.mysfitsTable);
+  if (mysfitsTable.created) await seedMysfits(clients, localNames.mysfitsTable);
 
   const messaging = await provisionMessaging(clients);
   return {

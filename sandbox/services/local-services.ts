@@ -167,7 +167,12 @@ function javaCanRunSource(): boolean {
 const LOOPBACK_LAUNCHER = path.join(__dirname, 'LoopbackDynamoDbLocal.java');
 
 export async function startDynamoDbLocal(
-  options: { port?: number; log?: (line: string) => void } = {},
+  options: {
+    port?: number;
+    log?: (line: string) => void;
+    /** Keep the tables in this folder (`-dbPath`; the file is shared-local-instance.db) instead of in memory. */
+    dbPath?: string;
+  } = {},
 ): Promise<LocalService> {
   assertJava();
   const port = options.port ?? (await getFreePort());
@@ -185,7 +190,9 @@ export async function startDynamoDbLocal(
   // -sharedDb: one database for every access key and region, so any AWS client sees the sandbox's tables (without
   // it, DynamoDB Local keeps a database per key and region):
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.UsageNotes.html
-  const serverArgs = ['-inMemory', '-sharedDb', '-port', String(port), '-disableTelemetry'];
+  // -dbPath keeps the database in a SQLite file in that folder; -inMemory and -dbPath exclude each other.
+  const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
+  const serverArgs = [...storage, '-sharedDb', '-port', String(port), '-disableTelemetry'];
   const loopbackOnly = javaCanRunSource();
   const javaArgs = loopbackOnly
     ? [...jvmOptions, '-cp', `DynamoDBLocal.jar${path.delimiter}DynamoDBLocal_lib/*`, LOOPBACK_LAUNCHER, ...serverArgs]
@@ -208,12 +215,20 @@ export async function startDynamoDbLocal(
   return service;
 }
 
-export async function startFauxqs(options: { port?: number } = {}): Promise<LocalService> {
+export async function startFauxqs(
+  options: {
+    port?: number;
+    /** Restore SNS, SQS and S3 from this file at start and keep saving them to it (fauxqs-state.mjs). */
+    stateFile?: string;
+  } = {},
+): Promise<LocalService> {
   const port = options.port ?? (await getFreePort());
   if (options.port) await assertPortFree(port, 'fauxqs (SNS, SQS, S3)');
-  // stdin is a pipe held by this process: fauxqs-server.mjs exits when it closes (this process is gone).
+  const args = [path.join(__dirname, 'fauxqs-server.mjs'), String(port), ...(options.stateFile ? [options.stateFile] : [])];
+  // stdin is a pipe held by this process: fauxqs-server.mjs exits when it closes (this process is gone), saving its
+  // state first when it keeps one.
   const child = track(
-    spawn(process.execPath, [path.join(__dirname, 'fauxqs-server.mjs'), String(port)], {
+    spawn(process.execPath, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     }),
   );

@@ -18,6 +18,16 @@ interface ShardCursor {
   pending: ReadRecord[];
   /** When the first pending record was read (0: none pending). */
   gatheringSince: number;
+  /** The last sequence number reported done through `onCheckpoint`. */
+  checkpointed?: string;
+}
+
+/** Reports every record up to `sequenceNumber` done (delivered, filtered out or reported), once per position. */
+function checkpoint(ctx: PollerContext, cursor: ShardCursor, sequenceNumber: string): void {
+  // Not while stopping: a batch cut short by stop() is delivered again at the next start (at-least-once).
+  if (ctx.stopped() || sequenceNumber === cursor.checkpointed) return;
+  cursor.checkpointed = sequenceNumber;
+  ctx.options.onCheckpoint?.(cursor.shardId, sequenceNumber);
 }
 
 async function shardIterator(ctx: PollerContext, shardId: string, after?: string): Promise<string | undefined> {
@@ -33,11 +43,11 @@ async function shardIterator(ctx: PollerContext, shardId: string, after?: string
   return out.ShardIterator;
 }
 
-/** The first iterator, asked again until it comes or the poller stops. */
-async function firstIterator(ctx: PollerContext, shardId: string): Promise<string | undefined> {
+/** The first iterator (after `after` when resuming), asked again until it comes or the poller stops. */
+async function firstIterator(ctx: PollerContext, shardId: string, after?: string): Promise<string | undefined> {
   while (!ctx.stopped()) {
     try {
-      return await shardIterator(ctx, shardId);
+      return await shardIterator(ctx, shardId, after);
     } catch (err) {
       ctx.report(err);
       await ctx.pause(ctx.pollIntervalMs * 4);
@@ -89,15 +99,21 @@ async function invokeReadyBatches(ctx: PollerContext, cursor: ShardCursor, close
     closed ||
     ctx.now() - cursor.gatheringSince >= mapping.maximumBatchingWindowInSeconds * 1000;
   while (!ctx.stopped() && cursor.pending.length > 0 && ready()) {
-    await processBatch(ctx, cursor.pending.splice(0, mapping.batchSize), 0);
+    const batch = cursor.pending.splice(0, mapping.batchSize);
+    await processBatch(ctx, batch, 0);
+    checkpoint(ctx, cursor, batch[batch.length - 1].sequenceNumber);
     cursor.gatheringSince = cursor.pending.length > 0 ? ctx.now() : 0;
   }
+  // Nothing waiting: every record read so far is done, those filtered out included.
+  if (cursor.pending.length === 0 && cursor.lastRead) checkpoint(ctx, cursor, cursor.lastRead);
 }
 
 /** Reads the shard until it is closed and every record is processed, or the poller stops. */
 export async function runShard(ctx: PollerContext, shardId: string): Promise<void> {
-  const cursor: ShardCursor = { shardId, pending: [], gatheringSince: 0 };
-  cursor.iterator = await firstIterator(ctx, shardId);
+  // Resuming from a kept checkpoint (`npm start -- --persist`) reads after it instead of the starting position.
+  const resumeAfter = ctx.options.resumeAfter?.[shardId];
+  const cursor: ShardCursor = { shardId, pending: [], gatheringSince: 0, lastRead: resumeAfter, checkpointed: resumeAfter };
+  cursor.iterator = await firstIterator(ctx, shardId, resumeAfter);
   while (!ctx.stopped()) {
     const readSome = cursor.iterator ? await readOnce(ctx, cursor) : false;
     const closed = !cursor.iterator;

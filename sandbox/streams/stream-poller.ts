@@ -76,6 +76,13 @@ export interface StreamPollerOptions {
   shardRefreshMs?: number;
   onError?: (error: Error) => void;
   now?: () => number;
+  /**
+   * Per shard, the sequence number reading resumes after, instead of the mapping's starting position: the mapping's
+   * checkpoint, kept across restarts by `npm start -- --persist` (on AWS the mapping keeps it itself).
+   */
+  resumeAfter?: Readonly<Record<string, string>>;
+  /** Called when every record of a shard up to `sequenceNumber` is done: delivered, filtered out or reported. */
+  onCheckpoint?: (shardId: string, sequenceNumber: string) => void;
 }
 
 export interface StreamPollerStats {

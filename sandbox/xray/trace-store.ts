@@ -37,6 +37,7 @@ export class TraceStore {
   private malformedCount = 0;
   private lastMalformedReason: string | undefined;
   private receivedCount = 0;
+  private saveDocument?: (document: SegmentDocument) => void;
 
   /** Handles one UDP datagram. Malformed ones are counted and dropped. Returns whether it was stored. */
   ingestDatagram(datagram: Buffer | string): boolean {
@@ -67,6 +68,27 @@ export class TraceStore {
     trace.documents.set(document.id, document);
     trace.revision += 1;
     trace.assembled = undefined;
+    this.saveDocument?.(document);
+  }
+
+  /**
+   * Stores documents kept from an earlier run (`npm start -- --persist`), in their order, under the same limit
+   * (MAX_TRACES): they count as neither received now nor to be saved again.
+   */
+  load(documents: Iterable<SegmentDocument>): void {
+    const { receivedCount, saveDocument } = this;
+    this.saveDocument = undefined;
+    try {
+      for (const document of documents) this.put(document);
+    } finally {
+      this.receivedCount = receivedCount;
+      this.saveDocument = saveDocument;
+    }
+  }
+
+  /** Hands every document stored from now on to `save` (the trace journal appends it to its file). */
+  save(save: ((document: SegmentDocument) => void) | undefined): void {
+    this.saveDocument = save;
   }
 
   /** Counters for tests and the console. */
