@@ -1,6 +1,7 @@
 /**
  * The steps of `startSandbox()` (sandbox/index.ts), one function each, in the order it runs them. Each step
  * starts its parts between progress lines and registers their stops under the names of `stop-order.ts`.
+ * Why one file: read top to bottom it is the start sequence; the stop-order test reads the names registered here.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';

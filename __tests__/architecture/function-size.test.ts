@@ -16,18 +16,6 @@ const MAX_FUNCTION_LINES = 100;
 const MAX_FILE_LINES = 350;
 const WHY_LONG = /^\s*\*?\s*Why one file:\s*\S/m;
 
-/**
- * Known until merged: files that other branches are splitting right now. Each entry is a finding exactly as
- * reported below; the list must shrink to empty once those branches are in, and an entry that no longer fails
- * fails the test (so a fixed file leaves the list).
- */
-const KNOWN_UNTIL_MERGED: readonly string[] = [
-  'sandbox/lambda/function-runtime.ts:startFunctionRuntime',
-  'sandbox/lambda/function-runtime.ts (file)',
-  'sandbox/xray/otlp-decode.ts (file)',
-  'sandbox/xray/filter-expression.ts:parseFilterExpression',
-];
-
 interface Finding {
   /** `file:function` or `file (file)`: stable across edits, what the allowlist names. */
   key: string;
@@ -129,12 +117,7 @@ describe(`the size of the functions and files in ${SCANNED}/`, () => {
   });
 
   test(`no function over ${MAX_FUNCTION_LINES} lines, no file over ${MAX_FILE_LINES} lines without a reason`, () => {
-    expect(findings.filter((f) => !KNOWN_UNTIL_MERGED.includes(f.key)).map((f) => f.message)).toEqual([]);
-  });
-
-  test('every allowlisted finding still fails (a fixed one leaves the list)', () => {
-    const keys = findings.map((f) => f.key);
-    expect(KNOWN_UNTIL_MERGED.filter((key) => !keys.includes(key))).toEqual([]);
+    expect(findings.map((f) => f.message)).toEqual([]);
   });
 
   test('the scan names a long function of each kind, and a long file without a reason', () => {

@@ -9,9 +9,11 @@ import { StartedParts, STOP_ORDER, type PartName } from '../../sandbox/stop-orde
 
 /** The parts in the order startSandbox starts them (sandbox/start-steps.ts), the functions one by one. */
 const START_ORDER: readonly PartName[] = [
+  'kept state',
   'DynamoDB Local',
   'fauxqs',
   'X-Ray daemon',
+  'trace journal',
   'OTLP receiver',
   'stage tracer',
   'API gateway',
@@ -20,6 +22,7 @@ const START_ORDER: readonly PartName[] = [
   'function log files',
   'functions',
   'functions',
+  'watcher',
   'Firehose stand-in',
   'stream poller',
   'Lambda API',
@@ -49,6 +52,7 @@ test('parts stop in the declared order, not the reverse of their start', async (
     'endpoints file',
     'API gateway',
     'Lambda API',
+    'watcher',
     'stream poller',
     'Firehose stand-in',
     'functions #2',
@@ -58,16 +62,20 @@ test('parts stop in the declared order, not the reverse of their start', async (
     'AWS clients',
     'stage tracer',
     'OTLP receiver',
+    'trace journal',
     'X-Ray daemon',
     'fauxqs',
     'DynamoDB Local',
+    'kept state',
   ]);
   // What the order is for, said directly.
   const at = (name: string) => stopped.indexOf(name);
   expect(at('API gateway')).toBeLessThan(at('functions #1'));
   expect(at('Lambda API')).toBeLessThan(at('functions #1'));
   expect(at('Firehose stand-in')).toBeLessThan(at('functions #1'));
-  expect(stopped.slice(-3).sort()).toEqual(['DynamoDB Local', 'X-Ray daemon', 'fauxqs']);
+  expect(stopped.slice(-4, -1).sort()).toEqual(['DynamoDB Local', 'X-Ray daemon', 'fauxqs']);
+  expect(stopped.at(-1)).toBe('kept state');
+  expect(at('watcher')).toBeLessThan(at('functions #1'));
 });
 
 test('a start that failed half-way stops only what started, in the same order', async () => {
@@ -80,9 +88,11 @@ test('a start that failed half-way stops only what started, in the same order', 
     'AWS clients',
     'stage tracer',
     'OTLP receiver',
+    'trace journal',
     'X-Ray daemon',
     'fauxqs',
     'DynamoDB Local',
+    'kept state',
   ]);
 });
 

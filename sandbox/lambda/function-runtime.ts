@@ -4,6 +4,8 @@
  * X-Ray under Active tracing: an `AWS::Lambda` segment per invocation (child of the caller's segment when a
  * trace header is given, a new trace otherwise) and an `AWS::Lambda::Function` segment under it, whose id is
  * the `Parent` in the handler's `_X_AMZN_TRACE_ID`, so the handler's own subsegments hang under it.
+ * Why one file: the execution-environment pool, the invocation and the Lambda segments it records share one
+ * lifecycle (init, invoke, retire on reload); each function in it is short, split apart they would pass state around.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';

@@ -3,6 +3,8 @@
  * window by the viewBox; zoom and pan with the wheel, a drag, the +/−/Fit buttons or the keyboard (+, −, 0,
  * arrows). Nodes are buttons: Tab to them, Space (or a click) shows their details and response-time histogram,
  * Enter (or a double click) opens their traces.
+ * Why one file: the map's drawing, viewport and node panel share the page's one selection and viewport state; the
+ * pure parts (layout, histogram, viewport maths) are already in their own unit-tested modules.
  */
 import { api, counts, type EdgeJson, type ServiceJson } from './api';
 import { currentRange, setUpdated, setUpToolbar } from './chrome';
