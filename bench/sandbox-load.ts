@@ -71,7 +71,8 @@ async function deliveryTimes(sandbox: Sandbox, posted: Map<string, number>, time
     if (found.size === posted.size) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  if (found.size < posted.size) console.log(`  ! ${posted.size - found.size} of ${posted.size} sampled questions never reached the mailbox`);
+  if (found.size < posted.size)
+    console.log(`  ! ${posted.size - found.size} of ${posted.size} sampled questions never reached the mailbox`);
   return [...found.values()];
 }
 

@@ -30,7 +30,11 @@ const swapTracingModule = {
 esbuild
   .build({ ...options, entryPoints, outdir, outbase, plugins: [swapTracingModule] })
   .then((result) => {
-    process.stdout.write(JSON.stringify(result.outputFiles.map((f) => ({ path: f.path, base64: Buffer.from(f.contents).toString('base64') }))));
+    process.stdout.write(
+      JSON.stringify(
+        result.outputFiles.map((f) => ({ path: f.path, base64: Buffer.from(f.contents).toString('base64') })),
+      ),
+    );
   })
   .catch((err) => {
     process.stderr.write(String(err && err.message ? err.message : err));

@@ -10,26 +10,12 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { buildWebsite, WEBSITE_OUT } from '../build/website';
-import {
-  DEFAULTS,
-  ENV,
-  FUNCTIONS,
-  SANDBOX_PORTS,
-  type ApiKey,
-  type FunctionKey,
-} from '../system/definition';
+import { DEFAULTS, ENV, FUNCTIONS, SANDBOX_PORTS, type ApiKey, type FunctionKey } from '../system/definition';
 import { startDeliveryStream, type DeliveryStream } from './firehose/delivery-stream';
 import { API_KEYS, PORT_SETTINGS, startGateway, type Gateway } from './gateway/server';
 import type { RateLimit } from './http/rate-limit';
 import { startFunctionRuntime, type FunctionRuntime } from './lambda/function-runtime';
-import {
-  awsEnvironment,
-  destroyClients,
-  localClients,
-  localNames,
-  LOCAL_REGION,
-  type LocalClients,
-} from './local-aws';
+import { awsEnvironment, destroyClients, localClients, localNames, LOCAL_REGION, type LocalClients } from './local-aws';
 import { readMailbox } from './mailbox/mailbox';
 import { provisionMessaging, provisionResources, type SandboxResources } from './resources/provision';
 import { assertJava, assertPortFree, startDynamoDbLocal, startFauxqs } from './services/local-services';
@@ -215,13 +201,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new SandboxStartError(what, err);
       }
     }
-    log(`  ✓ Ports ${Object.entries(ports).map(([k, p]) => `${k} ${p || 'free'}`).join(', ')}`);
+    log(
+      `  ✓ Ports ${Object.entries(ports)
+        .map(([k, p]) => `${k} ${p || 'free'}`)
+        .join(', ')}`,
+    );
 
     // The three services start side by side; each one that did start is stopped if another fails.
     const services = await Promise.allSettled([
-      step('DynamoDB Local', () => startDynamoDbLocal({ port: ports.dynamodb || undefined }), (s) => `on ${s.endpoint}`),
-      step('fauxqs (SNS, SQS, S3)', () => startFauxqs({ port: ports.fauxqs || undefined }), (s) => `on ${s.endpoint}`),
-      step('X-Ray daemon', () => startXRayDaemon({ port: ports.xray }), (d) => `on ${d.endpoint} (UDP+TCP)`),
+      step(
+        'DynamoDB Local',
+        () => startDynamoDbLocal({ port: ports.dynamodb || undefined }),
+        (s) => `on ${s.endpoint}`,
+      ),
+      step(
+        'fauxqs (SNS, SQS, S3)',
+        () => startFauxqs({ port: ports.fauxqs || undefined }),
+        (s) => `on ${s.endpoint}`,
+      ),
+      step(
+        'X-Ray daemon',
+        () => startXRayDaemon({ port: ports.xray }),
+        (d) => `on ${d.endpoint} (UDP+TCP)`,
+      ),
     ]);
     for (const service of services) {
       if (service.status === 'fulfilled') stops.push({ name: 'local service', stop: () => service.value.stop() });
@@ -234,7 +236,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       Awaited<ReturnType<typeof startXRayDaemon>>,
     ];
 
-    const otlp = await step('OTLP/HTTP receiver', () => startOtlpHttpReceiver(xray.store, { port: ports.otlp }), (r) => `on ${r.endpoint}/v1/traces`);
+    const otlp = await step(
+      'OTLP/HTTP receiver',
+      () => startOtlpHttpReceiver(xray.store, { port: ports.otlp }),
+      (r) => `on ${r.endpoint}/v1/traces`,
+    );
     stops.push({ name: 'OTLP receiver', stop: () => otlp.stop() });
 
     const tracer: StageTracer = startStageTracer(xray.address);
@@ -258,9 +264,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const clients: LocalClients = localClients({ dynamodb: dynamodb.endpoint, fauxqs: fauxqs.endpoint });
     stops.push({ name: 'AWS clients', stop: async () => destroyClients(clients) });
-    const resources = await step(
-      'Resources (tables, mysfits, topic, queues, bucket)',
-      () => provisionResources(clients),
+    const resources = await step('Resources (tables, mysfits, topic, queues, bucket)', () =>
+      provisionResources(clients),
     );
     // From here on a service that dies is named at once; fauxqs is restarted, DynamoDB Local stops the sandbox.
     const supervisor = superviseServices({
@@ -276,35 +281,46 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     stops.push({ name: 'service supervisor', stop: () => supervisor.stop() });
 
-    await step('Website build', () => buildWebsite(), (files) => `${files.length} files`);
+    await step(
+      'Website build',
+      () => buildWebsite(),
+      (files) => `${files.length} files`,
+    );
 
     const runtimes = {} as Record<FunctionKey, FunctionRuntime>;
     const logsDir = options.stateDir ? path.join(options.stateDir, 'logs') : undefined;
     const functionLogs: FunctionLogFiles | undefined = logsDir
-      ? openFunctionLogs(logsDir, FUNCTION_KEYS.map((k) => localNames.function(k)))
+      ? openFunctionLogs(
+          logsDir,
+          FUNCTION_KEYS.map((k) => localNames.function(k)),
+        )
       : undefined;
     if (functionLogs) stops.push({ name: 'function log files', stop: () => functionLogs.close() });
-    await step('Functions (bundles + execution environments)', async () => {
-      for (const key of FUNCTION_KEYS) {
-        runtimes[key] = await startFunctionRuntime({
-          key,
-          functionName: localNames.function(key),
-          environment: {
-            ...awsEnvironment({ dynamodb: dynamodb.endpoint, fauxqs: fauxqs.endpoint }),
-            ...functionEnvironment(key, resources, gateway, options.functionEnvironment?.[key]),
-          },
-          tracing: options.tracing?.[key] ?? 'Active',
-          tracingBackend: options.tracingBackend,
-          daemonAddress: xray.address,
-          concurrency: options.functionConcurrency,
-          logSink: (text) => {
-            functionLogs?.write(localNames.function(key), text);
-            log(text.replace(/\n$/, '').replace(/^/gm, `  [${localNames.function(key)}] `));
-          },
-        });
-        stops.push({ name: localNames.function(key), stop: () => runtimes[key].stop() });
-      }
-    }, () => FUNCTION_KEYS.map((k) => localNames.function(k)).join(', '));
+    await step(
+      'Functions (bundles + execution environments)',
+      async () => {
+        for (const key of FUNCTION_KEYS) {
+          runtimes[key] = await startFunctionRuntime({
+            key,
+            functionName: localNames.function(key),
+            environment: {
+              ...awsEnvironment({ dynamodb: dynamodb.endpoint, fauxqs: fauxqs.endpoint }),
+              ...functionEnvironment(key, resources, gateway, options.functionEnvironment?.[key]),
+            },
+            tracing: options.tracing?.[key] ?? 'Active',
+            tracingBackend: options.tracingBackend,
+            daemonAddress: xray.address,
+            concurrency: options.functionConcurrency,
+            logSink: (text) => {
+              functionLogs?.write(localNames.function(key), text);
+              log(text.replace(/\n$/, '').replace(/^/gm, `  [${localNames.function(key)}] `));
+            },
+          });
+          stops.push({ name: localNames.function(key), stop: () => runtimes[key].stop() });
+        }
+      },
+      () => FUNCTION_KEYS.map((k) => localNames.function(k)).join(', '),
+    );
 
     const firehose: DeliveryStream = await step('Firehose stand-in (clicks)', () =>
       startDeliveryStream({
@@ -359,7 +375,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
     stops.push({ name: 'Lambda API', stop: () => lambdaApi.close() });
     // Stopping begins with the gateway, so no request reaches a function that is already gone.
-    stops.push(...stops.splice(stops.findIndex((s) => s.name === 'API gateway'), 1));
+    stops.push(
+      ...stops.splice(
+        stops.findIndex((s) => s.name === 'API gateway'),
+        1,
+      ),
+    );
     const endpointsFile = options.stateDir
       ? writeEndpoints(
           options.stateDir,

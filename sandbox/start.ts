@@ -74,7 +74,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    sandbox = await startSandbox({ ...ports, tracingBackend, stateDir: stateDirFrom(), log: (line) => console.log(line) });
+    sandbox = await startSandbox({
+      ...ports,
+      tracingBackend,
+      stateDir: stateDirFrom(),
+      log: (line) => console.log(line),
+    });
   } catch (err) {
     console.error(`\n✗ The sandbox could not start. ${(err as Error).message}`);
     process.exit(1);

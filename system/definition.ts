@@ -382,7 +382,10 @@ export const stackName = (env: string, stack: StackKey) => `mysfits-${env}-${sta
  */
 export const accountStackName = (region: string) => `mysfits-account-${region}`;
 /** What `cdktf deploy` of one environment names, in order: cdktf refuses a stack whose dependencies are not named. */
-export const deployStackNames = (env: string, region: string) => [accountStackName(region), ...STACKS.map((stack) => stackName(env, stack))];
+export const deployStackNames = (env: string, region: string) => [
+  accountStackName(region),
+  ...STACKS.map((stack) => stackName(env, stack)),
+];
 /** The stack that creates the Terraform state bucket itself, on local state (run once per account). */
 export const BOOTSTRAP_STACK = 'mysfits-state-bootstrap';
 
@@ -437,4 +440,5 @@ export const RATE_LIMITED_RESPONSE = {
 export const LAMBDA_ROUTE_METHODS = ['OPTIONS', ...new Set(LAMBDA_ROUTES.map((route) => route.method))].join(',');
 
 /** Request headers the APIs' CORS preflights allow: the stacks' OPTIONS mock integrations and the sandbox alike. */
-export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id,Idempotency-Key';
+export const CORS_ALLOW_HEADERS =
+  'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id,Idempotency-Key';

@@ -64,7 +64,10 @@ test('a valid question is stored exactly once and answered 201 with its id and C
 
 test('the retention period comes from QUESTION_RETENTION_DAYS; a bad value fails at cold start naming it', async () => {
   const shortLived = loadHandler<{ handler: Handler }>(HANDLER, { [ENV.questionRetentionDays]: '15' }).handler;
-  const response = await shortLived(request({ email: 'ttl@example.com', questionText: 'How long do you keep this?' }), lambdaContext());
+  const response = await shortLived(
+    request({ email: 'ttl@example.com', questionText: 'How long do you keep this?' }),
+    lambdaContext(),
+  );
   const { questionId } = JSON.parse(response.body);
   const item = (await scanTable(endpoint, TABLE)).find((i) => i.QuestionId.S === questionId)!;
   expect(Math.abs(Number(item.ExpiresAt.N) - (Date.now() / 1000 + 15 * 86400))).toBeLessThan(120);
@@ -88,7 +91,11 @@ const badInputs: [string, APIGatewayProxyEvent, string][] = [
   ['email too long', request({ ...valid, email: `${'a'.repeat(250)}@example.com` }), 'email'],
   ['missing question', request({ email: valid.email }), 'questionText'],
   ['blank question', request({ ...valid, questionText: ' \n\t ' }), 'questionText'],
-  ['question too long', request({ ...valid, questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) }), 'questionText'],
+  [
+    'question too long',
+    request({ ...valid, questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) }),
+    'questionText',
+  ],
   ['question not a string', request({ ...valid, questionText: ['a'] }), 'questionText'],
   ['malformed JSON', request('{"email": "bob@example.com",'), 'body'],
   ['JSON array', request('[1,2]'), 'body'],
@@ -98,17 +105,45 @@ const badInputs: [string, APIGatewayProxyEvent, string][] = [
   ['wrong content type', request(valid, { 'Content-Type': 'text/plain' }), 'body'],
   // Not well-formed Unicode: stored, it could never be e-mailed (SNS refuses a lone surrogate).
   ['lone surrogate in the question', request('{"email":"bob@example.com","questionText":"x \\ud800"}'), 'questionText'],
-  ['lone low surrogate in the question', request('{"email":"bob@example.com","questionText":"\\udc00 hi"}'), 'questionText'],
+  [
+    'lone low surrogate in the question',
+    request('{"email":"bob@example.com","questionText":"\\udc00 hi"}'),
+    'questionText',
+  ],
   ['lone surrogate in the e-mail', request('{"email":"b\\ud800ob@example.com","questionText":"hi"}'), 'email'],
-  ['lone surrogate in the honeypot', request('{"email":"bob@example.com","questionText":"hi","website":"\\udfff"}'), QUESTION_RULES.honeypotField],
+  [
+    'lone surrogate in the honeypot',
+    request('{"email":"bob@example.com","questionText":"hi","website":"\\udfff"}'),
+    QUESTION_RULES.honeypotField,
+  ],
   ['lone surrogate in the raw body', request('{"email":"bob@example.com","questionText":"x \ud800"}'), 'body'],
   // U+FFFD: what a decoder leaves where the client's bytes were not UTF-8.
-  ['bytes that were not UTF-8 (U+FFFD) in the raw body', request('{"email":"bob@example.com","questionText":"x \ufffd"}'), 'body'],
-  ['U+FFFD, JSON-escaped, in the question', request('{"email":"bob@example.com","questionText":"x \\ufffd"}'), 'questionText'],
-  ['invalid UTF-8 bytes', { ...request(valid), body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'), isBase64Encoded: true } as APIGatewayProxyEvent, 'body'],
+  [
+    'bytes that were not UTF-8 (U+FFFD) in the raw body',
+    request('{"email":"bob@example.com","questionText":"x \ufffd"}'),
+    'body',
+  ],
+  [
+    'U+FFFD, JSON-escaped, in the question',
+    request('{"email":"bob@example.com","questionText":"x \\ufffd"}'),
+    'questionText',
+  ],
+  [
+    'invalid UTF-8 bytes',
+    {
+      ...request(valid),
+      body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'),
+      isBase64Encoded: true,
+    } as APIGatewayProxyEvent,
+    'body',
+  ],
   // Blank is blank: invisible characters alone are an empty question.
   ['zero-width spaces only', request({ ...valid, questionText: '\u200b\u200b \u200b' }), 'questionText'],
-  ['format and filler characters only', request({ ...valid, questionText: '\ufeff\u2060\u3164\u115f\u2800\u00ad\u200d' }), 'questionText'],
+  [
+    'format and filler characters only',
+    request({ ...valid, questionText: '\ufeff\u2060\u3164\u115f\u2800\u00ad\u200d' }),
+    'questionText',
+  ],
   ['no content type', request(valid, {}), 'body'],
 ];
 
@@ -128,15 +163,26 @@ test('a question with invisible characters around visible text is accepted', asy
   expect((await post(request({ ...valid, questionText: '\u200bHello\u200b' }))).statusCode).toBe(201);
 });
 
-test.each(['iso-8859-1', 'utf-16', 'windows-1252'])('a body in charset %s is refused with 415 naming Content-Type, nothing written', async (charset) => {
-  const before = await count();
-  const latin1 = Buffer.from(JSON.stringify({ ...valid, questionText: 'Ça va, Pépé ?' }), 'latin1').toString('base64');
-  const event = { ...request(valid, { 'Content-Type': `application/json; charset=${charset}` }), body: latin1, isBase64Encoded: true };
-  const response = await post(event as APIGatewayProxyEvent);
-  expect(response.statusCode).toBe(415);
-  expect(JSON.parse(response.body).errors).toEqual([{ field: 'Content-Type', reason: expect.stringContaining(charset) }]);
-  expect(await count()).toBe(before);
-});
+test.each(['iso-8859-1', 'utf-16', 'windows-1252'])(
+  'a body in charset %s is refused with 415 naming Content-Type, nothing written',
+  async (charset) => {
+    const before = await count();
+    const latin1 = Buffer.from(JSON.stringify({ ...valid, questionText: 'Ça va, Pépé ?' }), 'latin1').toString(
+      'base64',
+    );
+    const event = {
+      ...request(valid, { 'Content-Type': `application/json; charset=${charset}` }),
+      body: latin1,
+      isBase64Encoded: true,
+    };
+    const response = await post(event as APIGatewayProxyEvent);
+    expect(response.statusCode).toBe(415);
+    expect(JSON.parse(response.body).errors).toEqual([
+      { field: 'Content-Type', reason: expect.stringContaining(charset) },
+    ]);
+    expect(await count()).toBe(before);
+  },
+);
 
 describe('Idempotency-Key', () => {
   const question = { email: 'retry@example.com', questionText: 'Did my question arrive?' };
@@ -149,7 +195,12 @@ describe('Idempotency-Key', () => {
     expect(first.statusCode).toBe(201);
     const before = await count();
     // The answer was lost (502/timeout): the client retries, with other spacing, and the header in lower case.
-    const retry = await post(request({ ...question, questionText: `  ${question.questionText} ` }, { 'content-type': 'application/json', 'idempotency-key': key }));
+    const retry = await post(
+      request(
+        { ...question, questionText: `  ${question.questionText} ` },
+        { 'content-type': 'application/json', 'idempotency-key': key },
+      ),
+    );
     expect(retry.statusCode).toBe(201);
     expect(JSON.parse(retry.body)).toEqual(JSON.parse(first.body));
     expect(await count()).toBe(before);
@@ -165,13 +216,16 @@ describe('Idempotency-Key', () => {
     expect(await count()).toBe(before);
   });
 
-  test.each(['short', 'a'.repeat(129), 'has spaces in it, sixteen+', 'ünïcödé-key-0123456789'])('key %j is 400 naming the header', async (key) => {
-    const before = await count();
-    const response = await post(withKey(key));
-    expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body).errors).toEqual([{ field: IDEMPOTENCY_KEY.header, reason: expect.any(String) }]);
-    expect(await count()).toBe(before);
-  });
+  test.each(['short', 'a'.repeat(129), 'has spaces in it, sixteen+', 'ünïcödé-key-0123456789'])(
+    'key %j is 400 naming the header',
+    async (key) => {
+      const before = await count();
+      const response = await post(withKey(key));
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).errors).toEqual([{ field: IDEMPOTENCY_KEY.header, reason: expect.any(String) }]);
+      expect(await count()).toBe(before);
+    },
+  );
 
   test('different keys store different questions', async () => {
     const before = await count();
@@ -200,7 +254,11 @@ test('content type is matched case-insensitively and with parameters', async () 
 });
 
 test('base64-encoded bodies (binary media types) are decoded', async () => {
-  const event = { ...request(valid), body: Buffer.from(JSON.stringify(valid)).toString('base64'), isBase64Encoded: true };
+  const event = {
+    ...request(valid),
+    body: Buffer.from(JSON.stringify(valid)).toString('base64'),
+    isBase64Encoded: true,
+  };
   expect((await post(event)).statusCode).toBe(201);
 });
 

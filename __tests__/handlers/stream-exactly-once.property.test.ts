@@ -27,14 +27,20 @@ class MemoryTable {
     if (command?.constructor.name !== UpdateItemCommand.name) throw new Error('unexpected command');
     if (this.failNextWrites > 0) {
       this.failNextWrites--;
-      throw Object.assign(new Error('ProvisionedThroughputExceededException'), { name: 'ProvisionedThroughputExceededException' });
+      throw Object.assign(new Error('ProvisionedThroughputExceededException'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
     }
     const { Key, UpdateExpression, ConditionExpression } = (command as UpdateItemCommand).input;
     const item = this.items.get(Key!.QuestionId.S!);
     expect(ConditionExpression).toContain('attribute_exists(QuestionId) AND attribute_not_exists(#notifiedAt)');
     if (!item || item.NotifiedAt !== undefined) {
       // The plain client's failure carries the old item marshalled (ReturnValuesOnConditionCheckFailure: ALL_OLD).
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: item && marshall(item) });
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: item && marshall(item),
+      });
     }
     if (UpdateExpression!.includes('#attempts')) item.NotifyAttempts = Number(item.NotifyAttempts ?? 0) + 1;
     else item.NotifiedAt = new Date().toISOString();
@@ -68,7 +74,11 @@ const insertRecord = (id: string, sequence: number): DynamoDBRecord => ({
   dynamodb: {
     SequenceNumber: String(1000 + sequence),
     Keys: { QuestionId: { S: id } },
-    NewImage: { QuestionId: { S: id }, UserEmailAddress: { S: `${id}@example.com` }, QuestionText: { S: `question ${id}` } },
+    NewImage: {
+      QuestionId: { S: id },
+      UserEmailAddress: { S: `${id}@example.com` },
+      QuestionText: { S: `question ${id}` },
+    },
   },
 });
 
@@ -85,30 +95,46 @@ async function deliver(
   } catch {
     invocation = { ok: false };
   }
-  const batch = records.map((r) => ({ shardId: 's', sequenceNumber: r.dynamodb!.SequenceNumber!, createdAt: 0, lambdaRecord: r }));
+  const batch = records.map((r) => ({
+    shardId: 's',
+    sequenceNumber: r.dynamodb!.SequenceNumber!,
+    createdAt: 0,
+    lambdaRecord: r,
+  }));
   const failedFrom = firstFailedIndex(batch, invocation, true);
   if (failedFrom === -1) return [];
   const remaining = records.slice(failedFrom);
   if (attempt >= QUESTIONS_STREAM_MAPPING.maximumRetryAttempts) return remaining;
   if (!invocation.ok && remaining.length > 1) {
     const half = Math.ceil(remaining.length / 2);
-    return [...(await deliver(handler, remaining.slice(0, half), attempt + 1)), ...(await deliver(handler, remaining.slice(half), attempt + 1))];
+    return [
+      ...(await deliver(handler, remaining.slice(0, half), attempt + 1)),
+      ...(await deliver(handler, remaining.slice(half), attempt + 1)),
+    ];
   }
   return deliver(handler, remaining, attempt + 1);
 }
 
 const table = new MemoryTable();
 const topic = new MemoryTopic();
-const deps: NotifyDependencies = { dynamodb: table, sns: topic, tableName: 'questions', topicArn: 'arn:aws:sns:us-east-1:000000000000:q' };
+const deps: NotifyDependencies = {
+  dynamodb: table,
+  sns: topic,
+  tableName: 'questions',
+  topicArn: 'arn:aws:sns:us-east-1:000000000000:q',
+};
 let createStreamHandler: (d: NotifyDependencies) => (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
 beforeAll(() => {
-  ({ createStreamHandler } = loadHandler<{ createStreamHandler: typeof createStreamHandler }>('../../handlers/process-questions-stream', {
-    [ENV.questionsTopicArn]: deps.topicArn,
-    [ENV.questionsTableName]: deps.tableName,
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  }));
+  ({ createStreamHandler } = loadHandler<{ createStreamHandler: typeof createStreamHandler }>(
+    '../../handlers/process-questions-stream',
+    {
+      [ENV.questionsTopicArn]: deps.topicArn,
+      [ENV.questionsTableName]: deps.tableName,
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    },
+  ));
 });
 
 const recordFate = fc.oneof(
@@ -143,7 +169,11 @@ test('property: every good question is e-mailed exactly once across retries and 
         for (let pass = 0; pass < 8; pass++) {
           for (const id of ids) {
             if (table.items.get(id)!.NotifiedAt !== undefined) continue;
-            await notifyQuestion(deps, { QuestionId: id, UserEmailAddress: `${id}@example.com`, QuestionText: `question ${id}` }).catch(() => undefined);
+            await notifyQuestion(deps, {
+              QuestionId: id,
+              UserEmailAddress: `${id}@example.com`,
+              QuestionText: `question ${id}`,
+            }).catch(() => undefined);
           }
         }
         const good = ids.filter((id) => !topic.poison.has(id));

@@ -15,12 +15,14 @@ function hosting(website: { domainName?: string; certificateArn?: string }) {
 }
 
 describe('website hosting', () => {
-  it('allows the distribution\'s own https name when no domain is configured', () => {
+  it("allows the distribution's own https name when no domain is configured", () => {
     const { stack, json } = hosting({});
     expect(stack.allowedOrigin).toMatch(/^https:\/\/\$\{TfToken\[/);
     const distribution = Object.values<any>(json.resource.aws_cloudfront_distribution)[0];
     expect(distribution.viewer_certificate).toEqual({ cloudfront_default_certificate: true });
-    expect(json.output.websiteUrl.value).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\.distribution\.domain_name\}$/);
+    expect(json.output.websiteUrl.value).toMatch(
+      /^https:\/\/\$\{aws_cloudfront_distribution\.distribution\.domain_name\}$/,
+    );
   });
 
   it('serves and allows the configured domain, with its certificate, SNI only and TLS 1.2 at least', () => {

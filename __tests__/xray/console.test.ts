@@ -18,8 +18,12 @@ beforeAll(async () => {
   daemon = await startXRayDaemon({ port: 0 });
   documents = demoDocuments('test', 6);
   await sendDatagrams(daemon.address, documents);
-  for (let i = 0; i < 200 && daemon.store.stats().received < documents.length; i++) await new Promise((r) => setTimeout(r, 10));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  for (let i = 0; i < 200 && daemon.store.stats().received < documents.length; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   page = await browser.newPage();
   // Nothing but the daemon itself may be contacted.
   await page.route('**/*', (route) =>
@@ -57,7 +61,9 @@ test('the service map draws every node of GetServiceGraph with its request count
   expect(await page.locator('#map svg line').count()).toBe(
     graph.Services.reduce((n: number, s: { Edges: unknown[] }) => n + s.Edges.length, 0),
   );
-  const dynamo = page.locator('#map svg g.node', { has: page.locator('title', { hasText: 'DynamoDB (AWS::DynamoDB::Table)' }) });
+  const dynamo = page.locator('#map svg g.node', {
+    has: page.locator('title', { hasText: 'DynamoDB (AWS::DynamoDB::Table)' }),
+  });
   const dynamoCount = graph.Services.find((s: { Name: string }) => s.Name === 'DynamoDB')!.SummaryStatistics.TotalCount;
   await expect(dynamo.textContent()).resolves.toContain(`${dynamoCount} req`);
 });
@@ -67,7 +73,11 @@ test('the trace list applies the filter box and links each trace to its timeline
   await page.waitForSelector('#result table');
   const rows = page.locator('#result tbody tr');
   const now = Date.now() / 1000;
-  const faults = await api<TraceSummariesJson>('/TraceSummaries', { StartTime: now - 3600, EndTime: now + 60, FilterExpression: 'fault' });
+  const faults = await api<TraceSummariesJson>('/TraceSummaries', {
+    StartTime: now - 3600,
+    EndTime: now + 60,
+    FilterExpression: 'fault',
+  });
   expect(faults.TraceSummaries.length).toBeGreaterThan(0);
   await expect(rows.count()).resolves.toBe(faults.TraceSummaries.length);
   await expect(rows.first().locator('.badge.fault').count()).resolves.toBe(1);

@@ -15,7 +15,15 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 // As the Powertools parser documentation writes it (https://docs.aws.amazon.com/powertools/typescript/latest/utilities/parser/).
 import { z } from 'zod';
-import { ANNOTATIONS, CORS_ALLOW_HEADERS, DEFAULTS, ENV, IDEMPOTENCY_KEY, QUESTION_RULES, TABLES } from '../../system/definition';
+import {
+  ANNOTATIONS,
+  CORS_ALLOW_HEADERS,
+  DEFAULTS,
+  ENV,
+  IDEMPOTENCY_KEY,
+  QUESTION_RULES,
+  TABLES,
+} from '../../system/definition';
 // The same text rules as the handler (well-formed Unicode, blank as a person sees it, strict UTF-8).
 import { decodeUtf8, isBlankText, isWellFormedText } from '../../handlers/shared/text';
 
@@ -85,7 +93,10 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
     }
     const key = headerOf(event, IDEMPOTENCY_KEY.header);
     if (key !== undefined && !IDEMPOTENCY_KEY.pattern.test(key)) {
-      return respond(400, { message: 'The Idempotency-Key header is not valid', errors: [{ field: IDEMPOTENCY_KEY.header }] });
+      return respond(400, {
+        message: 'The Idempotency-Key header is not valid',
+        errors: [{ field: IDEMPOTENCY_KEY.header }],
+      });
     }
     const questionId = key ? sha256(key).slice(0, 32) : randomUUID();
     const honeypot = parsed.data[QUESTION_RULES.honeypotField];
@@ -110,7 +121,8 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
       );
     } catch (err) {
       if (!key || !(err instanceof ConditionalCheckFailedException)) throw err;
-      if (unmarshall(err.Item ?? {}).RequestHash !== item.RequestHash) return respond(422, { message: 'Idempotency-Key reused' });
+      if (unmarshall(err.Item ?? {}).RequestHash !== item.RequestHash)
+        return respond(422, { message: 'Idempotency-Key reused' });
     }
     tracer.putAnnotation(ANNOTATIONS.questionId, item.QuestionId);
     logger.info('question stored', { questionId: item.QuestionId });

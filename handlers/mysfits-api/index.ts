@@ -60,7 +60,10 @@ function queryParameters(event: APIGatewayProxyEvent): { query: Record<string, s
   const errors: FieldError[] = [];
   for (const [name, values] of Object.entries(multi)) {
     if (!(QUERY_PARAMETERS as readonly string[]).includes(name)) {
-      errors.push({ field: name, reason: `is not a parameter of GET /mysfits (use ${QUERY_PARAMETERS.join(' and ')})` });
+      errors.push({
+        field: name,
+        reason: `is not a parameter of GET /mysfits (use ${QUERY_PARAMETERS.join(' and ')})`,
+      });
     } else if ((values?.length ?? 0) !== 1) {
       errors.push({ field: name, reason: 'must be given once' });
     } else {
@@ -135,12 +138,20 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
   return jsonResponse(allowedOrigin, 200, { mysfits: await listMysfits(parsed.filter) });
 }
 
-export async function handler(event: APIGatewayProxyEvent, context?: { awsRequestId?: string }): Promise<APIGatewayProxyResult> {
+export async function handler(
+  event: APIGatewayProxyEvent,
+  context?: { awsRequestId?: string },
+): Promise<APIGatewayProxyResult> {
   return traceInvocation(service, async (invocation) => {
     try {
       const response = await route(event);
       // Every refused request leaves a line in the function's log, as post-question's do.
-      if (response.statusCode >= 400) logger.warn('request refused', { requestId: context?.awsRequestId, statusCode: response.statusCode, body: response.body });
+      if (response.statusCode >= 400)
+        logger.warn('request refused', {
+          requestId: context?.awsRequestId,
+          statusCode: response.statusCode,
+          body: response.body,
+        });
       return response;
     } catch (err) {
       invocation?.addFaultFlag();

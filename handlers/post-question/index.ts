@@ -91,7 +91,10 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
       if (!parsed.ok) {
         logger.info('question rejected', { requestId, errors: parsed.errors });
         if (parsed.status === 415) {
-          return jsonResponse(origin, 415, { message: 'The body is not in a supported charset', errors: parsed.errors });
+          return jsonResponse(origin, 415, {
+            message: 'The body is not in a supported charset',
+            errors: parsed.errors,
+          });
         }
         return badRequest(origin, 'The question is not valid', parsed.errors);
       }
@@ -120,7 +123,12 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
         // https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/).
         return jsonResponse(origin, 422, {
           message: `This ${IDEMPOTENCY_KEY.header} was already used for a different question`,
-          errors: [{ field: IDEMPOTENCY_KEY.header, reason: 'was already used with a different body: send a new key per question' }],
+          errors: [
+            {
+              field: IDEMPOTENCY_KEY.header,
+              reason: 'was already used with a different body: send a new key per question',
+            },
+          ],
         });
       }
       logger.info(outcome.kind === 'stored' ? 'question stored' : 'question already stored (idempotent retry)', {

@@ -30,11 +30,13 @@ const lookup = createMysfitLookup(
 );
 
 // The same rules as the click model API Gateway validates against (CLICK_REQUEST_SCHEMA).
-const idField = z.string().check(
-  z.minLength(CLICK_REQUEST_SCHEMA.properties.userId.minLength),
-  z.maxLength(CLICK_REQUEST_SCHEMA.properties.userId.maxLength),
-  z.regex(new RegExp(CLICK_REQUEST_SCHEMA.properties.userId.pattern)),
-);
+const idField = z
+  .string()
+  .check(
+    z.minLength(CLICK_REQUEST_SCHEMA.properties.userId.minLength),
+    z.maxLength(CLICK_REQUEST_SCHEMA.properties.userId.maxLength),
+    z.regex(new RegExp(CLICK_REQUEST_SCHEMA.properties.userId.pattern)),
+  );
 const Click = z.object({ userId: idField, mysfitId: idField });
 
 /** Records enriched at once: bounded so a large batch does not open hundreds of sockets. */
@@ -51,7 +53,9 @@ async function transform(record: FirehoseTransformationEventRecord): Promise<Fir
       const parsed = Click.safeParse(JSON.parse(Buffer.from(record.data ?? '', 'base64').toString('utf8')));
       if (!parsed.success) {
         recordClientError(subsegment, parsed.error.issues);
-        return failed('malformed click', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+        return failed('malformed click', {
+          issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+        });
       }
       click = parsed.data;
     } catch {
@@ -71,7 +75,11 @@ async function transform(record: FirehoseTransformationEventRecord): Promise<Fir
       };
       // No trailing newline: the delivery stream's AppendDelimiterToRecord processor (CLICKS_DELIVERY) adds one
       // after every record, so the objects in S3 are JSON Lines without blank lines.
-      return { recordId: record.recordId, result: 'Ok', data: Buffer.from(JSON.stringify(enriched)).toString('base64') };
+      return {
+        recordId: record.recordId,
+        result: 'Ok',
+        data: Buffer.from(JSON.stringify(enriched)).toString('base64'),
+      };
     } catch (err) {
       // Unknown mysfits are bad data (an error); unreachable/slow/broken upstreams are faults.
       if ((err as Error).name === 'UnknownMysfit') recordClientError(subsegment, (err as Error).message);

@@ -82,7 +82,10 @@ async function begin(deps: NotifyDependencies, questionId: string): Promise<Noti
         UpdateExpression: 'SET #attempts = if_not_exists(#attempts, :zero) + :one',
         // attribute_exists: UpdateItem would otherwise create an item for a question that is gone.
         ConditionExpression: 'attribute_exists(QuestionId) AND attribute_not_exists(#notifiedAt)',
-        ExpressionAttributeNames: { '#attempts': NOTIFY_ATTRIBUTES.attempts, '#notifiedAt': NOTIFY_ATTRIBUTES.notifiedAt },
+        ExpressionAttributeNames: {
+          '#attempts': NOTIFY_ATTRIBUTES.attempts,
+          '#notifiedAt': NOTIFY_ATTRIBUTES.notifiedAt,
+        },
         ExpressionAttributeValues: marshall({ ':zero': 0, ':one': 1 }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),

@@ -5,7 +5,11 @@
 import type { SandboxEndpoints } from './state-file';
 
 /** `otlp`: the OTLP/HTTP receiver and the tracing build the functions run, for `npm start`'s banner. */
-export function formatBanner(endpoints: SandboxEndpoints, endpointsFile?: string, otlp?: { endpoint: string; backend: string }): string {
+export function formatBanner(
+  endpoints: SandboxEndpoints,
+  endpointsFile?: string,
+  otlp?: { endpoint: string; backend: string },
+): string {
   const { url, apis, xrayEndpoint: xray, credentials, region } = endpoints;
   const xrayPort = new URL(xray).port;
   const queues = Object.entries(endpoints.queues).map(([name, queueUrl]) => `${queueUrl}  (${name})`);
@@ -19,7 +23,9 @@ export function formatBanner(endpoints: SandboxEndpoints, endpointsFile?: string
     `  Clicks API       PUT ${apis.clicks}/clicks`,
     "                   (each API its own origin, allowing only the website's: CORS as deployed)",
     `  X-Ray API        ${xray}  (AWS_XRAY_DAEMON_ADDRESS=127.0.0.1:${xrayPort})`,
-    ...(otlp ? [`  OTLP/HTTP        ${otlp.endpoint}/v1/traces  (functions traced with ${otlp.backend}; TRACING= switches)`] : []),
+    ...(otlp
+      ? [`  OTLP/HTTP        ${otlp.endpoint}/v1/traces  (functions traced with ${otlp.backend}; TRACING= switches)`]
+      : []),
     `  Lambda API       ${endpoints.lambdaEndpoint}  functions ${endpoints.functions.join(', ')}`,
     `  DynamoDB         ${endpoints.dynamodbEndpoint}  tables ${endpoints.tables.join(', ')}`,
     `  SNS/SQS/S3       ${endpoints.fauxqsEndpoint}  topic ${endpoints.topicArn}, bucket ${endpoints.bucket}`,

@@ -89,7 +89,11 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
       );
     }
     if (qualifier !== null && qualifier !== '$LATEST') {
-      throw new ApiError(404, 'ResourceNotFoundException', `Function not found: ${arnOf(name)}:${qualifier} (the sandbox has $LATEST only)`);
+      throw new ApiError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${arnOf(name)}:${qualifier} (the sandbox has $LATEST only)`,
+      );
     }
     return fn;
   }
@@ -99,7 +103,11 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     try {
       return JSON.parse(body.toString('utf8'));
     } catch (err) {
-      throw new ApiError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(err as Error).message}`);
+      throw new ApiError(
+        400,
+        'InvalidRequestContentException',
+        `Could not parse request body into json: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -107,21 +115,33 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     const value = Array.isArray(header) ? header[0] : header;
     if (value === undefined || value === '') return allowed[0];
     if (!allowed.includes(value)) {
-      throw new ApiError(400, 'InvalidParameterValueException', `${name} "${value}" is not one of ${allowed.join(', ')}`);
+      throw new ApiError(
+        400,
+        'InvalidParameterValueException',
+        `${name} "${value}" is not one of ${allowed.join(', ')}`,
+      );
     }
     return value;
   }
 
   async function invoke(req: http.IncomingMessage, res: http.ServerResponse, rawName: string, url: URL) {
     const fn = lookUp(decodeURIComponent(rawName), url.searchParams.get('Qualifier'));
-    const invocationType = oneOf(req.headers['x-amz-invocation-type'], 'X-Amz-Invocation-Type', ['RequestResponse', 'Event', 'DryRun']);
+    const invocationType = oneOf(req.headers['x-amz-invocation-type'], 'X-Amz-Invocation-Type', [
+      'RequestResponse',
+      'Event',
+      'DryRun',
+    ]);
     const logType = oneOf(req.headers['x-amz-log-type'], 'X-Amz-Log-Type', ['None', 'Tail']);
     let body: Buffer;
     try {
       body = await readBoundedBody(req, MAX_PAYLOAD_BYTES);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        throw new ApiError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
+        throw new ApiError(
+          413,
+          'RequestTooLargeException',
+          `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+        );
       }
       throw err;
     }
@@ -144,7 +164,12 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     if (!outcome.ok) {
       headers['X-Amz-Function-Error'] = 'Unhandled';
       const error = outcome.error ?? { errorType: 'Error', errorMessage: 'unknown error' };
-      return send(res, 200, JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, trace: [] }), headers);
+      return send(
+        res,
+        200,
+        JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, trace: [] }),
+        headers,
+      );
     }
     return send(res, 200, JSON.stringify(outcome.result ?? null), headers);
   }
@@ -173,7 +198,11 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
     const run = async () => {
       if (invokeMatch && req.method === 'POST') return invoke(req, res, invokeMatch[1], url);
       if (LIST_PATH.test(url.pathname) && req.method === 'GET') return listFunctions(res);
-      throw new ApiError(404, 'UnknownOperationException', `${req.method} ${url.pathname} is not an operation of the sandbox's Lambda API (Invoke, ListFunctions)`);
+      throw new ApiError(
+        404,
+        'UnknownOperationException',
+        `${req.method} ${url.pathname} is not an operation of the sandbox's Lambda API (Invoke, ListFunctions)`,
+      );
     };
     run().catch((err) => {
       const apiError = err instanceof ApiError ? err : new ApiError(500, 'ServiceException', (err as Error).message);
@@ -182,11 +211,16 @@ export async function startLambdaApi(options: LambdaApiOptions): Promise<LambdaA
         res.destroy();
         return;
       }
-      send(res, apiError.status, JSON.stringify({ Type: apiError.status < 500 ? 'User' : 'Service', message: apiError.message }), {
-        'Content-Type': 'application/json',
-        'x-amzn-ErrorType': apiError.type,
-        'x-amzn-RequestId': randomUUID(),
-      });
+      send(
+        res,
+        apiError.status,
+        JSON.stringify({ Type: apiError.status < 500 ? 'User' : 'Service', message: apiError.message }),
+        {
+          'Content-Type': 'application/json',
+          'x-amzn-ErrorType': apiError.type,
+          'x-amzn-RequestId': randomUUID(),
+        },
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

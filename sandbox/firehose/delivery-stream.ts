@@ -131,7 +131,10 @@ export function checkTransformationResult(
   }
   if (seen.size !== expected.size) {
     const missing = [...expected].filter((id) => !seen.has(id));
-    throw new InvalidProcessorResponse('Lambda.MissingRecordId', `The response lacks recordId(s) ${missing.join(', ')}.`);
+    throw new InvalidProcessorResponse(
+      'Lambda.MissingRecordId',
+      `The response lacks recordId(s) ${missing.join(', ')}.`,
+    );
   }
   return records;
 }
@@ -268,7 +271,10 @@ export function startDeliveryStream(options: DeliveryStreamOptions): DeliveryStr
       const failed = records.filter((r) => r.result === 'ProcessingFailed').map((r) => byId.get(r.recordId)!);
       stats.recordsDropped += records.filter((r) => r.result === 'Dropped').length;
       if (ok.length > 0) {
-        const parts: Uint8Array[] = ok.flatMap((r) => [Buffer.from(r.data ?? '', 'base64'), Buffer.from(RECORD_DELIMITER)]);
+        const parts: Uint8Array[] = ok.flatMap((r) => [
+          Buffer.from(r.data ?? '', 'base64'),
+          Buffer.from(RECORD_DELIMITER),
+        ]);
         const body = Buffer.concat(parts);
         const at = now();
         await write(`${CLICKS_DELIVERY.prefix}${timePrefix(at)}${objectName(options.name, at)}`, body);
@@ -293,9 +299,7 @@ export function startDeliveryStream(options: DeliveryStreamOptions): DeliveryStr
     const batch = buffer;
     buffer = [];
     bufferBytes = 0;
-    delivering = delivering
-      .then(() => deliver(batch))
-      .catch((err) => options.onDeliveryError?.(err as Error));
+    delivering = delivering.then(() => deliver(batch)).catch((err) => options.onDeliveryError?.(err as Error));
   }
 
   return {

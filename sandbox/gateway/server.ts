@@ -31,7 +31,13 @@ import { substituteContext, type ContextValues } from './context-variables';
 import { buildProxyEvent, MalformedProxyResponse, proxyResultToHttp, requestTime } from './lambda-proxy';
 import { BodyTooLargeError, readBoundedBody } from '../http/read-body';
 import { refuseForeignHost } from '../http/host-guard';
-import { createRateLimiter, DEFAULT_QUESTIONS_RATE_LIMIT, RATE_LIMITED_BODY, RATE_LIMITED_STATUS, type RateLimit } from '../http/rate-limit';
+import {
+  createRateLimiter,
+  DEFAULT_QUESTIONS_RATE_LIMIT,
+  RATE_LIMITED_BODY,
+  RATE_LIMITED_STATUS,
+  type RateLimit,
+} from '../http/rate-limit';
 import { isReadOnlyMethod, READ_ONLY_METHODS, staticFilePath } from '../http/static-path';
 
 /** API Gateway's payload limit. */
@@ -145,7 +151,11 @@ type Answer =
   | { kind: 'integration'; status: number; body: Buffer | string; headers: HeaderMap; integrationStatus: number }
   | { kind: 'gateway'; status: number; message: string; validationErrorString?: string; integrationStatus?: number };
 
-const gatewayAnswer = (status: number, message: string, more: { validationErrorString?: string; integrationStatus?: number } = {}): Answer => ({
+const gatewayAnswer = (
+  status: number,
+  message: string,
+  more: { validationErrorString?: string; integrationStatus?: number } = {},
+): Answer => ({
   kind: 'gateway',
   status,
   message,
@@ -199,9 +209,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let allowedOrigin = '';
   const apis = {} as Record<ApiKey, string>;
   const questionsLimiter =
-    options.questionsRateLimit === false ? undefined : createRateLimiter(options.questionsRateLimit ?? DEFAULT_QUESTIONS_RATE_LIMIT);
+    options.questionsRateLimit === false
+      ? undefined
+      : createRateLimiter(options.questionsRateLimit ?? DEFAULT_QUESTIONS_RATE_LIMIT);
   const rateLimited = (route: Route, req: http.IncomingMessage) =>
-    route.method === 'POST' && route.path === '/questions' && !!questionsLimiter && !questionsLimiter.allow(req.socket.remoteAddress ?? '');
+    route.method === 'POST' &&
+    route.path === '/questions' &&
+    !!questionsLimiter &&
+    !questionsLimiter.allow(req.socket.remoteAddress ?? '');
   const report = (err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err)));
 
   const send = (res: http.ServerResponse, status: number, body: Buffer | string, headers: HeaderMap = {}) => {
@@ -212,7 +227,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   function stageFor(api: ApiKey) {
-    return { segmentName: names.stageSegment(LOCAL_ENV, api), restApiId: restApiId(api), stage: LOCAL_ENV, accountId: LOCAL_ACCOUNT_ID };
+    return {
+      segmentName: names.stageSegment(LOCAL_ENV, api),
+      restApiId: restApiId(api),
+      stage: LOCAL_ENV,
+      accountId: LOCAL_ACCOUNT_ID,
+    };
   }
 
   async function handleLambdaRoute(
@@ -258,7 +278,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Lambda proxy: the function's own status, headers (its CORS headers included) and body, as they are.
       const answer = proxyResultToHttp(outcome.result);
       integration.end({ status: 200 });
-      return { kind: 'integration', status: answer.statusCode, body: answer.body, headers: answer.headers, integrationStatus: 200 };
+      return {
+        kind: 'integration',
+        status: answer.statusCode,
+        body: answer.body,
+        headers: answer.headers,
+        integrationStatus: 200,
+      };
     } catch (err) {
       if (!(err instanceof MalformedProxyResponse)) throw err;
       report(new Error(`${functionName}: malformed Lambda proxy response: ${err.message}`));
@@ -277,7 +303,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const body = await readBody(req);
     const validation = validateClickBody(body);
     if (!validation.ok) {
-      return gatewayAnswer(400, 'Invalid request body', { validationErrorString: `[${validation.problems.join(', ')}]` });
+      return gatewayAnswer(400, 'Invalid request body', {
+        validationErrorString: `[${validation.problems.join(', ')}]`,
+      });
     }
     const integration = span.beginIntegration({
       name: 'Firehose',
@@ -330,7 +358,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   /** Sends an answer; a gateway response gets the stacks' template and headers. Returns the body length. */
-  function sendAnswer(res: http.ServerResponse, answer: Answer, context: Partial<ContextValues>, extra: HeaderMap): number {
+  function sendAnswer(
+    res: http.ServerResponse,
+    answer: Answer,
+    context: Partial<ContextValues>,
+    extra: HeaderMap,
+  ): number {
     if (answer.kind === 'integration') return send(res, answer.status, answer.body, { ...answer.headers, ...extra });
     return send(res, answer.status, substituteContext(GATEWAY_RESPONSE_TEMPLATE, context), {
       'Content-Type': 'application/json',
@@ -341,7 +374,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function writeAccessLog(api: ApiKey, context: Partial<ContextValues>, responseLength: number): void {
-    options.accessLog?.(substituteContext(ACCESS_LOG_FORMAT, { ...context, responseLength: String(responseLength) }), api);
+    options.accessLog?.(
+      substituteContext(ACCESS_LOG_FORMAT, { ...context, responseLength: String(responseLength) }),
+      api,
+    );
   }
 
   async function handleApi(api: ApiKey, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -401,7 +437,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
     const context = contextOf(req, requestId, span.traceId, resourcePath, received, answer);
-    const length = sendAnswer(res, answer, context, { 'x-amzn-RequestId': requestId, 'X-Amzn-Trace-Id': span.responseHeader });
+    const length = sendAnswer(res, answer, context, {
+      'x-amzn-RequestId': requestId,
+      'X-Amzn-Trace-Id': span.responseHeader,
+    });
     span.end(answer.status, length);
     writeAccessLog(api, context, length);
   }
@@ -426,7 +465,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (pathname.endsWith('.json')) {
         return send(res, 200, JSON.stringify({ messages }, null, 2), { 'Content-Type': 'application/json' });
       }
-      return send(res, 200, renderMailboxPage(messages, options.links()), { 'Content-Type': 'text/html; charset=utf-8' });
+      return send(res, 200, renderMailboxPage(messages, options.links()), {
+        'Content-Type': 'text/html; charset=utf-8',
+      });
     }
     return send(res, 404, 'Not found', { 'Content-Type': 'text/plain' });
   }
@@ -493,10 +534,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
 
   const website = serve(handleWebsite);
-  const apiServers = Object.fromEntries(API_KEYS.map((api) => [api, serve((req, res) => handleApi(api, req, res))])) as Record<
-    ApiKey,
-    http.Server
-  >;
+  const apiServers = Object.fromEntries(
+    API_KEYS.map((api) => [api, serve((req, res) => handleApi(api, req, res))]),
+  ) as Record<ApiKey, http.Server>;
   const closers = [website, ...Object.values(apiServers)].map(trackSockets);
   const closeAll = () => Promise.all(closers.map((close) => close())).then(() => undefined);
 

@@ -21,7 +21,8 @@ try {
   const problem = handlerShapeProblem(handlerModule.handler);
   if (problem) {
     const err = new Error(problem);
-    err.name = typeof handlerModule.handler === 'function' ? 'Runtime.CallbackHandlerNotSupported' : 'Runtime.HandlerNotFound';
+    err.name =
+      typeof handlerModule.handler === 'function' ? 'Runtime.CallbackHandlerNotSupported' : 'Runtime.HandlerNotFound';
     throw err;
   }
   handler = handlerModule.handler;
@@ -71,7 +72,15 @@ process.on('message', async (message) => {
     const result = JSON.parse(JSON.stringify(value === undefined ? null : value));
     send({ type: 'result', requestId, ok: true, result, startMs, endMs: Date.now(), maxRssKb: maxRssKb() });
   } catch (err) {
-    send({ type: 'result', requestId, ok: false, error: describe(err), startMs, endMs: Date.now(), maxRssKb: maxRssKb() });
+    send({
+      type: 'result',
+      requestId,
+      ok: false,
+      error: describe(err),
+      startMs,
+      endMs: Date.now(),
+      maxRssKb: maxRssKb(),
+    });
   } finally {
     current = undefined;
   }

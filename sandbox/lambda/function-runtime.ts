@@ -59,7 +59,16 @@ const OUTPUT_TAIL_CHARS = 4000;
 
 type ChildMessage =
   | { type: 'init'; ok: boolean; startMs: number; endMs: number; error?: InvokeResult['error'] }
-  | { type: 'result'; requestId: string; ok: boolean; result?: unknown; error?: InvokeResult['error']; startMs?: number; endMs?: number; maxRssKb?: number };
+  | {
+      type: 'result';
+      requestId: string;
+      ok: boolean;
+      result?: unknown;
+      error?: InvokeResult['error'];
+      startMs?: number;
+      endMs?: number;
+      maxRssKb?: number;
+    };
 
 interface ExecutionEnvironment {
   child: ChildProcess;
@@ -94,7 +103,8 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
   const daemon = parseDaemonAddress(options.daemonAddress ?? '127.0.0.1:2000');
   const socket = traced ? dgram.createSocket('udp4') : undefined;
   socket?.unref();
-  const logSink = options.logSink ?? ((text: string) => process.stderr.write(prefixLines(`[${options.functionName}] `, text)));
+  const logSink =
+    options.logSink ?? ((text: string) => process.stderr.write(prefixLines(`[${options.functionName}] `, text)));
 
   const childEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -130,7 +140,13 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       cwd: taskRoot,
     });
     let lastOutput = '';
-    const env: ExecutionEnvironment = { child, fresh: true, dead: false, killedByRuntime: false, init: undefined as never };
+    const env: ExecutionEnvironment = {
+      child,
+      fresh: true,
+      dead: false,
+      killedByRuntime: false,
+      init: undefined as never,
+    };
     const onOutput = (text: string) => {
       lastOutput = (lastOutput + text).slice(-OUTPUT_TAIL_CHARS);
       logSink(text);
@@ -149,7 +165,10 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
           ok: false,
           startMs: Date.now(),
           endMs: Date.now(),
-          error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited during init (${signal ?? `code ${code}`})` },
+          error: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `Runtime exited during init (${signal ?? `code ${code}`})`,
+          },
         }),
       );
     });
@@ -158,7 +177,9 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
       if (!env.killedByRuntime && !stopped) {
         // Said at once and with its last words; the next invocation gets a new environment, as in Lambda.
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        const tail = lastOutput.trim() ? `; its last output:\n${lastOutput.trim().split('\n').slice(-10).join('\n')}` : '';
+        const tail = lastOutput.trim()
+          ? `; its last output:\n${lastOutput.trim().split('\n').slice(-10).join('\n')}`
+          : '';
         logSink(`execution environment (pid ${child.pid}) ${how}${tail}\n`);
       }
       env.dead = true;
@@ -252,7 +273,8 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
     await new Promise((resolve) => setImmediate(resolve));
     env.tap = undefined;
     // Lambda's own line for a timeout, ahead of END: `<time> <request id> Task timed out after 1.00 seconds`.
-    if (outcome.error?.errorType === 'Sandbox.Timedout') platformLine(`${new Date().toISOString()} ${requestId} ${outcome.error.errorMessage}\n`);
+    if (outcome.error?.errorType === 'Sandbox.Timedout')
+      platformLine(`${new Date().toISOString()} ${requestId} ${outcome.error.errorMessage}\n`);
     platformLine(endLine(requestId));
     platformLine(
       reportLine({
@@ -273,7 +295,9 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
         functionSegment.fault = true;
         functionSegment.cause = {
           working_directory: taskRoot,
-          exceptions: [{ id: randomBytes(8).toString('hex'), message: outcome.error.errorMessage, type: outcome.error.errorType }],
+          exceptions: [
+            { id: randomBytes(8).toString('hex'), message: outcome.error.errorMessage, type: outcome.error.errorType },
+          ],
         };
       }
       serviceSegment.end_time = seconds(endMs);
@@ -300,7 +324,10 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
         kill(env);
         done({
           ok: false,
-          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+          },
         });
       }, timeoutMs);
       env.onMessage = (reply) => {
@@ -309,7 +336,10 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
         }
       };
       env.onExit = () =>
-        done({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' } });
+        done({
+          ok: false,
+          error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' },
+        });
       try {
         env.child.send({ type: 'invoke', ...message });
       } catch (err) {
@@ -324,7 +354,12 @@ export async function startFunctionRuntime(options: FunctionRuntimeOptions): Pro
   async function stopAll() {
     stopped = true;
     const exits = environments.map(
-      (env) => new Promise<void>((resolve) => (env.child.exitCode !== null || env.child.signalCode !== null ? resolve() : env.child.once('exit', () => resolve()))),
+      (env) =>
+        new Promise<void>((resolve) =>
+          env.child.exitCode !== null || env.child.signalCode !== null
+            ? resolve()
+            : env.child.once('exit', () => resolve()),
+        ),
     );
     for (const env of [...environments]) kill(env);
     await Promise.all(exits);

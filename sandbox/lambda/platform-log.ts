@@ -23,7 +23,8 @@ export interface InvocationReport {
   xray?: { traceId: string; segmentId: string; sampled: boolean };
 }
 
-export const startLine = (requestId: string, version = '$LATEST') => `START RequestId: ${requestId} Version: ${version}\n`;
+export const startLine = (requestId: string, version = '$LATEST') =>
+  `START RequestId: ${requestId} Version: ${version}\n`;
 
 export const endLine = (requestId: string) => `END RequestId: ${requestId}\n`;
 
@@ -46,7 +47,11 @@ export function reportLine(report: InvocationReport): string {
   ];
   if (report.initDurationMs !== undefined) fields.push(`Init Duration: ${report.initDurationMs.toFixed(2)} ms`);
   if (report.xray) {
-    fields.push(`XRAY TraceId: ${report.xray.traceId}`, `SegmentId: ${report.xray.segmentId}`, `Sampled: ${report.xray.sampled}`);
+    fields.push(
+      `XRAY TraceId: ${report.xray.traceId}`,
+      `SegmentId: ${report.xray.segmentId}`,
+      `Sampled: ${report.xray.sampled}`,
+    );
   }
   return fields.map((field) => `${field}\t`).join('') + '\n';
 }

@@ -36,7 +36,8 @@ function checkNode(node: unknown, pattern: string, path: string): void {
           operator.length === 1 &&
           ((operator[0] === 'prefix' && typeof rule.prefix === 'string') ||
             (operator[0] === 'exists' && typeof rule.exists === 'boolean'));
-        if (!ok) throw new FilterPatternError(pattern, `${where}: ${JSON.stringify(rule)} is not supported by the sandbox`);
+        if (!ok)
+          throw new FilterPatternError(pattern, `${where}: ${JSON.stringify(rule)} is not supported by the sandbox`);
       }
     } else {
       checkNode(value, pattern, where);

@@ -208,7 +208,12 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     const first = records[0];
     const lastRecord = records[records.length - 1];
     const failureRecord: StreamOnFailureRecord = {
-      requestContext: { requestId: randomUUID(), functionArn: options.functionArn, condition, approximateInvokeCount: invokeCount },
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: options.functionArn,
+        condition,
+        approximateInvokeCount: invokeCount,
+      },
       responseContext: {
         statusCode: 200,
         executedVersion: '$LATEST',

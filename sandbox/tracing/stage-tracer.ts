@@ -98,7 +98,12 @@ export function startStageTracer(daemonAddress: string): StageTracer {
       const seg = segment as Segment & Record<string, any>;
       seg.origin = 'AWS::ApiGateway::Stage';
       seg.aws = {
-        api_gateway: { account_id: stage.accountId, rest_api_id: stage.restApiId, stage: stage.stage, request_id: requestId },
+        api_gateway: {
+          account_id: stage.accountId,
+          rest_api_id: stage.restApiId,
+          stage: stage.stage,
+          request_id: requestId,
+        },
       };
       seg.annotations = {};
       seg.metadata = {};
@@ -108,7 +113,9 @@ export function startStageTracer(daemonAddress: string): StageTracer {
           url,
           method: req.method ?? '',
           user_agent: req.headers['user-agent'] ?? '',
-          client_ip: String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress ?? '').split(',')[0].trim(),
+          client_ip: String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress ?? '')
+            .split(',')[0]
+            .trim(),
           ...(req.headers['x-forwarded-for'] ? { x_forwarded_for: true } : {}),
         },
       };

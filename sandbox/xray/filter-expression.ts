@@ -13,7 +13,10 @@ import type { AnnotationScalar } from './segment-document';
 import type { ServiceIdentity } from './service-graph';
 
 export class FilterSyntaxError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`Invalid filter expression at position ${position}: ${message}`);
     this.name = 'FilterSyntaxError';
   }
@@ -47,7 +50,12 @@ export type FilterNode =
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { kind: 'not'; operand: FilterNode }
   | { kind: 'keyword'; keyword: Keyword }
-  | { kind: 'compare'; field: NumberField | StringField | { annotation: string }; op: Operator; value: AnnotationScalar }
+  | {
+      kind: 'compare';
+      field: NumberField | StringField | { annotation: string };
+      op: Operator;
+      value: AnnotationScalar;
+    }
   | { kind: 'service'; service?: ServiceMatcher }
   | { kind: 'edge'; from: ServiceMatcher; to: ServiceMatcher };
 

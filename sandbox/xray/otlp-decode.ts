@@ -55,7 +55,10 @@ const WIRE = { varint: 0, fixed64: 1, lengthDelimited: 2, fixed32: 5 } as const;
 /** A minimal protobuf reader: just the wire types OTLP uses. */
 class ProtoReader {
   private offset = 0;
-  constructor(private readonly bytes: Uint8Array, private readonly what: string) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly what: string,
+  ) {}
 
   get done(): boolean {
     return this.offset >= this.bytes.length;
@@ -126,7 +129,11 @@ class ProtoReader {
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** Reads every field of a message, calling `onField` for each; unknown fields are skipped, as protobuf allows. */
-function readMessage(bytes: Uint8Array, what: string, onField: (reader: ProtoReader, field: number, wire: number) => boolean): void {
+function readMessage(
+  bytes: Uint8Array,
+  what: string,
+  onField: (reader: ProtoReader, field: number, wire: number) => boolean,
+): void {
   const reader = new ProtoReader(bytes, what);
   while (!reader.done) {
     const { field, wire } = reader.tag();
@@ -138,10 +145,22 @@ function decodeAnyValue(bytes: Uint8Array): OtlpValue {
   let value: OtlpValue = null;
   readMessage(bytes, 'AnyValue', (r, field, wire) => {
     switch (field) {
-      case 1: r.expect(wire, WIRE.lengthDelimited, 'string_value'); value = r.string(); return true;
-      case 2: r.expect(wire, WIRE.varint, 'bool_value'); value = r.varint() !== 0n; return true;
-      case 3: r.expect(wire, WIRE.varint, 'int_value'); value = Number(BigInt.asIntN(64, r.varint())); return true;
-      case 4: r.expect(wire, WIRE.fixed64, 'double_value'); value = r.double(); return true;
+      case 1:
+        r.expect(wire, WIRE.lengthDelimited, 'string_value');
+        value = r.string();
+        return true;
+      case 2:
+        r.expect(wire, WIRE.varint, 'bool_value');
+        value = r.varint() !== 0n;
+        return true;
+      case 3:
+        r.expect(wire, WIRE.varint, 'int_value');
+        value = Number(BigInt.asIntN(64, r.varint()));
+        return true;
+      case 4:
+        r.expect(wire, WIRE.fixed64, 'double_value');
+        value = r.double();
+        return true;
       case 5: {
         r.expect(wire, WIRE.lengthDelimited, 'array_value');
         const values: OtlpValue[] = [];
@@ -168,8 +187,12 @@ function decodeAnyValue(bytes: Uint8Array): OtlpValue {
         return true;
       }
       // bytes_value: X-Ray has no bytes type; keep it readable as base64.
-      case 7: r.expect(wire, WIRE.lengthDelimited, 'bytes_value'); value = Buffer.from(r.bytesField()).toString('base64'); return true;
-      default: return false;
+      case 7:
+        r.expect(wire, WIRE.lengthDelimited, 'bytes_value');
+        value = Buffer.from(r.bytesField()).toString('base64');
+        return true;
+      default:
+        return false;
     }
   });
   return value;
@@ -179,8 +202,16 @@ function decodeKeyValue(bytes: Uint8Array): [string, OtlpValue] {
   let key = '';
   let value: OtlpValue = null;
   readMessage(bytes, 'KeyValue', (r, field, wire) => {
-    if (field === 1) { r.expect(wire, WIRE.lengthDelimited, 'key'); key = r.string(); return true; }
-    if (field === 2) { r.expect(wire, WIRE.lengthDelimited, 'value'); value = decodeAnyValue(r.bytesField()); return true; }
+    if (field === 1) {
+      r.expect(wire, WIRE.lengthDelimited, 'key');
+      key = r.string();
+      return true;
+    }
+    if (field === 2) {
+      r.expect(wire, WIRE.lengthDelimited, 'value');
+      value = decodeAnyValue(r.bytesField());
+      return true;
+    }
     return false;
   });
   return [key, value];
@@ -196,8 +227,16 @@ function addAttribute(target: OtlpAttributes, r: ProtoReader, wire: number): tru
 function decodeEvent(bytes: Uint8Array): OtlpEvent {
   const event: OtlpEvent = { name: '', timeUnixNano: 0n, attributes: {} };
   readMessage(bytes, 'Span.Event', (r, field, wire) => {
-    if (field === 1) { r.expect(wire, WIRE.fixed64, 'time_unix_nano'); event.timeUnixNano = r.fixed64(); return true; }
-    if (field === 2) { r.expect(wire, WIRE.lengthDelimited, 'name'); event.name = r.string(); return true; }
+    if (field === 1) {
+      r.expect(wire, WIRE.fixed64, 'time_unix_nano');
+      event.timeUnixNano = r.fixed64();
+      return true;
+    }
+    if (field === 2) {
+      r.expect(wire, WIRE.lengthDelimited, 'name');
+      event.name = r.string();
+      return true;
+    }
     if (field === 3) return addAttribute(event.attributes, r, wire);
     return false;
   });
@@ -207,8 +246,16 @@ function decodeEvent(bytes: Uint8Array): OtlpEvent {
 function decodeStatus(bytes: Uint8Array): OtlpSpan['status'] {
   const status = { code: STATUS_CODE.unset as number, message: '' };
   readMessage(bytes, 'Status', (r, field, wire) => {
-    if (field === 2) { r.expect(wire, WIRE.lengthDelimited, 'message'); status.message = r.string(); return true; }
-    if (field === 3) { r.expect(wire, WIRE.varint, 'code'); status.code = Number(r.varint()); return true; }
+    if (field === 2) {
+      r.expect(wire, WIRE.lengthDelimited, 'message');
+      status.message = r.string();
+      return true;
+    }
+    if (field === 3) {
+      r.expect(wire, WIRE.varint, 'code');
+      status.code = Number(r.varint());
+      return true;
+    }
     return false;
   });
   return status;
@@ -216,27 +263,60 @@ function decodeStatus(bytes: Uint8Array): OtlpSpan['status'] {
 
 function decodeSpan(bytes: Uint8Array): OtlpSpan {
   const span: OtlpSpan = {
-    traceId: '', spanId: '', name: '', kind: SPAN_KIND.unspecified,
-    startTimeUnixNano: 0n, endTimeUnixNano: 0n, attributes: {}, events: [], status: { code: STATUS_CODE.unset, message: '' },
+    traceId: '',
+    spanId: '',
+    name: '',
+    kind: SPAN_KIND.unspecified,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: {},
+    events: [],
+    status: { code: STATUS_CODE.unset, message: '' },
   };
   readMessage(bytes, 'Span', (r, field, wire) => {
     switch (field) {
-      case 1: r.expect(wire, WIRE.lengthDelimited, 'trace_id'); span.traceId = hex(r.bytesField()); return true;
-      case 2: r.expect(wire, WIRE.lengthDelimited, 'span_id'); span.spanId = hex(r.bytesField()); return true;
+      case 1:
+        r.expect(wire, WIRE.lengthDelimited, 'trace_id');
+        span.traceId = hex(r.bytesField());
+        return true;
+      case 2:
+        r.expect(wire, WIRE.lengthDelimited, 'span_id');
+        span.spanId = hex(r.bytesField());
+        return true;
       case 4: {
         r.expect(wire, WIRE.lengthDelimited, 'parent_span_id');
         const parent = hex(r.bytesField());
         if (parent) span.parentSpanId = parent;
         return true;
       }
-      case 5: r.expect(wire, WIRE.lengthDelimited, 'name'); span.name = r.string(); return true;
-      case 6: r.expect(wire, WIRE.varint, 'kind'); span.kind = Number(r.varint()); return true;
-      case 7: r.expect(wire, WIRE.fixed64, 'start_time_unix_nano'); span.startTimeUnixNano = r.fixed64(); return true;
-      case 8: r.expect(wire, WIRE.fixed64, 'end_time_unix_nano'); span.endTimeUnixNano = r.fixed64(); return true;
-      case 9: return addAttribute(span.attributes, r, wire);
-      case 11: r.expect(wire, WIRE.lengthDelimited, 'events'); span.events.push(decodeEvent(r.bytesField())); return true;
-      case 15: r.expect(wire, WIRE.lengthDelimited, 'status'); span.status = decodeStatus(r.bytesField()); return true;
-      default: return false;
+      case 5:
+        r.expect(wire, WIRE.lengthDelimited, 'name');
+        span.name = r.string();
+        return true;
+      case 6:
+        r.expect(wire, WIRE.varint, 'kind');
+        span.kind = Number(r.varint());
+        return true;
+      case 7:
+        r.expect(wire, WIRE.fixed64, 'start_time_unix_nano');
+        span.startTimeUnixNano = r.fixed64();
+        return true;
+      case 8:
+        r.expect(wire, WIRE.fixed64, 'end_time_unix_nano');
+        span.endTimeUnixNano = r.fixed64();
+        return true;
+      case 9:
+        return addAttribute(span.attributes, r, wire);
+      case 11:
+        r.expect(wire, WIRE.lengthDelimited, 'events');
+        span.events.push(decodeEvent(r.bytesField()));
+        return true;
+      case 15:
+        r.expect(wire, WIRE.lengthDelimited, 'status');
+        span.status = decodeStatus(r.bytesField());
+        return true;
+      default:
+        return false;
     }
   });
   return checkSpan(span);
@@ -281,7 +361,8 @@ export function decodeOtlpProtobuf(bytes: Uint8Array): OtlpResourceSpans[] {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function jsonArray(value: unknown, where: string): unknown[] {
   if (value === undefined) return [];
@@ -313,8 +394,12 @@ function jsonAnyValue(value: unknown, where: string): OtlpValue {
   if ('boolValue' in v) return Boolean(v.boolValue);
   if ('intValue' in v) return Number(v.intValue);
   if ('doubleValue' in v) return Number(v.doubleValue);
-  if ('arrayValue' in v) return jsonArray(jsonObject(v.arrayValue, `${where}.arrayValue`).values, `${where}.arrayValue.values`).map((item, i) => jsonAnyValue(item, `${where}.arrayValue.values[${i}]`));
-  if ('kvlistValue' in v) return jsonAttributes(jsonObject(v.kvlistValue, `${where}.kvlistValue`).values, `${where}.kvlistValue.values`);
+  if ('arrayValue' in v)
+    return jsonArray(jsonObject(v.arrayValue, `${where}.arrayValue`).values, `${where}.arrayValue.values`).map(
+      (item, i) => jsonAnyValue(item, `${where}.arrayValue.values[${i}]`),
+    );
+  if ('kvlistValue' in v)
+    return jsonAttributes(jsonObject(v.kvlistValue, `${where}.kvlistValue`).values, `${where}.kvlistValue.values`);
   if ('bytesValue' in v) return String(v.bytesValue);
   return null;
 }
@@ -332,7 +417,10 @@ function jsonAttributes(value: unknown, where: string): OtlpAttributes {
 function jsonSpan(value: unknown, where: string): OtlpSpan {
   const s = jsonObject(value, where);
   const status = s.status === undefined ? {} : jsonObject(s.status, `${where}.status`);
-  const parent = s.parentSpanId === undefined || s.parentSpanId === '' ? undefined : jsonHex(s.parentSpanId, 16, `${where}.parentSpanId`);
+  const parent =
+    s.parentSpanId === undefined || s.parentSpanId === ''
+      ? undefined
+      : jsonHex(s.parentSpanId, 16, `${where}.parentSpanId`);
   return checkSpan({
     traceId: jsonHex(s.traceId, 32, `${where}.traceId`),
     spanId: jsonHex(s.spanId, 16, `${where}.spanId`),
@@ -366,9 +454,10 @@ export function decodeOtlpJson(body: unknown): OtlpResourceSpans[] {
     return {
       resource: jsonAttributes(resource.attributes, `resourceSpans[${i}].resource.attributes`),
       spans: jsonArray(rs.scopeSpans, `resourceSpans[${i}].scopeSpans`).flatMap((scope, j) =>
-        jsonArray(jsonObject(scope, `resourceSpans[${i}].scopeSpans[${j}]`).spans, `resourceSpans[${i}].scopeSpans[${j}].spans`).map((span, k) =>
-          jsonSpan(span, `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`),
-        ),
+        jsonArray(
+          jsonObject(scope, `resourceSpans[${i}].scopeSpans[${j}]`).spans,
+          `resourceSpans[${i}].scopeSpans[${j}].spans`,
+        ).map((span, k) => jsonSpan(span, `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`)),
       ),
     };
   });
@@ -377,10 +466,14 @@ export function decodeOtlpJson(body: unknown): OtlpResourceSpans[] {
 /** The fields every span must have, whichever encoding it came in. */
 function checkSpan(span: OtlpSpan): OtlpSpan {
   const name = span.name || span.spanId || 'span';
-  if (!/^[0-9a-f]{32}$/.test(span.traceId) || /^0+$/.test(span.traceId)) throw new OtlpDecodeError(`span ${name}: trace_id must be 16 non-zero bytes`);
-  if (!/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.spanId)) throw new OtlpDecodeError(`span ${name}: span_id must be 8 non-zero bytes`);
-  if (span.parentSpanId !== undefined && !/^[0-9a-f]{16}$/.test(span.parentSpanId)) throw new OtlpDecodeError(`span ${name}: parent_span_id must be 8 bytes`);
+  if (!/^[0-9a-f]{32}$/.test(span.traceId) || /^0+$/.test(span.traceId))
+    throw new OtlpDecodeError(`span ${name}: trace_id must be 16 non-zero bytes`);
+  if (!/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.spanId))
+    throw new OtlpDecodeError(`span ${name}: span_id must be 8 non-zero bytes`);
+  if (span.parentSpanId !== undefined && !/^[0-9a-f]{16}$/.test(span.parentSpanId))
+    throw new OtlpDecodeError(`span ${name}: parent_span_id must be 8 bytes`);
   if (span.startTimeUnixNano === 0n) throw new OtlpDecodeError(`span ${name}: start_time_unix_nano is required`);
-  if (span.endTimeUnixNano < span.startTimeUnixNano) throw new OtlpDecodeError(`span ${name}: end_time_unix_nano is before start_time_unix_nano`);
+  if (span.endTimeUnixNano < span.startTimeUnixNano)
+    throw new OtlpDecodeError(`span ${name}: end_time_unix_nano is before start_time_unix_nano`);
   return span;
 }

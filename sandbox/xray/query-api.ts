@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import { evaluateFilter, FilterSyntaxError, parseFilterExpression, type FilterNode } from './filter-expression';
 import { traceIdEpochSeconds, walkEntities, type XRayEntity } from './segment-document';
-import { aggregateServiceGraph, buildTraceGraph, inferredIdentity, ServiceGraphAggregate, type TraceGraph } from './service-graph';
+import {
+  aggregateServiceGraph,
+  buildTraceGraph,
+  inferredIdentity,
+  ServiceGraphAggregate,
+  type TraceGraph,
+} from './service-graph';
 import type { AssembledTrace, TraceStore } from './trace-store';
 import { traceFacts, type TraceFacts } from './trace-summary';
 

@@ -77,7 +77,8 @@ export function parseDatagram(datagram: Buffer | string): ParsedDatagram {
   } catch (err) {
     return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
   }
-  if (!headerSchema.safeParse(header).success) return { ok: false, reason: 'header is not {"format":"json","version":1}' };
+  if (!headerSchema.safeParse(header).success)
+    return { ok: false, reason: 'header is not {"format":"json","version":1}' };
   const parsed = documentSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -103,7 +104,9 @@ export function walkEntities(entity: XRayEntity, visit: (e: XRayEntity, parent: 
 
 /** Seconds between start and end; undefined while in progress. */
 export function entityDuration(entity: XRayEntity): number | undefined {
-  return entity.end_time === undefined || entity.in_progress ? undefined : Math.max(0, entity.end_time - entity.start_time);
+  return entity.end_time === undefined || entity.in_progress
+    ? undefined
+    : Math.max(0, entity.end_time - entity.start_time);
 }
 
 /** HTTP status family as X-Ray counts it: throttle (429) is an error too. */

@@ -242,7 +242,9 @@ export class TracedRestApi extends Construct {
       resourceId: method.resourceId,
       httpMethod: 'OPTIONS',
       statusCode: String(PREFLIGHT_STATUS),
-      responseParameters: Object.fromEntries(Object.keys(headers).map((name) => [`method.response.header.${name}`, true])),
+      responseParameters: Object.fromEntries(
+        Object.keys(headers).map((name) => [`method.response.header.${name}`, true]),
+      ),
     });
     const integrationResponse = new ApiGatewayIntegrationResponse(this, `${id}-integration-response`, {
       restApiId: this.restApi.id,

@@ -274,7 +274,14 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
           const subProblems: RecordedProblem[] =
             status === 'ok'
               ? []
-              : [{ kind: status, path: `${path} › ${sub.name}`, httpStatus: sub.http?.response?.status, cause: causeText(sub.cause) }];
+              : [
+                  {
+                    kind: status,
+                    path: `${path} › ${sub.name}`,
+                    httpStatus: sub.http?.response?.status,
+                    cause: causeText(sub.cause),
+                  },
+                ];
           if (sub.in_progress) inProgress = true;
           visits.push({
             nodeId: inferred.id,
@@ -315,6 +322,8 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | S
 
   // Table order: by depth-first position is hard to keep across segments; start time then depth reads well.
   visits.sort((a, b) => (a.startTime ?? Infinity) - (b.startTime ?? Infinity) || a.depth - b.depth);
-  const rootNodeIds = [...new Set(segments.filter((s) => !parentOf.has(s)).map((s) => nodeKey(s.name, s.origin ?? '')))];
+  const rootNodeIds = [
+    ...new Set(segments.filter((s) => !parentOf.has(s)).map((s) => nodeKey(s.name, s.origin ?? ''))),
+  ];
   return { traceId, nodes, edges, visits, rootNodeIds, inProgress, notes, annotations };
 }

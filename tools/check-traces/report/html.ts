@@ -27,7 +27,11 @@ interface Placed {
 }
 
 /** Layers by longest path from the roots, ordered within a layer by their parents' positions. */
-export function layoutServiceMap(map: CheckReport['serviceMap']): { placed: Map<string, Placed>; width: number; height: number } {
+export function layoutServiceMap(map: CheckReport['serviceMap']): {
+  placed: Map<string, Placed>;
+  width: number;
+  height: number;
+} {
   const layer = new Map(map.nodes.map((n) => [n.id, 0]));
   for (let pass = 0; pass < map.nodes.length; pass++) {
     let changed = false;
@@ -56,7 +60,9 @@ export function layoutServiceMap(map: CheckReport['serviceMap']): { placed: Map<
   const placed = new Map<string, Placed>();
   // Top-down: a layer per row (call chains are long, fan-out is small), nodes side by side within it.
   layers.forEach((nodes, i) =>
-    nodes.forEach((node, j) => placed.set(node.id, { node, x: PAD + j * (NODE_W + GAP_X), y: PAD + i * (NODE_H + GAP_Y) })),
+    nodes.forEach((node, j) =>
+      placed.set(node.id, { node, x: PAD + j * (NODE_W + GAP_X), y: PAD + i * (NODE_H + GAP_Y) }),
+    ),
   );
   const width = PAD * 2 + Math.max(1, ...layers.map((l) => l?.length ?? 0)) * (NODE_W + GAP_X);
   const height = PAD * 2 + Math.max(1, layers.length) * (NODE_H + GAP_Y) - GAP_Y;
@@ -89,7 +95,8 @@ export function serviceMapSvg(map: CheckReport['serviceMap']): string {
       `<rect x="${x}" y="${y}" width="${NODE_W}" height="${NODE_H}" rx="${rx}" fill="${color.fill}" stroke="${color.stroke}" stroke-width="2"${dash}/>`,
       `<text x="${x + 12}" y="${y + 21}" font-weight="600" font-size="13">${escapeHtml(shorten(name, 42))}</text>`,
       ...rest.map(
-        (line, i) => `<text x="${x + 12}" y="${y + 39 + i * 16}" font-size="12" fill="#3c4043">${escapeHtml(shorten(line, 46))}</text>`,
+        (line, i) =>
+          `<text x="${x + 12}" y="${y + 39 + i * 16}" font-size="12" fill="#3c4043">${escapeHtml(shorten(line, 46))}</text>`,
       ),
       '</g>',
     ].join('');
@@ -119,7 +126,10 @@ export function toHtml(report: CheckReport): string {
     .map(
       (f) =>
         `<tr class="${f.state}"><td>${f.state === 'passed' ? '✔' : '✘'}</td><td>${escapeHtml(f.id)}</td><td>${escapeHtml(f.description)}<ul>${f.edges
-          .map((e) => `<li class="${e.found ? 'found' : 'missing'}">${escapeHtml(`${e.from} → ${e.to}`)}${e.found ? '' : ' <b>missing</b>'}</li>`)
+          .map(
+            (e) =>
+              `<li class="${e.found ? 'found' : 'missing'}">${escapeHtml(`${e.from} → ${e.to}`)}${e.found ? '' : ' <b>missing</b>'}</li>`,
+          )
           .join('')}${f.problems.map((p) => `<li class="problem">${escapeHtml(p)}</li>`).join('')}${f.notes
           .map((n) => `<li class="note">${escapeHtml(n)}</li>`)
           .join('')}</ul></td></tr>`,
