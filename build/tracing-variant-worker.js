@@ -37,6 +37,6 @@ esbuild
     );
   })
   .catch((err) => {
-    process.stderr.write(String(err && err.message ? err.message : err));
+    process.stderr.write(String(err?.message ? err.message : err));
     process.exit(1);
   });

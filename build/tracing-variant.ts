@@ -63,6 +63,6 @@ export function bundleHandlerFor(key: FunctionKey, backend: TracingBackend = 'xr
 
 /** Bundles several handlers of one back end at once (shared modules parsed once). */
 export function bundleHandlersFor(keys: readonly FunctionKey[], backend: TracingBackend = 'xray-sdk'): void {
-  if (backend === 'xray-sdk') keys.forEach((key) => bundleHandler(key));
+  if (backend === 'xray-sdk') for (const key of keys) bundleHandler(key);
   else bundleOpenTelemetry(keys);
 }

@@ -125,7 +125,7 @@ export const environmentConfigSchema = z.strictObject({
       z
         .string()
         .regex(
-          /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/,
+          /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
           'must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)',
         ),
     )

@@ -230,7 +230,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const failed = services.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    const [dynamodb, fauxqs, xray] = services.map((s) => (s as PromiseFulfilledResult<any>).value) as [
+    const [dynamodb, fauxqs, xray] = services.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
       Awaited<ReturnType<typeof startDynamoDbLocal>>,
       Awaited<ReturnType<typeof startFauxqs>>,
       Awaited<ReturnType<typeof startXRayDaemon>>,

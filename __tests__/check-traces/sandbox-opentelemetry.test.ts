@@ -4,7 +4,7 @@
  * hangingException switch is on (see sandbox.test.ts for the X-Ray SDK build).
  */
 import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
-import type { Sandbox, SandboxOptions } from '../../sandbox';
+import type { SandboxOptions } from '../../sandbox';
 import { walkEntities, type XRayEntity } from '../../sandbox/xray/segment-document';
 import { checkSandbox, expectHangingExceptionFailure, flow, withSandbox } from './sandbox-support';
 

@@ -60,7 +60,7 @@ describe('handlerShapeProblem', () => {
   });
 
   it('refuses a callback-style handler, sync or async, and a missing one', () => {
-    const callback = (event: unknown, context: unknown, done: (e: null, r: unknown) => void) => done(null, event);
+    const callback = (event: unknown, _context: unknown, done: (e: null, r: unknown) => void) => done(null, event);
     expect(handlerShapeProblem(callback)).toMatch(/callback-style handlers .* not supported on Node\.js 24/);
     expect(handlerShapeProblem(async (_e: unknown, _c: unknown, _cb: unknown) => 1)).toMatch(/declares 3 parameters/);
     expect(handlerShapeProblem(undefined)).toMatch(/not exported/);

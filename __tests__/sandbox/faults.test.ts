@@ -126,7 +126,10 @@ test('DynamoDB Local killed is named with its last output and the sandbox stops 
   // Stopped as a whole: the gateway no longer listens, and no child is left.
   const refused = await new Promise<boolean>((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(true));
   });
   expect(refused).toBe(true);

@@ -97,7 +97,7 @@ const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const question = (fields: Record<string, unknown>) =>
   JSON.stringify({ email: 'hostile@example.com', questionText: MARKER, ...fields });
 
-export interface HostileCase {
+interface HostileCase {
   what: string;
   /** 'gateway' (the website and mailbox, or the API the path names) or 'xray' (X-Ray API and console). */
   target?: 'gateway' | 'xray' | 'otlp';
@@ -115,7 +115,7 @@ export interface HostileCase {
 }
 
 /** Run by this suite. */
-export const HOSTILE_CASES: HostileCase[] = [
+const HOSTILE_CASES: HostileCase[] = [
   // Malformed and mis-encoded bodies
   {
     what: 'truncated JSON',
@@ -414,7 +414,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     method: 'POST',
     path: '/TraceSummaries',
     headers: JSON_HEADERS,
-    body: JSON.stringify({ StartTime: 0, EndTime: 2e9, FilterExpression: '('.repeat(3000) + 'ok' + ')'.repeat(3000) }),
+    body: JSON.stringify({ StartTime: 0, EndTime: 2e9, FilterExpression: `${'('.repeat(3000)}ok${')'.repeat(3000)}` }),
     status: 400,
     problem: /nested more than 100 deep/,
     check: (a) => expect(a.headers['x-amzn-errortype']).toBe('ValidationException'),
@@ -425,7 +425,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     method: 'POST',
     path: '/TraceSummaries',
     headers: JSON_HEADERS,
-    body: JSON.stringify({ StartTime: 0, EndTime: 2e9, FilterExpression: 'ok OR '.repeat(3400) + 'ok' }),
+    body: JSON.stringify({ StartTime: 0, EndTime: 2e9, FilterExpression: `${'ok OR '.repeat(3400)}ok` }),
     status: 400,
     problem: /longer than 10000 characters/,
   },

@@ -57,7 +57,7 @@ const POLICY_ARGUMENTS: Record<string, string> = {
   aws_xray_resource_policy: 'policy_document',
 };
 
-export const PERPETUAL_DIFF_RULES: readonly Rule[] = [
+const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'Firehose processor parameters equal to their defaults are not stored',
     source:

@@ -2,7 +2,7 @@
  * The synth-time policy: each rule is shown with a deliberately wrong construct (synth stops naming it), and the
  * project's own constructs pass.
  */
-import { Aspects, Testing, TerraformStack } from 'cdktf';
+import { Aspects, Testing, type TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

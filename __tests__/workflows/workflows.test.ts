@@ -514,8 +514,14 @@ describe('the sticky pull-request comment (executed with a stand-in GitHub API)'
       rest: {
         issues: {
           listComments: () => undefined,
-          createComment: async (params: Record<string, unknown>) => (created.push(params), { data: { id: 99 } }),
-          updateComment: async (params: Record<string, unknown>) => (updated.push(params), { data: {} }),
+          createComment: async (params: Record<string, unknown>) => {
+            created.push(params);
+            return { data: { id: 99 } };
+          },
+          updateComment: async (params: Record<string, unknown>) => {
+            updated.push(params);
+            return { data: {} };
+          },
         },
       },
     };

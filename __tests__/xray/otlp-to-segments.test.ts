@@ -124,8 +124,8 @@ test('names: the AWS service for aws-api calls, the peer host for other client c
 });
 
 test('a trace id without a recent epoch second is refused, naming the fix', () => {
-  expect(() => xrayTraceId('0'.repeat(7) + '1' + 'ab'.repeat(12), NOW)).toThrow(SpanConversionError);
-  expect(() => xrayTraceId('0'.repeat(7) + '1' + 'ab'.repeat(12), NOW)).toThrow(/id-generator-aws-xray/);
+  expect(() => xrayTraceId(`${'0'.repeat(7)}1${'ab'.repeat(12)}`, NOW)).toThrow(SpanConversionError);
+  expect(() => xrayTraceId(`${'0'.repeat(7)}1${'ab'.repeat(12)}`, NOW)).toThrow(/id-generator-aws-xray/);
   expect(() => xrayTraceId(`${(NOW + 3600).toString(16)}${'ab'.repeat(12)}`, NOW)).toThrow(SpanConversionError);
   expect(xrayTraceId(`${(NOW - 3600).toString(16)}${'ab'.repeat(12)}`, NOW)).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
 });

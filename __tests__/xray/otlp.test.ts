@@ -131,7 +131,7 @@ async function documentsOf(xrayTraceId: string) {
     all.push(entity);
     (entity.subsegments ?? []).forEach(visit);
   };
-  (Traces?.[0]?.Segments ?? []).forEach((s) => visit(JSON.parse(s.Document!)));
+  for (const s of Traces?.[0]?.Segments ?? []) visit(JSON.parse(s.Document!));
   return all.filter((d) => d.origin !== 'AWS::Lambda::Function' && !d.inferred);
 }
 

@@ -203,9 +203,9 @@ describe('GetTraceSummaries', () => {
   });
 
   test.each([
-    ['3,000 nested parentheses', '('.repeat(3000) + 'ok' + ')'.repeat(3000), /nested more than 100 deep/],
-    ['9,990 negations', '!'.repeat(9_990) + 'ok', /nested more than 100 deep/],
-    ['an expression of 20,000 characters', 'ok OR '.repeat(3400) + 'ok', /longer than 10000 characters/],
+    ['3,000 nested parentheses', `${'('.repeat(3000)}ok${')'.repeat(3000)}`, /nested more than 100 deep/],
+    ['9,990 negations', `${'!'.repeat(9_990)}ok`, /nested more than 100 deep/],
+    ['an expression of 20,000 characters', `${'ok OR '.repeat(3400)}ok`, /longer than 10000 characters/],
   ])('%s is a 400 ValidationException, not a crash', async (_what, expression, message) => {
     // Before the limit, the recursive parser overflowed its stack and the daemon answered 500.
     await expect(summaries(expression)).rejects.toMatchObject({

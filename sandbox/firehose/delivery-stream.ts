@@ -222,7 +222,7 @@ export function startDeliveryStream(options: DeliveryStreamOptions): DeliveryStr
         rawData: r.data,
         lambdaArn: `${options.processorArn}:$LATEST`,
       };
-      return JSON.stringify(errorRecord) + '\n';
+      return `${JSON.stringify(errorRecord)}\n`;
     });
     stats.recordsFailed += records.length;
     const key = `${errorPrefix('processing-failed')}${timePrefix(ended)}${objectName(options.name, ended)}`;

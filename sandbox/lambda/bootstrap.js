@@ -8,9 +8,9 @@
 const path = require('node:path');
 const { handlerShapeProblem } = require('./handler-shape');
 
-const send = (message) => process.send && process.send(message);
+const send = (message) => process.send?.(message);
 const describe = (err) => ({
-  errorType: (err && err.name) || 'Error',
+  errorType: err?.name || 'Error',
   errorMessage: err && err.message !== undefined ? String(err.message) : String(err),
 });
 
@@ -50,7 +50,7 @@ process.on('unhandledRejection', fail('Runtime.UnhandledPromiseRejection'));
 process.on('disconnect', () => process.exit(0));
 
 process.on('message', async (message) => {
-  if (!message || message.type !== 'invoke' || !handler) return;
+  if (message?.type !== 'invoke' || !handler) return;
   const { requestId, event, traceHeader, deadlineMs } = message;
   current = requestId;
   process.env._X_AMZN_TRACE_ID = traceHeader;

@@ -53,7 +53,7 @@ export function reportLine(report: InvocationReport): string {
       `Sampled: ${report.xray.sampled}`,
     );
   }
-  return fields.map((field) => `${field}\t`).join('') + '\n';
+  return `${fields.map((field) => `${field}\t`).join('')}\n`;
 }
 
 /** What REPORT says, read back (tests, and `npm run logs` summaries). */

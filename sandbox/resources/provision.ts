@@ -5,7 +5,12 @@
  * stands in for the staff's e-mail inbox (SNS e-mail subscriptions cannot be delivered here).
  */
 import { CreateTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
+  DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
@@ -42,13 +47,11 @@ async function seedMysfits(clients: LocalClients, tableName: string): Promise<vo
   // BatchWriteItem takes at most 25 items per call.
   for (let i = 0; i < mysfits.length; i += 25) {
     const chunk = mysfits.slice(i, i + 25);
-    let unprocessed: Record<string, any> | undefined = {
+    let unprocessed: BatchWriteCommandInput['RequestItems'] = {
       [tableName]: chunk.map((item) => ({ PutRequest: { Item: item } })),
     };
     while (unprocessed && Object.keys(unprocessed).length > 0) {
-      const out: { UnprocessedItems?: Record<string, any> } = await doc.send(
-        new BatchWriteCommand({ RequestItems: unprocessed }),
-      );
+      const out: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: unprocessed }));
       unprocessed = out.UnprocessedItems;
     }
   }

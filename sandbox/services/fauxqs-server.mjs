@@ -21,7 +21,7 @@ const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? '
 // Older AWS CLIs and SDKs (Debian's AWS CLI 2.9) speak SQS's query protocol; fauxqs answers only its JSON one.
 addSqsQueryProtocol(app);
 const address = await app.listen({ port, host: '127.0.0.1' });
-process.stdout.write(JSON.stringify({ ready: true, port: Number(new URL(address).port) }) + '\n');
+process.stdout.write(`${JSON.stringify({ ready: true, port: Number(new URL(address).port) })}\n`);
 const stop = () => app.close().finally(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

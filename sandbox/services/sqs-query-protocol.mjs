@@ -35,7 +35,7 @@ export function queryToJson(form) {
   return json;
 }
 
-const escape = (text) =>
+const escapeXml = (text) =>
   String(text).replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c],
@@ -50,14 +50,14 @@ function toXml(key, value) {
       const element = key.replace(/s$/, '');
       const keyName = key === 'Tags' ? 'Key' : 'Name';
       return Object.entries(value)
-        .map(([name, v]) => `<${element}><${keyName}>${escape(name)}</${keyName}>${toXml('Value', v)}</${element}>`)
+        .map(([name, v]) => `<${element}><${keyName}>${escapeXml(name)}</${keyName}>${toXml('Value', v)}</${element}>`)
         .join('');
     }
     return `<${key}>${Object.entries(value)
       .map(([k, v]) => toXml(k, v))
       .join('')}</${key}>`;
   }
-  return `<${key}>${escape(value)}</${key}>`;
+  return `<${key}>${escapeXml(value)}</${key}>`;
 }
 
 export function jsonToXml(action, result, requestId) {
@@ -73,7 +73,7 @@ export function jsonToXml(action, result, requestId) {
 export function errorXml(code, message, senderFault, requestId) {
   return (
     `<?xml version="1.0"?><ErrorResponse xmlns="${XMLNS}"><Error><Type>${senderFault ? 'Sender' : 'Receiver'}</Type>` +
-    `<Code>${escape(code)}</Code><Message>${escape(message)}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+    `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
   );
 }
 

@@ -70,7 +70,7 @@ function matchesRule(rule: unknown, present: boolean, value: unknown): boolean {
 
 function matchesNode(node: PatternNode, data: unknown): boolean {
   return Object.entries(node).every(([field, expected]) => {
-    const present = isPlainObject(data) && Object.prototype.hasOwnProperty.call(data, field);
+    const present = isPlainObject(data) && Object.hasOwn(data, field);
     const value = present ? (data as Record<string, unknown>)[field] : undefined;
     if (Array.isArray(expected)) return expected.some((rule) => matchesRule(rule, present, value));
     return present && matchesNode(expected as PatternNode, value);

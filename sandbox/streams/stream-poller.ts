@@ -106,6 +106,7 @@ interface ReadRecord {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The SDK decodes binary attributes to bytes; the Lambda event carries them as base64, like the wire format. */
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's AttributeValue (bytes) becomes aws-lambda's (base64), two unrelated types.
 function toEventAttribute(value: AttributeValue): any {
   if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
@@ -114,6 +115,7 @@ function toEventAttribute(value: AttributeValue): any {
   return value;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as toEventAttribute.
 function toEventImage(image: Record<string, AttributeValue> | undefined): any {
   if (!image) return undefined;
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toEventAttribute(v)]));

@@ -7,7 +7,7 @@
  * socket to its daemon rather than through the SDK's process-wide emitter, so several sandboxes (tests) in one
  * process never send to each other's daemon.
  */
-import { Segment, Subsegment, utils } from 'aws-xray-sdk-core';
+import { Segment, type Subsegment, utils } from 'aws-xray-sdk-core';
 import * as dgram from 'node:dgram';
 import type { IncomingMessage } from 'node:http';
 
@@ -94,7 +94,8 @@ export function startStageTracer(daemonAddress: string): StageTracer {
       // A caller that decided not to sample is honoured; everything else is traced (no sampling locally).
       const sampled = incoming.sampled !== '0';
       const segment = stageSegment(stage.segmentName, incoming.root, incoming.parent);
-      let root: string = segment.trace_id;
+      const root: string = segment.trace_id;
+      // biome-ignore lint/suspicious/noExplicitAny: fields the X-Ray SDK's Segment type does not declare (origin, aws, http).
       const seg = segment as Segment & Record<string, any>;
       seg.origin = 'AWS::ApiGateway::Stage';
       seg.aws = {
@@ -130,6 +131,7 @@ export function startStageTracer(daemonAddress: string): StageTracer {
         sampled,
         responseHeader: `Root=${traceId};Sampled=${sampled ? 1 : 0}`,
         beginIntegration(info) {
+          // biome-ignore lint/suspicious/noExplicitAny: fields the X-Ray SDK's Subsegment type does not declare.
           const sub = segment.addNewSubsegment(info.name) as Subsegment & Record<string, any>;
           sub.namespace = 'aws';
           sub.aws = info.aws;

@@ -94,7 +94,7 @@ function tokenize(input: string): Token[] {
       tokens.push({ type: 'number', value: Number(match[0]), pos: i });
       i += match[0].length;
     } else if (/[A-Za-z_]/.test(c)) {
-      const match = /^[A-Za-z_][A-Za-z0-9_.\-]*/.exec(input.slice(i))!;
+      const match = /^[A-Za-z_][A-Za-z0-9_.-]*/.exec(input.slice(i))!;
       tokens.push({ type: 'word', value: match[0], pos: i });
       i += match[0].length;
     } else {

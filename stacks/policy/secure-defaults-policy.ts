@@ -14,6 +14,7 @@ import { TerraformResource, TerraformDataSource, TerraformStack, type IAspect } 
 import type { IConstruct } from 'constructs';
 import { resolveTokens } from '../constructs/resolve';
 
+// biome-ignore lint/suspicious/noExplicitAny: a resource's resolved Terraform arguments, untyped JSON.
 type Config = Record<string, any>;
 
 /** What each check enforces; a violation names the one it broke. */

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FREE_PORTS, startSandbox, type Sandbox } from '../../sandbox';
+import { FREE_PORTS, startSandbox } from '../../sandbox';
 import { runCheck } from './check';
 import { allTraces } from './all-traces';
 

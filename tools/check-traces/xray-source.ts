@@ -108,7 +108,14 @@ const sleep = (ms: number, abortSignal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (abortSignal?.aborted) return reject(abortSignal.reason);
     const timer = setTimeout(resolve, ms);
-    abortSignal?.addEventListener('abort', () => (clearTimeout(timer), reject(abortSignal.reason)), { once: true });
+    abortSignal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(abortSignal.reason);
+      },
+      { once: true },
+    );
   });
 
 /**

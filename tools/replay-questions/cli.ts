@@ -80,7 +80,9 @@ function connect(options: CliOptions): { clients: ReplayClients & { destroy(): v
       dynamodb,
       sns,
       sqs,
-      destroy: () => [dynamodb, sns, sqs].forEach((client) => client.destroy()),
+      destroy: () => {
+        for (const client of [dynamodb, sns, sqs]) client.destroy();
+      },
     },
   };
 }

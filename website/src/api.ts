@@ -1,5 +1,5 @@
 /** Calls to the three APIs. Every failure becomes an `ApiError` whose message names the API and what went wrong. */
-import { MYSFIT_FILTERS, type MysfitView } from '../../system/definition';
+import type { MYSFIT_FILTERS, MysfitView } from '../../system/definition';
 import type { SiteConfig } from './config';
 import { IDEMPOTENCY_KEY, QUESTION_RULES } from '../../system/definition';
 import type { FieldProblem, QuestionInput } from './question-rules';

@@ -46,6 +46,9 @@ async function regionOf(client: MiddlewareClient): Promise<string | undefined> {
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: middleware sees every command's input and output; they share no type.
+type MiddlewareArgs = any;
+
 const operationOf = (commandName: unknown) => String(commandName ?? 'Unknown').replace(/Command$/, '');
 
 export function instrumentAwsClient<T>(client: T, tracer: Tracer): T {
@@ -53,7 +56,8 @@ export function instrumentAwsClient<T>(client: T, tracer: Tracer): T {
   const service = sdk.config.serviceId ?? 'AWS';
 
   const traceCall =
-    (next: (args: any) => Promise<any>, handlerContext: Record<string, unknown>) => async (args: any) => {
+    (next: (args: MiddlewareArgs) => Promise<MiddlewareArgs>, handlerContext: Record<string, unknown>) =>
+    async (args: MiddlewareArgs) => {
       const parent = context.active();
       if (!trace.getSpan(parent)) return next(args);
       const operation = operationOf(handlerContext.commandName);
@@ -91,7 +95,7 @@ export function instrumentAwsClient<T>(client: T, tracer: Tracer): T {
     };
 
   /** Puts the call's span into the request's X-Amzn-Trace-Id (the `build` step runs inside traceCall's context). */
-  const addTraceHeader = (next: (args: any) => Promise<any>) => async (args: any) => {
+  const addTraceHeader = (next: (args: MiddlewareArgs) => Promise<MiddlewareArgs>) => async (args: MiddlewareArgs) => {
     const headers = args?.request?.headers;
     if (headers && trace.getSpan(context.active())) propagation.inject(context.active(), headers);
     return next(args);

@@ -46,7 +46,10 @@ export class XRayUdpSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     const payload = ProtobufTraceSerializer.serializeRequest(spans);
-    if (!payload) return done({ code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') });
+    if (!payload) {
+      done({ code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') });
+      return;
+    }
     const datagram = Buffer.from(
       `${UDP_HEADER}${SAMPLED_SPANS_PREFIX}${Buffer.from(payload).toString('base64')}`,
       'utf8',

@@ -55,15 +55,15 @@ export function layoutServiceMap(map: CheckReport['serviceMap']): {
       };
       nodes.sort((a, b) => parentRow(a) - parentRow(b));
     }
-    nodes.forEach((n, j) => row.set(n.id, j));
+    for (const [j, n] of nodes.entries()) row.set(n.id, j);
   });
   const placed = new Map<string, Placed>();
   // Top-down: a layer per row (call chains are long, fan-out is small), nodes side by side within it.
-  layers.forEach((nodes, i) =>
-    nodes.forEach((node, j) =>
-      placed.set(node.id, { node, x: PAD + j * (NODE_W + GAP_X), y: PAD + i * (NODE_H + GAP_Y) }),
-    ),
-  );
+  layers.forEach((nodes, i) => {
+    for (const [j, node] of nodes.entries()) {
+      placed.set(node.id, { node, x: PAD + j * (NODE_W + GAP_X), y: PAD + i * (NODE_H + GAP_Y) });
+    }
+  });
   const width = PAD * 2 + Math.max(1, ...layers.map((l) => l?.length ?? 0)) * (NODE_W + GAP_X);
   const height = PAD * 2 + Math.max(1, layers.length) * (NODE_H + GAP_Y) - GAP_Y;
   return { placed, width, height };
