@@ -67,7 +67,9 @@ function subject(name: string, dir: string): Subject {
 
 /** Starts a fresh node that requires `file` (or nothing) and reports the CPU time it used. */
 function startNode(file: string, env: NodeJS.ProcessEnv): { wall: number; cpu: number } {
-  const script = `${file ? `require(${JSON.stringify(file)});` : ''}const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));`;
+  const script =
+    `${file ? `require(${JSON.stringify(file)});` : ''}const u = process.cpuUsage(); ` +
+    `process.stdout.write(String((u.user + u.system) / 1000));`;
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, ['-e', script], {
     env,
@@ -166,16 +168,19 @@ for (const [build, built] of [
   const largest = Math.max(...built.map((s) => s.sizeKb));
   console.log(` ${build} build:`);
   console.log(
-    `  post-question bundle <= ${TARGETS.maxSizeRatio} x reference: ${sizeRatio.toFixed(2)}${over(sizeRatio, TARGETS.maxSizeRatio)}`,
+    `  post-question bundle <= ${TARGETS.maxSizeRatio} x reference: ` +
+      `${sizeRatio.toFixed(2)}${over(sizeRatio, TARGETS.maxSizeRatio)}`,
   );
   for (const m of ['wallMs', 'cpuMs'] as const) {
     const loadRatio = median(ratios(postQuestion, m));
     const what = m === 'wallMs' ? 'wall' : 'CPU';
     console.log(
-      `  post-question load (${what}) <= ${TARGETS.maxLoadRatio} x reference: ${loadRatio.toFixed(2)}${over(loadRatio, TARGETS.maxLoadRatio)}`,
+      `  post-question load (${what}) <= ${TARGETS.maxLoadRatio} x reference: ` +
+        `${loadRatio.toFixed(2)}${over(loadRatio, TARGETS.maxLoadRatio)}`,
     );
   }
   console.log(
-    `  every bundle <= ${TARGETS.maxBundleKb} KB: largest ${largest.toFixed(0)} KB${over(largest, TARGETS.maxBundleKb)}`,
+    `  every bundle <= ${TARGETS.maxBundleKb} KB: largest ${largest.toFixed(0)} ` +
+      `KB${over(largest, TARGETS.maxBundleKb)}`,
   );
 }

@@ -45,7 +45,8 @@ function main(argv: readonly string[]): number {
   const targets = args.filter((arg) => !arg.startsWith('-'));
   if (targets.length === 0) {
     console.error(
-      `${command}: name the stacks (for example 'mysfits-dev-*'): cdktf ${command} of every environment at once is not allowed here`,
+      `${command}: name the stacks (for example 'mysfits-dev-*'): cdktf ${command} of every environment at once is ` +
+        `not allowed here`,
     );
     return 2;
   }
@@ -66,7 +67,8 @@ function main(argv: readonly string[]): number {
   }
   if (problems.length > 0) {
     console.error(
-      `Not running cdktf ${command === 'check' ? 'deploy/diff' : command}: the configuration still holds placeholders.\n${problems.join('\n')}`,
+      `Not running cdktf ${command === 'check' ? 'deploy/diff' : command}: the configuration still holds ` +
+        `placeholders.\n${problems.join('\n')}`,
     );
     return 1;
   }

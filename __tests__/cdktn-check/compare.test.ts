@@ -106,7 +106,8 @@ describe('compareSynths', () => {
     expect(text).toMatch(/^compared 1 stack\(s\): 3 allowed difference\(s\), 1 unexpected$/m);
     expect(text).toMatch(/^allowed: AWS provider version \(1x\): .*6\.25\.0.*6\.66\.0/m);
     expect(text).toContain(
-      'UNEXPECTED: a resource.aws_lambda_function.post-question_function_1A2B3C4D.runtime: "nodejs24.x" (cdktf) -> "nodejs22.x" (cdktn)',
+      'UNEXPECTED: a resource.aws_lambda_function.post-question_function_1A2B3C4D.runtime: "nodejs24.x" (cdktf) -> ' +
+        '"nodejs22.x" (cdktn)',
     );
   });
 });

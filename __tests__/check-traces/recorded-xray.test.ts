@@ -216,7 +216,8 @@ test('names the fault: the hangingException subsegment of post-question', async 
   expect(report.ok).toBe(false);
   expect(flow(report, 'question').state).toBe('failed');
   expect(flow(report, 'question').problems).toContain(
-    'fault at mysfits-test-post-question › ## handler › hangingException: Error: hangingException: the mysfits were too slow',
+    'fault at mysfits-test-post-question › ## handler › hangingException: Error: hangingException: the mysfits were ' +
+      'too slow',
   );
   // The handler's fault is the consequence of its hangingException subsegment's: a note, not a second cause.
   expect(flow(report, 'question').problems).not.toContain('fault at mysfits-test-post-question › ## handler');

@@ -127,7 +127,8 @@ describe('tracing off for post-question', () => {
     expect(report.exitCode).toBe(1);
     expect(flow(report, 'question').problems).toContainEqual(
       expect.stringContaining(
-        'missing edge mysfits-local-questions-api/local (AWS::ApiGateway::Stage) -> mysfits-local-post-question (AWS::Lambda) (no segment from mysfits-local-post-question arrived: is its tracing Active?)',
+        'missing edge mysfits-local-questions-api/local (AWS::ApiGateway::Stage) -> mysfits-local-post-question ' +
+          '(AWS::Lambda) (no segment from mysfits-local-post-question arrived: is its tracing Active?)',
       ),
     );
     // The rest of the system is still traced.

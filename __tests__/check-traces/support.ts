@@ -228,7 +228,8 @@ export function installFakeXRay(traces: () => FakeTrace[], options: FakeXRayOpti
       log.rejectedBatches++;
       throw Object.assign(
         new Error(
-          '1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less than or equal to 5',
+          '1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less ' +
+            'than or equal to 5',
         ),
         {
           name: 'ValidationException',
@@ -253,7 +254,8 @@ export function installFakeXRay(traces: () => FakeTrace[], options: FakeXRayOpti
     if (!input.TraceIds || input.TraceIds.length > 100 || !input.StartTime || !input.EndTime) {
       throw Object.assign(
         new Error(
-          '1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less than or equal to 100',
+          '1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less ' +
+            'than or equal to 100',
         ),
         {
           name: 'InvalidRequestException',

@@ -65,7 +65,8 @@ test('detects Transaction Search (destination CloudWatchLogs) and reads the trac
   expect(report.ok).toBe(true);
   expect(report.traceStore).toBe('transaction-search');
   expect(progress).toContain(
-    'traces: CloudWatch Transaction Search (StartTraceRetrieval, ListRetrievedTraces) (segment destination CloudWatchLogs (ACTIVE))',
+    'traces: CloudWatch Transaction Search (StartTraceRetrieval, ListRetrievedTraces) (segment destination ' +
+      'CloudWatchLogs (ACTIVE))',
   );
   expect(fake.log.destinationCalls).toBe(1);
   // Nothing asked of BatchGetTraces, which finds nothing in such an account.

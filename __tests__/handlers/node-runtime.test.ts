@@ -135,7 +135,8 @@ describe('the Node.js version guard (tools/node-version.cjs)', () => {
     const problem = versionProblem('^24.11.0', '20.20.2');
     expect(problem?.split('\n')).toHaveLength(1);
     expect(problem).toBe(
-      "This project needs Node.js 24.11.0 or a later 24.x (this is v20.20.2): run `source tools/node24.sh` to put Node.js 24 from the npm registry on this shell's PATH, then retry.",
+      'This project needs Node.js 24.11.0 or a later 24.x (this is v20.20.2): run `source tools/node24.sh` to put ' +
+        "Node.js 24 from the npm registry on this shell's PATH, then retry.",
     );
     const guard = spawnSync(process.execPath, [path.resolve(__dirname, '../../tools/node-version.cjs')], {
       encoding: 'utf8',

@@ -75,7 +75,8 @@ async function traceEntities(traceId: string, expected: (all: XRayEntity[]) => b
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(
-    `trace ${traceId} incomplete: ${JSON.stringify(daemon.store.trace(traceId), null, 1)}\nmalformed: ${JSON.stringify(daemon.store.stats())}`,
+    `trace ${traceId} incomplete: ${JSON.stringify(daemon.store.trace(traceId), null, 1)}\nmalformed: ` +
+      `${JSON.stringify(daemon.store.stats())}`,
   );
 }
 

@@ -17,7 +17,10 @@ import { loadHandler } from '../support/local-aws';
 
 type Item = Record<string, unknown> & { QuestionId: string };
 
-/** The two conditional UpdateItem shapes notify.ts sends, with DynamoDB's semantics (no upsert when the condition needs the item). */
+/**
+ * The two conditional UpdateItem shapes notify.ts sends, with DynamoDB's semantics (no upsert when the condition needs
+ * the item).
+ */
 class MemoryTable {
   readonly items = new Map<string, Item>();
   failNextWrites = 0;
@@ -82,7 +85,9 @@ const insertRecord = (id: string, sequence: number): DynamoDBRecord => ({
   },
 });
 
-/** Lambda's stream retry loop, as the sandbox poller runs it; returns the records sent to the on-failure destination. */
+/**
+ * Lambda's stream retry loop, as the sandbox poller runs it; returns the records sent to the on-failure destination.
+ */
 async function deliver(
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
   records: DynamoDBRecord[],

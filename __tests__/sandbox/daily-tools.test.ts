@@ -56,12 +56,14 @@ describe("Lambda's REPORT line", () => {
       xray: { traceId: '1-6b112dbf-8d2a7676bc989dd9a34a08ee', segmentId: 'a8bc0334d4a05cd7', sampled: true },
     });
     expect(cold).toBe(
-      'REPORT RequestId: r-1\tDuration: 12.35 ms\tBilled Duration: 213 ms\tMemory Size: 256 MB\tMax Memory Used: 61 MB\t' +
-        'Init Duration: 200.50 ms\tXRAY TraceId: 1-6b112dbf-8d2a7676bc989dd9a34a08ee\tSegmentId: a8bc0334d4a05cd7\tSampled: true\t\n',
+      'REPORT RequestId: r-1\tDuration: 12.35 ms\tBilled Duration: 213 ms\tMemory Size: 256 MB\t' +
+        'Max Memory Used: 61 MB\tInit Duration: 200.50 ms\t' +
+        'XRAY TraceId: 1-6b112dbf-8d2a7676bc989dd9a34a08ee\tSegmentId: a8bc0334d4a05cd7\tSampled: true\t\n',
     );
     const warm = reportLine({ requestId: 'r-2', durationMs: 0.2, memorySizeMb: 256, maxMemoryUsedMb: 61 });
     expect(warm).toBe(
-      'REPORT RequestId: r-2\tDuration: 0.20 ms\tBilled Duration: 1 ms\tMemory Size: 256 MB\tMax Memory Used: 61 MB\t\n',
+      'REPORT RequestId: r-2\tDuration: 0.20 ms\tBilled Duration: 1 ms\tMemory Size: 256 MB\t' +
+        'Max Memory Used: 61 MB\t\n',
     );
     expect(parseReportLine(cold)).toMatchObject({ RequestId: 'r-1', 'Init Duration': '200.50 ms', Sampled: 'true' });
   });

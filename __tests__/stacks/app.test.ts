@@ -449,7 +449,8 @@ describe('full synth', () => {
       expect(s3.bucket_arn).toMatch(/aws_s3_bucket\.clicks-bucket.*\.arn/);
       const processors = s3.processing_configuration.processors;
       expect(processors.map((p: any) => p.type)).toEqual(['Lambda', 'AppendDelimiterToRecord']);
-      // Only the function: buffering parameters equal to Firehose's defaults would never be stored (a diff in every plan).
+      // Only the function: buffering parameters equal to Firehose's defaults would never be stored (a diff in every
+      // plan).
       expect(processors[0].parameters).toEqual([
         { parameter_name: 'LambdaArn', parameter_value: expect.stringMatching(/process-clicks_function.*\.arn\}$/) },
       ]);
@@ -641,7 +642,8 @@ describe('full synth', () => {
       ]) {
         expect(config.content).toMatch(
           new RegExp(
-            `"${key}" = data\\.terraform_remote_state\\.cross-stack-reference-input-mysfits-dev-${producer}\\.outputs\\.`,
+            `"${key}" = ` +
+              `data\\.terraform_remote_state\\.cross-stack-reference-input-mysfits-dev-${producer}\\.outputs\\.`,
           ),
         );
       }

@@ -193,7 +193,8 @@ describe('TracedRestApi', () => {
         api.deploy();
       });
     expect(() => wire(['postQuestion'])).toThrow(
-      'GET /questions/{id} (questions API) names function mysfitsApi, which this stack does not wire (it wires: postQuestion)',
+      'GET /questions/{id} (questions API) names function mysfitsApi, which this stack does not wire (it wires: ' +
+        'postQuestion)',
     );
     const r = JSON.parse(wire(['postQuestion', 'mysfitsApi'])).resource;
     // Only this API's routes, each integrated with its own function.

@@ -62,7 +62,8 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
     name: 'Firehose processor parameters equal to their defaults are not stored',
     source:
       'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/kinesis_firehose_delivery_stream#parameters; ' +
-      'https://github.com/hashicorp/terraform-provider-aws/issues/33014; defaults: https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html',
+      'https://github.com/hashicorp/terraform-provider-aws/issues/33014; defaults: ' +
+      'https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html',
     check: (r) =>
       each(r, 'aws_kinesis_firehose_delivery_stream').flatMap(([id, stream]) =>
         (stream.extended_s3_configuration?.processing_configuration?.processors ?? []).flatMap((processor: any) =>
@@ -78,7 +79,8 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'Lambda permission on a qualified function ARN (use `qualifier`)',
     source:
-      'https://github.com/hashicorp/terraform-provider-aws/issues/38558; https://github.com/hashicorp/terraform-provider-aws/issues/889',
+      'https://github.com/hashicorp/terraform-provider-aws/issues/38558; ' +
+      'https://github.com/hashicorp/terraform-provider-aws/issues/889',
     check: (r) =>
       each(r, 'aws_lambda_permission')
         .filter(
@@ -91,7 +93,8 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'S3 bucket settings both inline and in their own resources',
     source:
-      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket (the standalone resources replace the inline arguments)',
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket (the standalone ' +
+      'resources replace the inline arguments)',
     check: (r) =>
       each(r, 'aws_s3_bucket').flatMap(([id, bucket]) =>
         S3_BUCKET_INLINE.filter((key) => key in bucket).map((key) => `${id}: inline ${key}`),
@@ -100,7 +103,8 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'IAM role with exclusive inline_policy/managed_policy_arns beside aws_iam_role_policy',
     source:
-      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_role (note on inline_policy and managed_policy_arns: "resource cycling")',
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_role (note on inline_policy ' +
+      'and managed_policy_arns: "resource cycling")',
     check: (r) =>
       each(r, 'aws_iam_role').flatMap(([id, role]) =>
         ['inline_policy', 'managed_policy_arns'].filter((key) => key in role).map((key) => `${id}: ${key}`),
@@ -109,7 +113,8 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'Policy written inline on the topic or queue beside its policy resource',
     source:
-      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sqs_queue_policy; https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sns_topic_policy',
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sqs_queue_policy; ' +
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sns_topic_policy',
     check: (r) => [
       ...(r.aws_sqs_queue_policy
         ? each(r, 'aws_sqs_queue')
@@ -151,7 +156,8 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'REST API defined by an OpenAPI body beside separate method resources',
     source:
-      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/api_gateway_rest_api (body and put_rest_api_mode)',
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/api_gateway_rest_api (body and ' +
+      'put_rest_api_mode)',
     check: (r) =>
       r.aws_api_gateway_method
         ? each(r, 'aws_api_gateway_rest_api')
@@ -162,7 +168,8 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'CloudFront cache behavior with a cache policy and legacy TTL or forwarded_values settings',
     source:
-      'https://github.com/hashicorp/terraform-provider-aws/pull/40778; https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cloudfront_distribution',
+      'https://github.com/hashicorp/terraform-provider-aws/pull/40778; ' +
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cloudfront_distribution',
     check: (r) =>
       each(r, 'aws_cloudfront_distribution').flatMap(([id, d]) =>
         [d.default_cache_behavior, ...(d.ordered_cache_behavior ?? [])]
@@ -237,7 +244,9 @@ describe('no documented perpetual difference', () => {
 });
 
 describe('docs/operations.md deploy-role permissions', () => {
-  /** Types named in the first column of the deploy-role table: rows like "| `aws_s3_bucket`, `aws_s3_object` | ... |". */
+  /**
+   * Types named in the first column of the deploy-role table: rows like "| `aws_s3_bucket`, `aws_s3_object` | ... |".
+   */
   function documentedTypes(): Set<string> {
     const doc = fs.readFileSync(path.join(__dirname, '../../docs/operations.md'), 'utf8');
     const section = doc.split(/^### Deploy role permissions by resource type$/m)[1]?.split(/^#{2,3} /m)[0];

@@ -34,7 +34,8 @@ afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 const needs = () => deriveNeeds(RECORDED.traces, { tracedEnv: 'local', env: 'dev', synth });
 const row = (n: Need) =>
-  `${n.principal.kind} ${n.principal.name}: ${n.action} ${n.resource}${n.sourceArn ? ` from ${n.sourceArn.replace(/:[a-z0-9]{10}\//, ':<api>/')}` : ''}`;
+  `${n.principal.kind} ${n.principal.name}: ${n.action} ` +
+  `${n.resource}${n.sourceArn ? ` from ${n.sourceArn.replace(/:[a-z0-9]{10}\//, ':<api>/')}` : ''}`;
 /** A copy of the synth whose JSON a test may change. */
 const copy = (): Map<string, any> => new Map([...synth].map(([k, v]) => [k, structuredClone(v)]));
 /** The policy document statements of the role policy whose document id starts with `prefix`. */
@@ -48,26 +49,43 @@ test('the run needs exactly these permissions (every AWS call of every function,
   // Compared as sets: the order of the needs follows the order the traces were recorded in.
   expect(needs().map(row).sort()).toEqual(
     [
-      `api-integration mysfits-dev-clicks-api/dev: firehose:PutRecord arn:aws:firehose:${A}:deliverystream/mysfits-dev-clicks`,
+      `api-integration mysfits-dev-clicks-api/dev: firehose:PutRecord ` +
+        `arn:aws:firehose:${A}:deliverystream/mysfits-dev-clicks`,
       // GET /mysfits, GET /mysfits/{id} (an unknown id, and the clicked mysfit's from process-clicks), POST /questions
-      `api-invoke mysfits-dev-mysfits-api/dev: lambda:InvokeFunction arn:aws:lambda:${A}:function:mysfits-dev-mysfits-api from arn:aws:execute-api:${A}:<api>/dev/GET/mysfits`,
-      `api-invoke mysfits-dev-mysfits-api/dev: lambda:InvokeFunction arn:aws:lambda:${A}:function:mysfits-dev-mysfits-api from arn:aws:execute-api:${A}:<api>/dev/GET/mysfits/00844b30-361b-41f6-a75a-0246cc449223`,
-      `api-invoke mysfits-dev-mysfits-api/dev: lambda:InvokeFunction arn:aws:lambda:${A}:function:mysfits-dev-mysfits-api from arn:aws:execute-api:${A}:<api>/dev/GET/mysfits/00000000-0000-0000-0000-000000000000`,
-      `api-invoke mysfits-dev-questions-api/dev: lambda:InvokeFunction arn:aws:lambda:${A}:function:mysfits-dev-post-question from arn:aws:execute-api:${A}:<api>/dev/POST/questions`,
-      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:DescribeStream arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
-      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:GetRecords arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
-      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:GetShardIterator arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
-      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:ListStreams arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
-      `event-source-mapping mysfits-dev-process-questions-stream: sqs:SendMessage arn:aws:sqs:${A}:mysfits-dev-questions-stream-failures`,
-      `firehose mysfits-dev-clicks: lambda:GetFunctionConfiguration arn:aws:lambda:${A}:function:mysfits-dev-process-clicks`,
+      `api-invoke mysfits-dev-mysfits-api/dev: lambda:InvokeFunction ` +
+        `arn:aws:lambda:${A}:function:mysfits-dev-mysfits-api from arn:aws:execute-api:${A}:<api>/dev/GET/mysfits`,
+      `api-invoke mysfits-dev-mysfits-api/dev: lambda:InvokeFunction ` +
+        `arn:aws:lambda:${A}:function:mysfits-dev-mysfits-api from ` +
+        `arn:aws:execute-api:${A}:<api>/dev/GET/mysfits/00844b30-361b-41f6-a75a-0246cc449223`,
+      `api-invoke mysfits-dev-mysfits-api/dev: lambda:InvokeFunction ` +
+        `arn:aws:lambda:${A}:function:mysfits-dev-mysfits-api from ` +
+        `arn:aws:execute-api:${A}:<api>/dev/GET/mysfits/00000000-0000-0000-0000-000000000000`,
+      `api-invoke mysfits-dev-questions-api/dev: lambda:InvokeFunction ` +
+        `arn:aws:lambda:${A}:function:mysfits-dev-post-question from arn:aws:execute-api:${A}:<api>/dev/POST/questions`,
+      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:DescribeStream ` +
+        `arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
+      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:GetRecords ` +
+        `arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
+      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:GetShardIterator ` +
+        `arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
+      `event-source-mapping mysfits-dev-process-questions-stream: dynamodb:ListStreams ` +
+        `arn:aws:dynamodb:${A}:table/mysfits-dev-questions/stream/2026-01-01T00:00:00.000`,
+      `event-source-mapping mysfits-dev-process-questions-stream: sqs:SendMessage ` +
+        `arn:aws:sqs:${A}:mysfits-dev-questions-stream-failures`,
+      `firehose mysfits-dev-clicks: lambda:GetFunctionConfiguration ` +
+        `arn:aws:lambda:${A}:function:mysfits-dev-process-clicks`,
       `firehose mysfits-dev-clicks: lambda:InvokeFunction arn:aws:lambda:${A}:function:mysfits-dev-process-clicks`,
-      `firehose mysfits-dev-clicks: logs:PutLogEvents arn:aws:logs:${A}:log-group:/aws/kinesisfirehose/mysfits-dev-clicks:log-stream:DestinationDelivery`,
-      'firehose mysfits-dev-clicks: s3:AbortMultipartUpload arn:aws:s3:::mysfits-dev-clicks-generated/firehose/2026/01/01/00/mysfits-dev-clicks-1-2026-01-01-00-00-00-0123',
+      `firehose mysfits-dev-clicks: logs:PutLogEvents ` +
+        `arn:aws:logs:${A}:log-group:/aws/kinesisfirehose/mysfits-dev-clicks:log-stream:DestinationDelivery`,
+      'firehose mysfits-dev-clicks: s3:AbortMultipartUpload ' +
+        'arn:aws:s3:::mysfits-dev-clicks-generated/firehose/2026/01/01/00/mysfits-dev-clicks-1-2026-01-01-00-00-00-0123',
       'firehose mysfits-dev-clicks: s3:GetBucketLocation arn:aws:s3:::mysfits-dev-clicks-generated',
-      'firehose mysfits-dev-clicks: s3:GetObject arn:aws:s3:::mysfits-dev-clicks-generated/firehose/2026/01/01/00/mysfits-dev-clicks-1-2026-01-01-00-00-00-0123',
+      'firehose mysfits-dev-clicks: s3:GetObject ' +
+        'arn:aws:s3:::mysfits-dev-clicks-generated/firehose/2026/01/01/00/mysfits-dev-clicks-1-2026-01-01-00-00-00-0123',
       'firehose mysfits-dev-clicks: s3:ListBucket arn:aws:s3:::mysfits-dev-clicks-generated',
       'firehose mysfits-dev-clicks: s3:ListBucketMultipartUploads arn:aws:s3:::mysfits-dev-clicks-generated',
-      'firehose mysfits-dev-clicks: s3:PutObject arn:aws:s3:::mysfits-dev-clicks-generated/firehose/2026/01/01/00/mysfits-dev-clicks-1-2026-01-01-00-00-00-0123',
+      'firehose mysfits-dev-clicks: s3:PutObject ' +
+        'arn:aws:s3:::mysfits-dev-clicks-generated/firehose/2026/01/01/00/mysfits-dev-clicks-1-2026-01-01-00-00-00-0123',
       ...['mysfits-api', 'post-question', 'process-clicks', 'process-questions-stream'].flatMap((fn) => [
         ...(fn === 'mysfits-api'
           ? [`function mysfits-dev-mysfits-api: dynamodb:GetItem arn:aws:dynamodb:${A}:table/mysfits-dev-mysfits`]
@@ -78,11 +96,14 @@ test('the run needs exactly these permissions (every AWS call of every function,
         ...(fn === 'post-question'
           ? [`function mysfits-dev-post-question: dynamodb:PutItem arn:aws:dynamodb:${A}:table/mysfits-dev-questions`]
           : []),
-        `function mysfits-dev-${fn}: logs:CreateLogStream arn:aws:logs:${A}:log-group:/aws/lambda/mysfits-dev-${fn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`,
-        `function mysfits-dev-${fn}: logs:PutLogEvents arn:aws:logs:${A}:log-group:/aws/lambda/mysfits-dev-${fn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`,
+        `function mysfits-dev-${fn}: logs:CreateLogStream ` +
+          `arn:aws:logs:${A}:log-group:/aws/lambda/mysfits-dev-${fn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`,
+        `function mysfits-dev-${fn}: logs:PutLogEvents ` +
+          `arn:aws:logs:${A}:log-group:/aws/lambda/mysfits-dev-${fn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`,
         ...(fn === 'process-questions-stream'
           ? [
-              `function mysfits-dev-process-questions-stream: dynamodb:UpdateItem arn:aws:dynamodb:${A}:table/mysfits-dev-questions`,
+              `function mysfits-dev-process-questions-stream: dynamodb:UpdateItem ` +
+                `arn:aws:dynamodb:${A}:table/mysfits-dev-questions`,
             ]
           : []),
         ...(fn === 'process-questions-stream'
@@ -129,9 +150,15 @@ test("the service principals are checked too: the stream mapping's on-failure qu
     '*:deliverystream/other',
   ];
   expect(missingPermissions(changed, needs()).map((m) => m.replace(/ \(.*$/, ''))).toEqual([
-    'the API Gateway integration of stage mysfits-dev-clicks-api/dev needs firehose:PutRecord on arn:aws:firehose:us-east-1:000000000000:deliverystream/mysfits-dev-clicks, which role mysfits-dev-clicks-apigateway does not grant',
-    'the event source mapping of function mysfits-dev-process-questions-stream needs sqs:SendMessage on arn:aws:sqs:us-east-1:000000000000:mysfits-dev-questions-stream-failures, which role mysfits-dev-process-questions-stream-role does not grant',
-    'Firehose delivery stream mysfits-dev-clicks needs lambda:GetFunctionConfiguration on arn:aws:lambda:us-east-1:000000000000:function:mysfits-dev-process-clicks, which role mysfits-dev-clicks-firehose does not grant',
+    'the API Gateway integration of stage mysfits-dev-clicks-api/dev needs firehose:PutRecord on ' +
+      'arn:aws:firehose:us-east-1:000000000000:deliverystream/mysfits-dev-clicks, which role ' +
+      'mysfits-dev-clicks-apigateway does not grant',
+    'the event source mapping of function mysfits-dev-process-questions-stream needs sqs:SendMessage on ' +
+      'arn:aws:sqs:us-east-1:000000000000:mysfits-dev-questions-stream-failures, which role ' +
+      'mysfits-dev-process-questions-stream-role does not grant',
+    'Firehose delivery stream mysfits-dev-clicks needs lambda:GetFunctionConfiguration on ' +
+      'arn:aws:lambda:us-east-1:000000000000:function:mysfits-dev-process-clicks, which role ' +
+      'mysfits-dev-clicks-firehose does not grant',
   ]);
 });
 
@@ -165,7 +192,9 @@ test('a Deny covering a need fails it; a missing Lambda permission for a route f
   mysfits.resource.aws_lambda_permission = {};
   const problems = missingPermissions(changed, needs()).map((m) => m.replace(/ \(trace.*$/, ''));
   expect(problems).toContain(
-    'function mysfits-dev-process-questions-stream needs sns:Publish on arn:aws:sns:us-east-1:000000000000:mysfits-dev-questions, which role mysfits-dev-process-questions-stream-role does not allow (denied)',
+    'function mysfits-dev-process-questions-stream needs sns:Publish on ' +
+      'arn:aws:sns:us-east-1:000000000000:mysfits-dev-questions, which role ' +
+      'mysfits-dev-process-questions-stream-role does not allow (denied)',
   );
   expect(problems).toContainEqual(
     expect.stringMatching(
@@ -180,7 +209,9 @@ test('a function whose log group is not created before it also needs logs:Create
   fn.depends_on = fn.depends_on.filter((d: string) => !d.startsWith('aws_cloudwatch_log_group.'));
   const derived = deriveNeeds(RECORDED.traces, { tracedEnv: 'local', env: 'dev', synth: changed });
   expect(missingPermissions(changed, derived).map((m) => m.replace(/ \(trace.*$/, ''))).toEqual([
-    'function mysfits-dev-mysfits-api needs logs:CreateLogGroup on arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/mysfits-dev-mysfits-api, which role mysfits-dev-mysfits-api-role does not grant',
+    'function mysfits-dev-mysfits-api needs logs:CreateLogGroup on ' +
+      'arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/mysfits-dev-mysfits-api, which role ' +
+      'mysfits-dev-mysfits-api-role does not grant',
   ]);
 });
 

@@ -15,7 +15,10 @@ import { loadEnvironments } from '../../config/load';
 import { buildApp } from '../../stacks/app';
 import { names, stackName, STACKS, type StackKey } from '../../system/definition';
 
-/** Who needs a permission. `role` principals are checked against an IAM role; `resource-policy` ones against a Lambda permission. */
+/**
+ * Who needs a permission. `role` principals are checked against an IAM role; `resource-policy` ones against a Lambda
+ * permission.
+ */
 export interface Principal {
   readonly kind: 'function' | 'event-source-mapping' | 'firehose' | 'api-integration' | 'api-invoke';
   /** The function, delivery stream or stage the principal belongs to (names of the checked environment). */
@@ -257,7 +260,9 @@ function runtimeNeeds(fn: string, context: TraceContext, synth: Synth, because: 
   ];
 }
 
-/** A stage's AWS calls: a Lambda proxy invocation (the function's resource policy), or a service integration (its role). */
+/**
+ * A stage's AWS calls: a Lambda proxy invocation (the function's resource policy), or a service integration (its role).
+ */
 function stageNeeds(
   stage: Segment,
   call: Segment,
@@ -303,7 +308,10 @@ function stageNeeds(
   throw new Error(`${because}: a stage's ${call.name} ${aws.operation} call is not mapped to a principal`);
 }
 
-/** What the service that invoked `fn` without a trace context needs: found in the synth (a stream mapping, a delivery stream). */
+/**
+ * What the service that invoked `fn` without a trace context needs: found in the synth (a stream mapping, a delivery
+ * stream).
+ */
 function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, because: string): Need[] {
   const needs: Need[] = [];
   const { region, account } = context;
@@ -356,7 +364,9 @@ function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, be
       .find((p: any) => p.parameter_name === 'LambdaArn' && fnRef(stack, p.parameter_value));
     if (!processor) continue;
     const principal: Principal = { kind: 'firehose', name: delivery.name };
-    const why = `${because}: ${fn} invoked by Firehose ${delivery.name} (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3)`;
+    const why =
+      `${because}: ${fn} invoked by Firehose ${delivery.name} ` +
+      `(https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3)`;
     // "lambda:InvokeFunction", "lambda:GetFunctionConfiguration" on the processor's function
     const fnArn = concreteArn(synth, stack, processor.parameter_value, context);
     needs.push({ principal, action: 'lambda:InvokeFunction', resource: fnArn, because: why });
@@ -383,7 +393,8 @@ function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, be
   }
   if (needs.length === 0)
     throw new Error(
-      `${because}: ${fn} was invoked without a trace context, but no stream mapping or delivery stream of the synth invokes it`,
+      `${because}: ${fn} was invoked without a trace context, but no stream mapping or delivery stream of the synth ` +
+        `invokes it`,
     );
   return needs;
 }
@@ -565,7 +576,8 @@ export function grantsFor(synth: Synth, principal: Principal): Grants {
       return roleGrants(synth, stack, resource.extended_s3_configuration.role_arn);
     }
     case 'api-integration': {
-      // The stage segment is named `<api name>/<stage>`; its service integrations call AWS with their `credentials` role.
+      // The stage segment is named `<api name>/<stage>`; its service integrations call AWS with their `credentials`
+      // role.
       const apiName = principal.name.split('/')[0];
       const { stack, id } = findResource(
         synth,
@@ -578,7 +590,8 @@ export function grantsFor(synth: Synth, principal: Principal): Grants {
       );
       if (integrations.length !== 1)
         throw new Error(
-          `synth ${stack}: expected one AWS service integration with a role on ${apiName}, found ${integrations.length}`,
+          `synth ${stack}: expected one AWS service integration with a role on ${apiName}, found ` +
+            `${integrations.length}`,
         );
       return roleGrants(synth, stack, integrations[0].credentials);
     }
@@ -638,7 +651,8 @@ export function missingPermissions(synth: Synth, needs: readonly Need[]): string
     if (!allowed || denied) {
       const from = need.sourceArn ? ` from ${need.sourceArn}` : '';
       missing.push(
-        `${describePrincipal(need.principal)} needs ${need.action} on ${need.resource}${from}, which ${grants.grantor} does not ${denied ? 'allow (denied)' : 'grant'} (${need.because})`,
+        `${describePrincipal(need.principal)} needs ${need.action} on ${need.resource}${from}, which ` +
+          `${grants.grantor} does not ${denied ? 'allow (denied)' : 'grant'} (${need.because})`,
       );
     }
   }

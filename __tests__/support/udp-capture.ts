@@ -99,7 +99,8 @@ export async function startUdpCapture(): Promise<UdpCapture> {
           cleanup();
           reject(
             new Error(
-              `segments did not arrive within ${timeoutMs} ms; got:\n${JSON.stringify(flatten(received), null, 1).slice(0, 4000)}`,
+              `segments did not arrive within ${timeoutMs} ms; ` +
+                `got:\n${JSON.stringify(flatten(received), null, 1).slice(0, 4000)}`,
             ),
           );
         }, timeoutMs);

@@ -437,7 +437,8 @@ describe('"Diff every stack" (executed with a stand-in cdktf)', () => {
         'echo "$*" >> "$CALLS"',
         'case "$3" in',
         '  *-questions) echo "Error: AccessDenied: not authorized to perform: dynamodb:DescribeTable"; exit 1 ;;',
-        '  *-website) head -c 30000 /dev/zero | tr "\\0" "~"; echo; echo "mysfits-dev-website  Plan: 3 to add, 1 to change, 0 to destroy." ;;',
+        '  *-website) head -c 30000 /dev/zero | tr "\\0" "~"; echo; echo "mysfits-dev-website  Plan: 3 to add, 1 to ' +
+          'change, 0 to destroy." ;;',
         '  *) echo "$3  No changes. Your infrastructure matches the configuration." ;;',
         'esac',
       ].join('\n'),

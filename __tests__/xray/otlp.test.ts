@@ -59,7 +59,10 @@ afterAll(async () => {
 
 beforeEach(() => exported.reset());
 
-/** A Lambda-like invocation: `## handler` under a remote parent (Lambda's function segment), a DynamoDB call, an HTTP call. */
+/**
+ * A Lambda-like invocation: `## handler` under a remote parent (Lambda's function segment), a DynamoDB call, an HTTP
+ * call.
+ */
 function recordInvocation(options: { fail?: 'fault' | 'client-error' } = {}): {
   traceId: string;
   parentId: string;

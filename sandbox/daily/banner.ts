@@ -33,9 +33,13 @@ export function formatBanner(
     '',
     'Any AWS client works against these endpoints (any access key works; DynamoDB shares its tables across keys and',
     'regions; SNS/SQS/S3 ARNs and queue URLs name the region below):',
-    `  export AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
-    `  /usr/bin/aws dynamodb scan --endpoint-url ${endpoints.dynamodbEndpoint} --table-name ${endpoints.tables[1] ?? endpoints.tables[0]} --select COUNT`,
-    `  /usr/bin/aws lambda invoke --endpoint-url ${endpoints.lambdaEndpoint} --function-name ${endpoints.functions[0]} --cli-binary-format raw-in-base64-out --payload file://events/post-question.json out.json`,
+    `  export AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} ` +
+      `AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
+    `  /usr/bin/aws dynamodb scan --endpoint-url ${endpoints.dynamodbEndpoint} --table-name ` +
+      `${endpoints.tables[1] ?? endpoints.tables[0]} --select COUNT`,
+    `  /usr/bin/aws lambda invoke --endpoint-url ${endpoints.lambdaEndpoint} --function-name ` +
+      `${endpoints.functions[0]} --cli-binary-format raw-in-base64-out --payload file://events/post-question.json ` +
+      `out.json`,
     '',
     'Daily commands: npm run invoke -- <function> --event <file|->, npm run logs -- <function> [--follow],',
     '                npm run check-traces -- --env local, npm run mailbox',

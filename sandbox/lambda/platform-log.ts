@@ -4,7 +4,8 @@
  *
  *   START RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac Version: $LATEST
  *   END RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac
- *   REPORT RequestId: c793869b-…\tDuration: 170.19 ms\tBilled Duration: 326 ms\tMemory Size: 128 MB\tMax Memory Used: 73 MB\tInit Duration: 155.10 ms\tXRAY TraceId: 1-…\tSegmentId: 3d752…\tSampled: true\t
+ * REPORT RequestId: c793869b-…\tDuration: 170.19 ms\tBilled Duration: 326 ms\tMemory Size: 128 MB\tMax Memory Used: 73
+ * MB\tInit Duration: 155.10 ms\tXRAY TraceId: 1-…\tSegmentId: 3d752…\tSampled: true\t
  *
  * Format and fields: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html (log format example; the
  * REPORT fields RequestId, Duration, Billed Duration, Memory Size, Max Memory Used, Init Duration on the first

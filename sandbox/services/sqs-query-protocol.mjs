@@ -1,6 +1,7 @@
 // SQS's query protocol (form-encoded `Action=...` requests, XML answers) in front of fauxqs, which speaks only
 // SQS's JSON protocol. AWS CLI and SDK releases from before SQS moved to JSON (Debian's AWS CLI 2.9 among them)
-// send the query form; SQS answers both (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html).
+// send the query form; SQS answers both
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html).
 // A request is SQS's when its SigV4 credential scope names the `sqs` service; SNS's form requests pass untouched.
 // Each call is translated to the JSON request fauxqs already handles, so both protocols see the same queues.
 
@@ -91,7 +92,9 @@ export function addSqsQueryProtocol(app) {
     if (/Batch$/.test(action)) {
       // Their entries (`SendMessageBatchRequestEntry.1.Id`, ...) are not translated: refuse rather than half-do.
       const requestId = crypto.randomUUID();
-      const message = `${action} is not available over SQS's query protocol in the sandbox; use a client that speaks SQS's JSON protocol (the AWS SDK for JavaScript v3, a recent AWS CLI)`;
+      const message =
+        `${action} is not available over SQS's query protocol in the sandbox; use a client that speaks ` +
+        `SQS's JSON protocol (the AWS SDK for JavaScript v3, a recent AWS CLI)`;
       return reply
         .status(400)
         .header('content-type', 'text/xml')

@@ -136,7 +136,8 @@ export class TracedRestApi extends Construct {
       const fn = functions[route.function];
       if (!fn) {
         throw new Error(
-          `${route.method} ${route.path} (${route.api} API) names function ${route.function}, which this stack does not wire ` +
+          `${route.method} ${route.path} (${route.api} API) names function ${route.function}, which this stack does ` +
+            `not wire ` +
             `(it wires: ${Object.keys(functions).join(', ') || 'none'})`,
         );
       }

@@ -1,4 +1,7 @@
-/** Every trace an X-Ray endpoint holds from `since` on: all summary pages, then 5 ids per BatchGetTraces (X-Ray's limit). */
+/**
+ * Every trace an X-Ray endpoint holds from `since` on: all summary pages, then 5 ids per BatchGetTraces (X-Ray's
+ * limit).
+ */
 import { BatchGetTracesCommand, GetTraceSummariesCommand } from '@aws-sdk/client-xray';
 import { createXRayClient } from './xray-source';
 

@@ -224,7 +224,8 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
       return `${f.id} ${mark}`;
     });
     progress(
-      `poll ${polls} at ${elapsed} s: ${states.join('; ')}${lastXRayError ? `; X-Ray: ${lastXRayError}, retrying` : ''}`,
+      `poll ${polls} at ${elapsed} s: ` +
+        `${states.join('; ')}${lastXRayError ? `; X-Ray: ${lastXRayError}, retrying` : ''}`,
     );
 
     if (flows.every((f) => verdicts.get(f.id)!.settled)) break;
@@ -264,7 +265,8 @@ async function chooseTraceStore(
     if (classified instanceof ConfigError && classified.setting !== 'AWS credentials') throw classified;
     if ((err as Error).name === 'CredentialsProviderError') throw classified;
     progress(
-      `traces: ${describeStore('xray')} (the segment destination is unknown: ${(err as Error).name}: ${(err as Error).message}; ` +
+      `traces: ${describeStore('xray')} (the segment destination is unknown: ${(err as Error).name}: ` +
+        `${(err as Error).message}; ` +
         'pass --transaction-search if the account uses CloudWatch Transaction Search)',
     );
     return 'xray';
@@ -279,7 +281,8 @@ const describeStore = (store: TraceStore) =>
 /** Why a flow found by annotation or service may find nothing in an account with Transaction Search. */
 const INDEXING_NOTE =
   'with Transaction Search, GetTraceSummaries finds only the indexed share of traces: index 100% while checking ' +
-  '(`aws xray update-indexing-rule --name Default --rule \'{"Probabilistic":{"DesiredSamplingPercentage":100}}\'`, docs/check-traces.md)';
+  '(`aws xray update-indexing-rule --name Default --rule \'{"Probabilistic":{"DesiredSamplingPercentage":100}}\'`, ' +
+  'docs/check-traces.md)';
 
 function buildReport(input: {
   config: ResolvedConfig;

@@ -114,7 +114,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     } else {
       io.stdout(`${formatReport(report)}\n`);
       io.stdout(
-        `\nReport: ${path.relative(process.cwd(), files.html)}, ${path.relative(process.cwd(), files.mermaid)}, ${path.relative(process.cwd(), files.json)}\n`,
+        `\nReport: ${path.relative(process.cwd(), files.html)}, ${path.relative(process.cwd(), files.mermaid)}, ` +
+          `${path.relative(process.cwd(), files.json)}\n`,
       );
     }
     return report.exitCode;

@@ -12,10 +12,12 @@ import { allTraces } from './all-traces';
 
 const FIXTURE = path.join(__dirname, '..', '..', '__tests__', 'check-traces', 'fixtures', 'sandbox-run-traces.json');
 const DESCRIPTION =
-  'Every trace of one healthy sandbox run (npm start, env local), read back from its X-Ray daemon with BatchGetTraces: ' +
+  'Every trace of one healthy sandbox run (npm start, env local), read back from its X-Ray daemon with ' +
+  'BatchGetTraces: ' +
   "GET /mysfits, GET /mysfits/{id} of an unknown id (404), then the trace checker's probes (a question, a click, an " +
   'invalid question) and what followed (the stream, Firehose calling process-clicks, which calls GET /mysfits/{id}). ' +
-  "The IAM-from-traces test derives each principal's permissions from them. Recorded by tools/check-traces/record-sandbox-run.ts.";
+  "The IAM-from-traces test derives each principal's permissions from them. Recorded by " +
+  'tools/check-traces/record-sandbox-run.ts.';
 
 async function main() {
   const sandbox = await startSandbox({ ...FREE_PORTS });

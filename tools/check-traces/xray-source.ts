@@ -98,7 +98,8 @@ export function classifyXRayError(err: unknown, endpoint: string | undefined): E
   ) {
     return new ConfigError(
       'AWS credentials',
-      `X-Ray refused them: ${e.name}: ${e.message} (needs xray:GetTraceSummaries and xray:BatchGetTraces, or with Transaction Search xray:StartTraceRetrieval and xray:ListRetrievedTraces; see docs/check-traces.md)`,
+      `X-Ray refused them: ${e.name}: ${e.message} (needs xray:GetTraceSummaries and xray:BatchGetTraces, or with ` +
+        `Transaction Search xray:StartTraceRetrieval and xray:ListRetrievedTraces; see docs/check-traces.md)`,
     );
   }
   return err instanceof Error ? err : new Error(String(err));

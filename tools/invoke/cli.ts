@@ -44,7 +44,8 @@ function program(io: CliIO) {
     .option('--json', 'print the invocation as one JSON object (result, log, traceId, traceUrl)')
     .addHelpText(
       'after',
-      `\nSample events (${EVENTS_DIR}):\n${SAMPLE_EVENTS.map((s) => `  ${s.file.padEnd(30)} ${s.route ?? ''} ${s.what}`).join('\n')}\n`,
+      `\nSample events ` +
+        `(${EVENTS_DIR}):\n${SAMPLE_EVENTS.map((s) => `  ${s.file.padEnd(30)} ${s.route ?? ''} ${s.what}`).join('\n')}\n`,
     )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -65,7 +66,8 @@ async function readEvent(option: string | undefined, functionName: string, io: C
       text = fs.readFileSync(option, 'utf8');
     } catch (err) {
       throw new UsageError(
-        `--event: cannot read ${option}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`,
+        `--event: cannot read ${option}: ` +
+          `${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`,
       );
     }
     source = option;
@@ -135,7 +137,8 @@ async function invoke(
     });
   } catch (err) {
     throw new SandboxNotFoundError(
-      `the sandbox's Lambda API at ${endpoint} does not answer (${(err as Error).message}); is npm start still running?`,
+      `the sandbox's Lambda API at ${endpoint} does not answer (${(err as Error).message}); is npm start still ` +
+        `running?`,
     );
   }
   const body = await res.text();

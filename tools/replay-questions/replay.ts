@@ -94,7 +94,8 @@ async function receiveFailureWindows(clients: ReplayClients, queueUrl: string, l
       } catch (err) {
         unreadable++;
         log(
-          `! on-failure message ${message.MessageId} is not a stream on-failure record (${(err as Error).message}): left in the queue`,
+          `! on-failure message ${message.MessageId} is not a stream on-failure record (${(err as Error).message}): ` +
+            `left in the queue`,
         );
       }
     }

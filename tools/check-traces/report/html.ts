@@ -81,9 +81,14 @@ export function serviceMapSvg(map: CheckReport['serviceMap']): string {
     // Next row: straight down. Further (or back up): along the right-hand sides, clear of the rows between.
     const adjacent = b.y - a.y === NODE_H + GAP_Y;
     const d = adjacent
-      ? `M${a.x + NODE_W / 2},${a.y + NODE_H} C${a.x + NODE_W / 2},${a.y + NODE_H + GAP_Y / 2} ${b.x + NODE_W / 2},${b.y - GAP_Y / 2} ${b.x + NODE_W / 2},${b.y}`
-      : `M${a.x + NODE_W},${a.y + NODE_H / 2} C${Math.max(a.x, b.x) + NODE_W + GAP_X * 1.3},${a.y + NODE_H / 2} ${Math.max(a.x, b.x) + NODE_W + GAP_X * 1.3},${b.y + NODE_H / 2} ${b.x + NODE_W},${b.y + NODE_H / 2}`;
-    return `<path d="${d}" fill="none" stroke-width="2" ${style} marker-end="url(#${edge.missing ? 'arrow-missing' : 'arrow'})">${title}</path>`;
+      ? `M${a.x + NODE_W / 2},${a.y + NODE_H} C${a.x + NODE_W / 2},${a.y + NODE_H + GAP_Y / 2} ` +
+        `${b.x + NODE_W / 2},${b.y - GAP_Y / 2} ${b.x + NODE_W / 2},${b.y}`
+      : `M${a.x + NODE_W},${a.y + NODE_H / 2} C${Math.max(a.x, b.x) + NODE_W + GAP_X * 1.3},${a.y + NODE_H / 2} ` +
+        `${Math.max(a.x, b.x) + NODE_W + GAP_X * 1.3},${b.y + NODE_H / 2} ${b.x + NODE_W},${b.y + NODE_H / 2}`;
+    return (
+      `<path d="${d}" fill="none" stroke-width="2" ${style} ` +
+      `marker-end="url(#${edge.missing ? 'arrow-missing' : 'arrow'})">${title}</path>`
+    );
   };
   const nodeBox = ({ node, x, y }: Placed) => {
     const color = COLORS[node.status];
@@ -92,19 +97,23 @@ export function serviceMapSvg(map: CheckReport['serviceMap']): string {
     const rx = node.inferred ? 22 : 6;
     return [
       `<g><title>${escapeHtml(nodeLabel(node).join('\n'))}</title>`,
-      `<rect x="${x}" y="${y}" width="${NODE_W}" height="${NODE_H}" rx="${rx}" fill="${color.fill}" stroke="${color.stroke}" stroke-width="2"${dash}/>`,
+      `<rect x="${x}" y="${y}" width="${NODE_W}" height="${NODE_H}" rx="${rx}" fill="${color.fill}" ` +
+        `stroke="${color.stroke}" stroke-width="2"${dash}/>`,
       `<text x="${x + 12}" y="${y + 21}" font-weight="600" font-size="13">${escapeHtml(shorten(name, 42))}</text>`,
       ...rest.map(
         (line, i) =>
-          `<text x="${x + 12}" y="${y + 39 + i * 16}" font-size="12" fill="#3c4043">${escapeHtml(shorten(line, 46))}</text>`,
+          `<text x="${x + 12}" y="${y + 39 + i * 16}" font-size="12" ` +
+          `fill="#3c4043">${escapeHtml(shorten(line, 46))}</text>`,
       ),
       '</g>',
     ].join('');
   };
   const marker = (id: string, color: string) =>
-    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`;
+    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" ` +
+    `orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" role="img" aria-label="service map">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="system-ui, sans-serif" role="img" aria-label="service map">`,
     `<defs>${marker('arrow', '#5f6368')}${marker('arrow-missing', '#d93025')}</defs>`,
     ...map.edges.map(edgePath),
     ...[...placed.values()].map(nodeBox),
@@ -115,7 +124,8 @@ export function serviceMapSvg(map: CheckReport['serviceMap']): string {
 export function toHtml(report: CheckReport): string {
   const verdict = report.ok
     ? `<p class="verdict ok">OK: ${escapeHtml(report.env)} is traced end to end</p>`
-    : `<p class="verdict failed">FAILED: ${report.problems.length} problem(s)</p><ul class="problems">${report.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>`;
+    : `<p class="verdict failed">FAILED: ${report.problems.length} problem(s)</p><ul ` +
+      `class="problems">${report.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>`;
   const probes = report.probes
     .map(
       (p) =>

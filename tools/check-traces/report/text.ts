@@ -58,8 +58,10 @@ export function formatReport(report: CheckReport): string {
   const via = report.traceStore === 'transaction-search' ? ', read through Transaction Search' : '';
   out.push(
     report.ok
-      ? `OK: traced end to end (${report.traces.length} traces, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls${via})`
-      : `FAILED (${report.problems.length} problems, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls${report.timedOut ? ', timed out' : ''}${via}):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`,
+      ? `OK: traced end to end (${report.traces.length} traces, ${(report.durationMs / 1000).toFixed(1)} s, ` +
+          `${report.polls} polls${via})`
+      : `FAILED (${report.problems.length} problems, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} ` +
+          `polls${report.timedOut ? ', timed out' : ''}${via}):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`,
   );
   return out.join('\n');
 }
