@@ -151,7 +151,7 @@ test('waits for traces that appear only on a later poll, in progress first', asy
   expect(report.polls).toBeGreaterThan(3);
 });
 
-test('in-progress segments are normal: a flow complete but still in progress at the deadline passes with a note', async () => {
+test('in-progress segments are normal: a flow complete but in progress at the deadline passes with a note', async () => {
   fake = installFakeXRay(() => {
     const all = healthyTraces();
     const click = all.find((t) => t.id === stub.traceIds.click);

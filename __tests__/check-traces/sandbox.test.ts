@@ -77,7 +77,7 @@ describe('healthy sandbox', () => {
     fs.rmSync(outDir, { recursive: true, force: true });
   }, 60_000);
 
-  test('its traces need no permission the synthesized dev roles lack (IAM as deployed, proven from the run)', async () => {
+  test('its traces need no permission the synthesized dev roles lack (IAM as deployed, proven by the run)', async () => {
     const sandbox = held.sandbox!;
     const since = new Date(Date.now() - 10 * 60_000);
     // The catalogue's two routes; the check's probes (above, or here when run alone) cover questions and clicks.

@@ -46,7 +46,7 @@ const dynamo: SegmentDocument = {
   annotations: { QuestionId: 'q-1' },
 };
 
-test('independent subsegments are folded in whatever order they arrive; the stage subsegment links to the Lambda segment', () => {
+test('independent subsegments are folded in any order they arrive; the stage subsegment links to the Lambda one', () => {
   // The DynamoDB piece arrives before its parent `## handler` piece.
   const graph = buildTraceGraph(
     T,

@@ -56,7 +56,7 @@ const check = (extra: Partial<Parameters<typeof runCheck>[0]> = {}) =>
   });
 const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
 
-test('detects Transaction Search (destination CloudWatchLogs) and reads the traces through StartTraceRetrieval', async () => {
+test('detects Transaction Search (destination CloudWatchLogs), reads the traces with StartTraceRetrieval', async () => {
   fake = installFakeXRay(healthyTraces, { store: 'transaction-search', runningPolls: 2, retrievedPageSize: 2 });
   const progress: string[] = [];
   const report = await check({ onProgress: (line) => progress.push(line) });
@@ -93,7 +93,7 @@ test('detects Transaction Search (destination CloudWatchLogs) and reads the trac
   expect(flow(report, 'question-stream').state).toBe('passed');
 });
 
-test('without it, the same healthy account fails: BatchGetTraces finds no trace (what the check did before)', async () => {
+test('without it, the same healthy account fails: BatchGetTraces finds no trace (as the check did before)', async () => {
   fake = installFakeXRay(healthyTraces, { store: 'transaction-search' });
   const report = await check({ transactionSearch: false, timeoutSeconds: 1 });
   expect(report.traceStore).toBe('xray');
@@ -166,7 +166,7 @@ test('--transaction-search forces the retrieval path without asking for the dest
   fs.rmSync(outDir, { recursive: true, force: true });
 });
 
-test('flows found only through indexed summaries fail when their traces were not indexed, saying what to set', async () => {
+test('flows found only through indexed summaries fail when their traces were not indexed, naming the fix', async () => {
   fake = installFakeXRay(healthyTraces, {
     store: 'transaction-search',
     runningPolls: 0,
@@ -196,7 +196,7 @@ test('a retrieval that ends FAILED is started again on the next poll', async () 
   expect(fake.log.retrievals.length).toBeGreaterThan(1);
 });
 
-test('an X-Ray without the destination operation (the sandbox daemon) is read with BatchGetTraces, and says so', async () => {
+test('an X-Ray without the destination operation (the sandbox daemon) is read by BatchGetTraces', async () => {
   fake = installFakeXRay(healthyTraces, { store: 'unknown' });
   const progress: string[] = [];
   const report = await check({ onProgress: (line) => progress.push(line) });
@@ -210,7 +210,7 @@ test('an X-Ray without the destination operation (the sandbox daemon) is read wi
   expect(fake.log.retrievals).toEqual([]);
 });
 
-test('a role without xray:GetTraceSegmentDestination falls back to BatchGetTraces and names the flag; missing credentials stop the check', async () => {
+test('without xray:GetTraceSegmentDestination: BatchGetTraces, naming the flag; no credentials: stop', async () => {
   fake = installFakeXRay(healthyTraces, { destinationError: 'AccessDeniedException' });
   const progress: string[] = [];
   const report = await check({ onProgress: (line) => progress.push(line) });

@@ -77,7 +77,7 @@ test('SDK v2 capture, the only user of semver, fails naming what was left out', 
   expect(() => gte()).toThrow(/semver is left out of Lambda bundles .*captureAWS/);
 });
 
-test('a bundle really uses the stand-ins: loading post-question with no credentials fails on the first call, naming them', () => {
+test('a bundle uses the stand-ins: post-question with no credentials fails on the first call, naming them', () => {
   // The handler creates its client at load (no credentials needed yet); a send needs them. Checked in a child
   // process, so X-Ray's patching of http/https stays out of this one.
   const script = `

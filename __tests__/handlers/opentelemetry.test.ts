@@ -118,7 +118,7 @@ describe('post-question (OpenTelemetry build)', () => {
     fn = await runtime('postQuestion', { [ENV.questionsTableName]: TABLE, [ENV.allowedOrigin]: '*' });
   });
 
-  test('a stored question: ## handler under the function segment, annotated, with the steps and DynamoDB under it', async () => {
+  test('a stored question: ## handler under the function segment, annotated, steps and DynamoDB under it', async () => {
     const result = await fn.invoke(question({ email: 'ada@example.com', questionText: 'Can Pauly swim?' }));
     expect(result).toMatchObject({ ok: true, result: { statusCode: 201 } });
     const questionId = JSON.parse((result.result as { body: string }).body).questionId;

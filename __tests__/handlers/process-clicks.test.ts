@@ -80,7 +80,7 @@ afterAll(async () => {
   await new Promise((r) => api?.close(r));
 });
 
-test('a click on a known mysfit is enriched: one JSON object (the delimiter processor adds the newline), result Ok', async () => {
+test('a click on a known mysfit is enriched: one JSON object (the delimiter processor adds a newline), Ok', async () => {
   const { records } = await handler(batch({ userId: 'user-1', mysfitId: pauly.MysfitId }));
   expect(records).toHaveLength(1);
   expect(records[0]).toMatchObject({ recordId: 'r0', result: 'Ok' });
@@ -152,7 +152,7 @@ test.each([
   }
 });
 
-test('traced in the bundle: the lookup is a remote HTTP subsegment under an enrichClick annotated with MysfitId', async () => {
+test('traced in the bundle: the lookup, a remote HTTP subsegment under an enrichClick annotated MysfitId', async () => {
   const runtime = await startFunctionRuntime({
     key: 'processClicks',
     functionName: names.function('test', 'processClicks'),

@@ -158,7 +158,7 @@ test('a question holding a lone surrogate is e-mailed (shown as U+FFFD), not ret
   expect(messages.some((m) => m.Message.includes('x \ufffd y'))).toBe(true);
 });
 
-test('MODIFY and REMOVE (TTL deletion) records send nothing; a question deleted before its turn is skipped, not recreated', async () => {
+test('MODIFY and REMOVE (TTL) records send nothing; a question deleted before its turn is not recreated', async () => {
   const [insert] = await storeQuestions('deleted', 1);
   await documents.send(new DeleteCommand({ TableName: TABLE, Key: { QuestionId: 'deleted-0' } }));
   const remove = (await newStreamRecords()).find((r) => r.eventName === 'REMOVE')!;
@@ -173,7 +173,7 @@ test('MODIFY and REMOVE (TTL deletion) records send nothing; a question deleted 
   expect(await stored('deleted-0')).toBeUndefined();
 });
 
-test('a poison record is reported in batchItemFailures while the good ones are published, once over the retries', async () => {
+test('a poison record is reported in batchItemFailures, the good ones published once over the retries', async () => {
   const good = await storeQuestions('poison', 3);
   const garbage = { eventID: 'no-image', eventName: 'INSERT' } as DynamoDBRecord;
   const batch = [good[0], poison(good[0]), good[1], garbage, good[2]];

@@ -98,7 +98,7 @@ const queueDepth = async () => {
   return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
 };
 
-test('replays each question the stream gave up on exactly once, then deletes the handled on-failure messages', async () => {
+test('replays each question the stream gave up on exactly once, then deletes the handled messages', async () => {
   await put('old-unsent', minutesAgo(120));
   await put('old-sent', minutesAgo(120), { NotifiedAt: minutesAgo(119) });
   await put('young-unsent', minutesAgo(1)); // the stream may still be on it: left alone

@@ -95,7 +95,7 @@ test('fauxqs stopped (SIGSTOP) is named as not answering, then as answering agai
   expect(await mailed(marker)).toBe(true);
 }, 60_000);
 
-test('fauxqs killed is named with its last output within a second and restarted with its topic, queues and bucket', async () => {
+test('fauxqs killed is named with its last output in a second, restarted with its topic, queues, bucket', async () => {
   const pid = childPid('fauxqs-server.mjs');
   const from = lines.length;
   process.kill(pid, 'SIGKILL');

@@ -109,7 +109,7 @@ test('before the backends are attached, APIs answer 503 and the site still loads
   attach();
 });
 
-test('POST /questions becomes a REST proxy event; the answer is mapped; the stage segment parents the Lambda call', async () => {
+test('POST /questions becomes a REST proxy event, the answer is mapped, the stage segment is the parent', async () => {
   const res = await fetch(`${gateway.apis.questions}/questions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Mixed-Case': 'v' },

@@ -72,7 +72,7 @@ describe('the Lambda API runs one function with each sample event', () => {
     }
   });
 
-  test("every invocation logs START, END and REPORT in Lambda's format; Init Duration only on a cold start", async () => {
+  test('every invocation logs START, END and REPORT as Lambda does; Init Duration only on a cold start', async () => {
     const name = localNames.function('mysfitsApi');
     const first = await invoke(name, sample('mysfits-api.list.json'));
     const second = await invoke(name, sample('mysfits-api.list.json'));
@@ -114,7 +114,7 @@ describe('the Lambda API runs one function with each sample event', () => {
     expect(JSON.parse(line!)).toMatchObject({ level: 'WARN', statusCode: 404 });
   });
 
-  test("the call's own errors are Lambda's: unknown function (naming the known ones), bad JSON, bad header", async () => {
+  test("the call's own errors are Lambda's: unknown function (naming the others), bad JSON, bad header", async () => {
     const unknown = await invoke('mysfits-local-nope', '{}');
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-amzn-ErrorType')).toBe('ResourceNotFoundException');
@@ -358,7 +358,7 @@ describe("the AWS CLI v2 (Debian's /usr/bin/aws) against the sandbox, with any c
     expect(JSON.parse(fs.readFileSync(outFile, 'utf8')).statusCode).toBe(200);
   });
 
-  test('SQS (the CLI 2.9 speaks its query protocol): list, attributes, receive the e-mail of the sample stream batch', async () => {
+  test("SQS (CLI 2.9 speaks its query protocol): list, attributes, receive the sample batch's e-mail", async () => {
     const { mailboxQueueUrl } = sandbox.resources;
     const queues = await aws('us-east-1', 'sqs', 'list-queues', '--endpoint-url', sandbox.fauxqsEndpoint);
     expect(queues.QueueUrls).toEqual(expect.arrayContaining([mailboxQueueUrl, sandbox.resources.onFailureQueueUrl]));

@@ -159,7 +159,7 @@ describe('full synth', () => {
   });
 
   describe('account stack (one per account and region)', () => {
-    it("holds API Gateway's CloudWatch role, on S3 state, and every API stack of every environment depends on it", () => {
+    it("holds API Gateway's CloudWatch role, on S3 state; every API stack of every environment depends on it", () => {
       const json = account();
       expect(json.terraform.backend.s3).toMatchObject({
         key: 'account/eu-west-1.tfstate',
@@ -364,7 +364,7 @@ describe('full synth', () => {
       expect(stream.environment.variables.QUESTIONS_TABLE_NAME).toBe(fn.environment.variables.QUESTIONS_TABLE_NAME);
     });
 
-    it('has an encrypted, traced topic that only the stream function may publish to, over TLS, with an e-mail subscription', () => {
+    it('has an encrypted, traced topic only the stream function may publish to, over TLS, e-mail subscribed', () => {
       const json = dev('questions');
       expect(json.resource.aws_sns_topic.topic).toMatchObject({
         kms_master_key_id: 'alias/aws/sns',

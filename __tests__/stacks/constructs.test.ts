@@ -174,7 +174,7 @@ describe('TracedRestApi', () => {
     );
   }
 
-  it('wires each route of LAMBDA_ROUTES to the function the route names, and refuses a function it was not given', () => {
+  it('wires each route of LAMBDA_ROUTES to the function it names, and refuses a function it was not given', () => {
     const routes = [
       { api: 'questions', method: 'POST', path: '/questions', function: 'postQuestion' },
       { api: 'questions', method: 'GET', path: '/questions/{id}', function: 'mysfitsApi' },
@@ -288,7 +288,7 @@ describe('SecureTopic', () => {
     principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:role/p'] }],
   });
 
-  it('is encrypted with the AWS-managed key and its policy denies every topic action without TLS, after the added statements', () => {
+  it('is encrypted with the AWS-managed key; its policy denies any action without TLS, after added statements', () => {
     const json = JSON.parse(
       Testing.synthScope((scope) => {
         const topic = new SecureTopic(scope, 'questions', { name: 'q', tracingConfig: 'Active' });

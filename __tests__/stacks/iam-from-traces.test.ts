@@ -44,7 +44,7 @@ function statement(json: any, documentPrefix: string, sid: string): any {
   return json.data.aws_iam_policy_document[id].statement.find((s: any) => s.sid === sid);
 }
 
-test('the run needs exactly these permissions (every AWS call of every function, and what the services do for them)', () => {
+test("the run needs exactly these permissions (every function's AWS calls, and what the services do for them)", () => {
   const A = 'us-east-1:000000000000';
   // Compared as sets: the order of the needs follows the order the traces were recorded in.
   expect(needs().map(row).sort()).toEqual(
@@ -136,7 +136,7 @@ test('a role missing one action fails, naming the function, the action and the r
   ]);
 });
 
-test("the service principals are checked too: the stream mapping's on-failure queue, Firehose's processor, the integration", () => {
+test("service principals are checked too: the mapping's on-failure queue, Firehose's processor, the integration", () => {
   const changed = copy();
   const questions = changed.get('mysfits-dev-questions');
   const keep = statement(questions, 'process-questions-stream_permissions', 'KeepFailedBatches');

@@ -158,7 +158,7 @@ describe('Mythical Mysfits website', () => {
     await context.close();
   });
 
-  it('opens a profile and the click, preflighted cross-origin, is accepted and delivered to the clicks bucket', async () => {
+  it('opens a profile; the click, preflighted cross-origin, is accepted and lands in the clicks bucket', async () => {
     const { page, context } = await visit();
     const logged = accessLog.length;
     const gary = mysfits.find((m) => m.Name === 'Gary')!;
@@ -221,7 +221,7 @@ describe('Mythical Mysfits website', () => {
     await context.close();
   });
 
-  it('sends a valid question cross-origin (preflight first), shows success, and the question is in the table', async () => {
+  it('sends a valid question cross-origin (preflight first), shows success; the question is in the table', async () => {
     const { page, context } = await visit('#/contact');
     const logged = accessLog.length;
     await page.fill('#email', '  visitor@example.com ');
@@ -249,7 +249,7 @@ describe('Mythical Mysfits website', () => {
     await context.close();
   });
 
-  it('a retry after a lost answer sends the same Idempotency-Key: one question stored, the first answer shown', async () => {
+  it('a retry after a lost answer sends the same Idempotency-Key: one question stored, first answer shown', async () => {
     const { page, context } = await visit('#/contact');
     const text = `Lost answer ${Date.now()}: does Gretta sing?`;
     const keys: string[] = [];

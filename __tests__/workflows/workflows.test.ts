@@ -267,7 +267,7 @@ describe('pull-request.yml', () => {
     expect(workflow.env?.TARGET_ENV).toMatch(/inputs\.environment .*'dev' \}\}$/);
   });
 
-  it('resolves the stacks, synthesizes, diffs every stack, keeps the plans, comments, then fails on a failed plan', () => {
+  it('resolves the stacks, synthesizes, diffs every stack, keeps the plans, comments, fails on a failed plan', () => {
     const order = [
       indexOfStep(diff, (s) => s.name === 'Resolve stacks', 'resolving stacks'),
       indexOfStep(diff, runs(/^npx cdktf synth$/m), 'synthesizing'),
@@ -325,7 +325,7 @@ describe('deploy.yml', () => {
     expect(workflow.jobs.verify.uses).toBe('./.github/workflows/verify.yml');
   });
 
-  it('deploys all stacks in one ordered, serial cdktf run with dependency checks on, then outputs, then check-traces', () => {
+  it('deploys all stacks in one ordered, serial cdktf run with dependency checks, then outputs, check-traces', () => {
     const resolve = indexOfStep(deploy, (s) => s.name === 'Resolve stacks', 'resolving stacks');
     const deployStep = indexOfStep(deploy, runs(/npx cdktf deploy /), 'deploying');
     const output = indexOfStep(deploy, runs(/npx cdktf output /), 'writing outputs');
@@ -386,7 +386,7 @@ describe('"Resolve stacks"', () => {
     expect(stepNamed(load('deploy.yml').jobs.deploy, 'Resolve stacks').run?.trim()).toBe(RUN);
   });
 
-  it('writes the stack names in deploy order (the account stack first) and the region from the environment config', () => {
+  it('writes the stack names in deploy order (account stack first) and the region from the environment config', () => {
     const result = resolve('qa');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

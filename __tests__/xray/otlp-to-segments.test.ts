@@ -106,7 +106,7 @@ test('an exception event is the cause, remote for a client span', () => {
   });
 });
 
-test('names: the AWS service for aws-api calls, the peer host for other client calls, invalid characters dropped', () => {
+test('names: the AWS service for aws-api calls, the peer host for other client calls, bad characters dropped', () => {
   expect(
     spanToSegment(
       span({

@@ -196,7 +196,7 @@ test('a failed handler span is a fault with its exception as the cause', async (
   expect(handler?.error).toBeUndefined();
 });
 
-test('unsampled spans (T1U) are not stored; a random (non X-Ray) trace id and a bad payload are counted as malformed', async () => {
+test('unsampled spans (T1U) are not stored; a non-X-Ray trace id and a bad payload count as malformed', async () => {
   const { spans } = recordInvocation();
   const randomSpan = randomIdTracer.startSpan('orphan', { kind: SpanKind.SERVER });
   randomSpan.end();
@@ -284,7 +284,7 @@ describe('OTLP/HTTP', () => {
     });
   }
 
-  test('listens on loopback only, and refuses a foreign Host (DNS rebinding) with 403 before storing anything', async () => {
+  test('listens on loopback only; refuses a foreign Host (DNS rebinding) with 403 before storing anything', async () => {
     expect(new URL(receiver.endpoint).hostname).toBe('127.0.0.1');
     const { traceId, parentId, spans } = recordInvocation();
     await sendDatagrams(daemon.address, [functionSegment(traceId, parentId)]);

@@ -312,7 +312,7 @@ describe('a traced question, as API Gateway, Lambda and the SDK send it', () => 
     return { traceId, documents: status === 200 ? [dynamo, fn, lambda, stage] : [fn, lambda, stage] };
   }
 
-  test('GetServiceGraph has client -> stage -> Lambda -> Lambda::Function -> DynamoDB with counts and errors', async () => {
+  test('GetServiceGraph: client -> stage -> Lambda -> Lambda::Function -> DynamoDB with counts and errors', async () => {
     const ok1 = questionDocuments(200);
     const ok2 = questionDocuments(200);
     const invalid = questionDocuments(400);
