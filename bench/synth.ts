@@ -69,7 +69,8 @@ function main(): void {
   for (const name of Object.keys(APPS) as AppName[]) {
     const s = samples[name];
     console.log(
-      `${name.padEnd(33)}${String(s[0].stacks).padEnd(8)}${(median(s.map((x) => x.wallMs)) / 1000).toFixed(2).padEnd(17)}` +
+      `${name.padEnd(33)}${String(s[0].stacks).padEnd(8)}` +
+        `${(median(s.map((x) => x.wallMs)) / 1000).toFixed(2).padEnd(17)}` +
         `${s
           .map((x) => (x.wallMs / 1000).toFixed(2))
           .join(' ')

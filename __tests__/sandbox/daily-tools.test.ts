@@ -173,7 +173,10 @@ describe('check-traces settings', () => {
 
   test('another environment: every missing or wrong setting in one error', () => {
     expect(() => resolveConfig({ env: 'dev', timeoutSeconds: '-1' }, {})).toThrow(
-      /5 settings to fix:\n {2}--mysfits-api: not given.*\n {2}--questions-api: not given.*\n {2}--clicks-api: not given.*\n {2}--region: not given.*\n {2}--timeout: "-1"/,
+      new RegExp(
+        String.raw`5 settings to fix:\n {2}--mysfits-api: not given.*\n {2}--questions-api: not given.*` +
+          String.raw`\n {2}--clicks-api: not given.*\n {2}--region: not given.*\n {2}--timeout: "-1"`,
+      ),
     );
   });
 });

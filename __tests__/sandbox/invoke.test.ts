@@ -83,7 +83,11 @@ describe('the Lambda API runs one function with each sample event', () => {
       expect(lines[0]).toBe(`START RequestId: ${requestId} Version: $LATEST`);
       expect(lines.at(-2)).toBe(`END RequestId: ${requestId}`);
       expect(lines.at(-1)).toMatch(
-        /^REPORT RequestId: \S+\tDuration: \d+\.\d{2} ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\t(Init Duration: \d+\.\d{2} ms\t)?XRAY TraceId: 1-[0-9a-f]{8}-[0-9a-f]{24}\tSegmentId: [0-9a-f]{16}\tSampled: true\t$/,
+        new RegExp(
+          String.raw`^REPORT RequestId: \S+\tDuration: \d+\.\d{2} ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\t` +
+            String.raw`Max Memory Used: \d+ MB\t(Init Duration: \d+\.\d{2} ms\t)?` +
+            String.raw`XRAY TraceId: 1-[0-9a-f]{8}-[0-9a-f]{24}\tSegmentId: [0-9a-f]{16}\tSampled: true\t$`,
+        ),
       );
       const report = parseReportLine(lines.at(-1)!)!;
       expect(report['XRAY TraceId']).toBe(/Root=([^;]+)/.exec(answer.headers.get('X-Amzn-Trace-Id')!)![1]);

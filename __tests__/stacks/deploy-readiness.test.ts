@@ -61,8 +61,9 @@ const PERPETUAL_DIFF_RULES: readonly Rule[] = [
   {
     name: 'Firehose processor parameters equal to their defaults are not stored',
     source:
-      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/kinesis_firehose_delivery_stream#parameters; ' +
-      'https://github.com/hashicorp/terraform-provider-aws/issues/33014; defaults: ' +
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/' +
+      'kinesis_firehose_delivery_stream#parameters' +
+      '; https://github.com/hashicorp/terraform-provider-aws/issues/33014; defaults: ' +
       'https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html',
     check: (r) =>
       each(r, 'aws_kinesis_firehose_delivery_stream').flatMap(([id, stream]) =>

@@ -25,7 +25,10 @@ describe('placeholder configuration', () => {
   it('names the state bucket and the e-mail address of the shipped configuration, and what to put there', () => {
     expect(placeholderProblems(dev)).toEqual([
       expect.stringMatching(
-        /^config\/dev: state\.bucket: "mysfits-terraform-state-example" is a placeholder: put a globally unique S3 bucket name/,
+        new RegExp(
+          String.raw`^config/dev: state\.bucket: "mysfits-terraform-state-example" is a placeholder: ` +
+            'put a globally unique S3 bucket name',
+        ),
       ),
       expect.stringMatching(
         /^config\/dev: notificationEmail: "mysfits-dev-questions@example\.com" is at a reserved domain .*: put the address/,

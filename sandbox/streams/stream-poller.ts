@@ -106,7 +106,7 @@ interface ReadRecord {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The SDK decodes binary attributes to bytes; the Lambda event carries them as base64, like the wire format. */
-// biome-ignore lint/suspicious/noExplicitAny: the SDK's AttributeValue (bytes) becomes aws-lambda's (base64), two unrelated types.
+// biome-ignore lint/suspicious/noExplicitAny: SDK AttributeValue (bytes) to aws-lambda's (base64), unrelated types.
 function toEventAttribute(value: AttributeValue): any {
   if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };

@@ -23,8 +23,11 @@ th { background: #eef0f4; font-weight: 600; }
 td.mono, .mono { font-family: ui-monospace, monospace; font-size: 12px; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px; color: #fff; }
 .badge.ok { background: var(--ok); } .badge.error { background: var(--error); }
-.badge.fault { background: var(--fault); } .badge.throttle { background: var(--throttle); } .badge.partial { background: #888; }
-.annotation { display: inline-block; margin: 1px 4px 1px 0; padding: 0 4px; background: #eef3ff; border-radius: 3px; font-size: 12px; }
+.badge.fault { background: var(--fault); } .badge.throttle { background: var(--throttle); }
+.badge.partial { background: #888; }
+.annotation {
+  display: inline-block; margin: 1px 4px 1px 0; padding: 0 4px; background: #eef3ff; border-radius: 3px; font-size: 12px;
+}
 svg text { font: 12px system-ui, sans-serif; }
 `;
 

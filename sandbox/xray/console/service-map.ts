@@ -21,7 +21,8 @@ function stats(st) {
   st = st || {};
   var e = (st.ErrorStatistics || {}).TotalCount || 0, f = (st.FaultStatistics || {}).TotalCount || 0;
   var total = st.TotalCount || 0;
-  return { total: total, ok: st.OkCount || 0, errors: e, faults: f, avg: total ? st.TotalResponseTime / total : undefined };
+  var avg = total ? st.TotalResponseTime / total : undefined;
+  return { total: total, ok: st.OkCount || 0, errors: e, faults: f, avg: avg };
 }
 function layoutNodes(services) {
   var byRef = {}, depth = {}, incoming = {};
@@ -32,7 +33,10 @@ function layoutNodes(services) {
     var changed = false;
     services.forEach(function (n) {
       (n.Edges || []).forEach(function (e) {
-        if (byRef[e.ReferenceId] && depth[e.ReferenceId] < depth[n.ReferenceId] + 1) { depth[e.ReferenceId] = depth[n.ReferenceId] + 1; changed = true; }
+        if (byRef[e.ReferenceId] && depth[e.ReferenceId] < depth[n.ReferenceId] + 1) {
+          depth[e.ReferenceId] = depth[n.ReferenceId] + 1;
+          changed = true;
+        }
       });
     });
     if (!changed) break;
@@ -48,7 +52,9 @@ function layoutNodes(services) {
   var maxCol = Math.max.apply(null, Object.keys(columns).map(Number)), index = {};
   function reindex(col) { col.forEach(function (n, i) { index[n.ReferenceId] = i; }); }
   for (var c0 = 0; c0 <= maxCol; c0++) {
-    columns[c0] = (columns[c0] || []).sort(function (a, b) { return a.Type === 'client' ? -1 : b.Type === 'client' ? 1 : a.Name < b.Name ? -1 : 1; });
+    columns[c0] = (columns[c0] || []).sort(function (a, b) {
+      return a.Type === 'client' ? -1 : b.Type === 'client' ? 1 : a.Name < b.Name ? -1 : 1;
+    });
     reindex(columns[c0]);
   }
   // Barycentre sweeps: order each column by the mean row of its neighbours, so edges cross less.
@@ -72,7 +78,9 @@ function layoutNodes(services) {
   Object.keys(columns).forEach(function (c) {
     var col = columns[c];
     maxRows = Math.max(maxRows, col.length);
-    col.forEach(function (n, i) { pos[n.ReferenceId] = { x: PADX + Number(c) * COL, y: PAD + i * ROW, rows: col.length }; });
+    col.forEach(function (n, i) {
+      pos[n.ReferenceId] = { x: PADX + Number(c) * COL, y: PAD + i * ROW, rows: col.length };
+    });
   });
   // Centre short columns vertically.
   services.forEach(function (n) { var p = pos[n.ReferenceId]; p.y += (maxRows - p.rows) * ROW / 2; });
@@ -86,18 +94,23 @@ function ring(svg, x, y, st) {
     if (!st.total || !p[0]) return;
     var len = c * p[0] / st.total;
     svg.appendChild(s('circle', { cx: x, cy: y, r: R, fill: 'none', stroke: p[1], 'stroke-width': 6,
-      'stroke-dasharray': len + ' ' + (c - len), 'stroke-dashoffset': -offset, transform: 'rotate(-90 ' + x + ' ' + y + ')' }));
+      'stroke-dasharray': len + ' ' + (c - len), 'stroke-dashoffset': -offset,
+      transform: 'rotate(-90 ' + x + ' ' + y + ')' }));
     offset += len;
   });
 }
 function draw(result) {
   var container = document.getElementById('map');
   var services = result.Services || [];
-  if (!services.length) { container.replaceChildren(h('p', { className: 'muted', text: 'No traces in this time range yet.' })); return; }
+  if (!services.length) {
+    container.replaceChildren(h('p', { className: 'muted', text: 'No traces in this time range yet.' }));
+    return;
+  }
   var L = layoutNodes(services);
   var svg = s('svg', { width: L.width, height: L.height, role: 'img', 'aria-label': 'service map' });
   var defs = s('defs');
-  var marker = s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' });
+  var marker = s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8,
+    orient: 'auto-start-reverse' });
   marker.appendChild(s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#889' }));
   defs.appendChild(marker); svg.appendChild(defs);
   services.forEach(function (n) {
@@ -105,9 +118,11 @@ function draw(result) {
       var a = L.pos[n.ReferenceId], b = L.pos[e.ReferenceId];
       if (!b) return;
       var st = stats(e.SummaryStatistics), dx = b.x - a.x, dy = b.y - a.y, d = Math.sqrt(dx * dx + dy * dy) || 1;
-      var x1 = a.x + dx / d * (R + 4), y1 = a.y + dy / d * (R + 4), x2 = b.x - dx / d * (R + 6), y2 = b.y - dy / d * (R + 6);
+      var x1 = a.x + dx / d * (R + 4), y1 = a.y + dy / d * (R + 4);
+      var x2 = b.x - dx / d * (R + 6), y2 = b.y - dy / d * (R + 6);
       var bad = st.faults ? 'var(--fault)' : st.errors ? 'var(--error)' : '#889';
-      svg.appendChild(s('line', { x1: x1, y1: y1, x2: x2, y2: y2, stroke: bad, 'stroke-width': 1.5, 'marker-end': 'url(#arrow)' }));
+      svg.appendChild(s('line', { x1: x1, y1: y1, x2: x2, y2: y2, stroke: bad, 'stroke-width': 1.5,
+        'marker-end': 'url(#arrow)' }));
       svg.appendChild(s('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, 'text-anchor': 'middle', fill: '#556',
         text: st.total + ' · ' + ms(st.avg) }));
     });
@@ -129,7 +144,8 @@ function draw(result) {
     var counts = st.total + ' req';
     if (st.errors) counts += ' · ' + st.errors + ' err';
     if (st.faults) counts += ' · ' + st.faults + ' fault';
-    g.appendChild(s('text', { x: p.x, y: p.y + R + 48, 'text-anchor': 'middle', fill: st.faults ? 'var(--fault)' : st.errors ? 'var(--error)' : '#334', text: counts }));
+    var countsFill = st.faults ? 'var(--fault)' : st.errors ? 'var(--error)' : '#334';
+    g.appendChild(s('text', { x: p.x, y: p.y + R + 48, 'text-anchor': 'middle', fill: countsFill, text: counts }));
     svg.appendChild(g);
   });
   container.replaceChildren(svg);
@@ -137,7 +153,10 @@ function draw(result) {
 function load() {
   var now = Date.now() / 1000, range = Number(document.getElementById('range').value);
   api('/ServiceGraph', { StartTime: now - range, EndTime: now })
-    .then(function (result) { draw(result); document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString(); })
+    .then(function (result) {
+      draw(result);
+      document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+    })
     .catch(function (err) { showError(document.getElementById('map'), err); });
 }
 document.getElementById('range').addEventListener('change', load);

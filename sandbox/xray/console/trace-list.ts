@@ -30,16 +30,22 @@ function status(t) {
 function annotations(t) {
   var cell = h('td');
   Object.keys(t.Annotations || {}).sort().forEach(function (key) {
-    t.Annotations[key].forEach(function (v) { cell.appendChild(h('span', { className: 'annotation', text: key + ' = ' + annotationText(v.AnnotationValue) })); });
+    t.Annotations[key].forEach(function (v) {
+      cell.appendChild(h('span', { className: 'annotation', text: key + ' = ' + annotationText(v.AnnotationValue) }));
+    });
   });
   return cell;
 }
 function render(summaries, processed) {
   var result = document.getElementById('result');
-  if (!summaries.length) { result.replaceChildren(h('p', { className: 'muted', text: 'No traces match (' + processed + ' in range).' })); return; }
+  if (!summaries.length) {
+    result.replaceChildren(h('p', { className: 'muted', text: 'No traces match (' + processed + ' in range).' }));
+    return;
+  }
   var table = h('table', {}, h('thead', {}, h('tr', {},
     h('th', { text: 'Started' }), h('th', { text: 'Trace' }), h('th', { text: 'Status' }), h('th', { text: 'Request' }),
-    h('th', { text: 'Response' }), h('th', { text: 'Duration' }), h('th', { text: 'Entry point' }), h('th', { text: 'Annotations' }))));
+    h('th', { text: 'Response' }), h('th', { text: 'Duration' }), h('th', { text: 'Entry point' }),
+    h('th', { text: 'Annotations' }))));
   var body = h('tbody');
   summaries.forEach(function (t) {
     var http = t.Http || {};
@@ -55,11 +61,13 @@ function render(summaries, processed) {
       annotations(t)));
   });
   table.appendChild(body);
-  result.replaceChildren(h('p', { className: 'muted', text: summaries.length + ' of ' + processed + ' traces in range' }), table);
+  var count = summaries.length + ' of ' + processed + ' traces in range';
+  result.replaceChildren(h('p', { className: 'muted', text: count }), table);
 }
 function load() {
   var now = Date.now() / 1000, range = Number(document.getElementById('range').value);
-  var request = { StartTime: now - range, EndTime: now, FilterExpression: document.getElementById('filter').value || undefined };
+  var filter = document.getElementById('filter').value || undefined;
+  var request = { StartTime: now - range, EndTime: now, FilterExpression: filter };
   var all = [], processed = 0;
   function page(token, n) {
     return api('/TraceSummaries', Object.assign({}, request, { NextToken: token })).then(function (r) {
@@ -72,7 +80,10 @@ function load() {
 }
 document.getElementById('form').addEventListener('submit', function (event) {
   event.preventDefault();
-  var q = new URLSearchParams({ filter: document.getElementById('filter').value, range: document.getElementById('range').value });
+  var q = new URLSearchParams({
+    filter: document.getElementById('filter').value,
+    range: document.getElementById('range').value,
+  });
   history.replaceState(null, '', '/traces?' + q.toString());
   load();
 });

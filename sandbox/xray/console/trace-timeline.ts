@@ -34,7 +34,9 @@ function causeText(e) {
 }
 function details(e) {
   var shown = {};
-  ['http', 'annotations', 'aws', 'cause', 'metadata', 'sql'].forEach(function (k) { if (e[k] !== undefined) shown[k] = e[k]; });
+  ['http', 'annotations', 'aws', 'cause', 'metadata', 'sql'].forEach(function (k) {
+    if (e[k] !== undefined) shown[k] = e[k];
+  });
   shown.id = e.id; if (e.parent_id) shown.parent_id = e.parent_id;
   return h('pre', { text: JSON.stringify(shown, null, 2) });
 }
@@ -52,12 +54,20 @@ function render(trace) {
     var st = statusOf(e), end = e.in_progress || e.end_time === undefined ? t1 : e.end_time;
     var left = (e.start_time - t0) / span * 100, width = Math.max((end - e.start_time) / span * 100, 0.2);
     var name = h('td', { style: 'padding-left:' + (8 + depth * 18) + 'px' }, e.name);
-    Object.keys(e.annotations || {}).forEach(function (k) { name.appendChild(h('span', { className: 'annotation', text: k + ' = ' + e.annotations[k] })); });
+    Object.keys(e.annotations || {}).forEach(function (k) {
+      name.appendChild(h('span', { className: 'annotation', text: k + ' = ' + e.annotations[k] }));
+    });
     var cause = causeText(e);
     if (cause) name.appendChild(h('div', { className: 'cause', text: cause }));
-    var fill = h('div', { className: 'fill ' + st + (e.in_progress ? ' progress' : ''), style: 'left:' + left + '%;width:' + width + '%' });
+    var fill = h('div', {
+      className: 'fill ' + st + (e.in_progress ? ' progress' : ''),
+      style: 'left:' + left + '%;width:' + width + '%',
+    });
     var tr = h('tr', { className: 'entity' }, name,
-      h('td', {}, h('span', { className: 'badge ' + (e.in_progress ? 'partial' : st), text: e.in_progress ? 'in progress' : st })
+      h('td', {}, h('span', {
+        className: 'badge ' + (e.in_progress ? 'partial' : st),
+        text: e.in_progress ? 'in progress' : st,
+      })
         , e.http && e.http.response && e.http.response.status ? ' ' + e.http.response.status : ''),
       h('td', { text: e.in_progress ? '…' : ms(e.end_time - e.start_time) }),
       h('td', { className: 'bar' }, h('div', { className: 'track' }, fill)));
@@ -73,7 +83,8 @@ function render(trace) {
   }
   docs.sort(function (a, b) { return a.start_time - b.start_time; }).forEach(function (d) {
     var kind = d.inferred ? ' (inferred)' : '';
-    body.appendChild(h('tr', { className: 'group' }, h('td', { colspan: 4, text: d.name + ' · ' + (d.origin || 'service') + kind })));
+    var groupName = d.name + ' · ' + (d.origin || 'service') + kind;
+    body.appendChild(h('tr', { className: 'group' }, h('td', { colspan: 4, text: groupName })));
     row(d, 0);
   });
   table.appendChild(body);

@@ -2,11 +2,29 @@
  * The report as one self-contained HTML file: the service map as inline SVG (a small layered layout of our own,
  * no script, no CDN), the verdicts, and a table per trace. Opens from disk, anywhere.
  */
-import type { CheckReport, MapEdge, MapNode } from '../check';
+import type { CheckReport, MapEdge, MapNode, ReportRow } from '../check';
 import { nodeLabel, toMermaid } from './mermaid';
 
 const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const LEGEND =
+  '<span><i style="background:#e6f4ea;border-color:#1e8e3e"></i>ok</span>' +
+  '<span><i style="background:#fef7e0;border-color:#e37400"></i>error (4xx)</span>' +
+  '<span><i style="background:#fce8e6;border-color:#d93025"></i>fault (5xx)</span>' +
+  '<span><i style="border-color:#d93025;border-style:dashed"></i>expected, missing</span>' +
+  '<span>rounded: inferred (AWS service, remote host)</span>';
+
+function traceRowHtml(r: ReportRow): string {
+  const duration = r.durationMs === undefined ? '-' : `${r.durationMs} ms`;
+  const status = `${escapeHtml(r.status)}${r.httpStatus ? ` (${r.httpStatus})` : ''}`;
+  const problems = r.problems.map((p) => `<div class="problem">${escapeHtml(p)}</div>`).join('');
+  return (
+    `<tr class="${r.status.replace(' ', '-')}">` +
+    `<td style="padding-left:${8 + r.depth * 18}px">${escapeHtml(r.node)}</td>` +
+    `<td>${escapeHtml(r.type || '-')}</td><td class="num">${duration}</td><td>${status}${problems}</td></tr>`
+  );
+}
 
 const NODE_W = 320;
 const NODE_H = 66;
@@ -148,15 +166,16 @@ export function toHtml(report: CheckReport): string {
   const traces = report.traces
     .map(
       (t) =>
-        `<h3>Trace <code>${escapeHtml(t.traceId)}</code> <small>${escapeHtml(t.flows.join(', '))}${t.inProgress ? ' · segments in progress' : ''}</small></h3>
+        `<h3>Trace <code>${escapeHtml(t.traceId)}</code> ` +
+        `<small>${escapeHtml(t.flows.join(', '))}${t.inProgress ? ' · segments in progress' : ''}</small></h3>
 <table class="trace"><thead><tr><th>Node</th><th>Type</th><th class="num">Duration</th><th>Status</th></tr></thead><tbody>${t.rows
-          .map(
-            (r) =>
-              `<tr class="${r.status.replace(' ', '-')}"><td style="padding-left:${8 + r.depth * 18}px">${escapeHtml(r.node)}</td><td>${escapeHtml(r.type || '-')}</td><td class="num">${r.durationMs === undefined ? '-' : `${r.durationMs} ms`}</td><td>${escapeHtml(r.status)}${r.httpStatus ? ` (${r.httpStatus})` : ''}${r.problems.map((p) => `<div class="problem">${escapeHtml(p)}</div>`).join('')}</td></tr>`,
-          )
+          .map(traceRowHtml)
           .join('')}</tbody></table>`,
     )
     .join('\n');
+  const meta =
+    `${escapeHtml(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${report.polls} polls · ` +
+    `X-Ray ${escapeHtml(report.xrayEndpoint)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>check-traces: ${escapeHtml(report.env)}</title>
 <style>
@@ -168,14 +187,15 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}h3{font-siz
 table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top}
 .num{text-align:right}tr.fault td{background:#fce8e6}tr.error td{background:#fef7e0}tr.in-progress td{color:#5f6368;font-style:italic}
 .map{overflow:auto;border:1px solid #e0e0e0;border-radius:6px;padding:8px;background:#fafafa}
-.legend span{display:inline-block;margin-right:14px;font-size:12px}.legend i{display:inline-block;width:12px;height:12px;border:2px solid;margin-right:4px;vertical-align:-2px}
+.legend span{display:inline-block;margin-right:14px;font-size:12px}
+.legend i{display:inline-block;width:12px;height:12px;border:2px solid;margin-right:4px;vertical-align:-2px}
 ul{margin:4px 0;padding-left:18px}code{font-size:12px}
 </style></head><body>
 <h1>Trace check: ${escapeHtml(report.env)}</h1>
-<div class="meta">${escapeHtml(report.startedAt)} · ${(report.durationMs / 1000).toFixed(1)} s · ${report.polls} polls · X-Ray ${escapeHtml(report.xrayEndpoint)}</div>
+<div class="meta">${meta}</div>
 ${verdict}
 <h2>Service map</h2>
-<div class="legend"><span><i style="background:#e6f4ea;border-color:#1e8e3e"></i>ok</span><span><i style="background:#fef7e0;border-color:#e37400"></i>error (4xx)</span><span><i style="background:#fce8e6;border-color:#d93025"></i>fault (5xx)</span><span><i style="border-color:#d93025;border-style:dashed"></i>expected, missing</span><span>rounded: inferred (AWS service, remote host)</span></div>
+<div class="legend">${LEGEND}</div>
 <div class="map">${serviceMapSvg(report.serviceMap)}</div>
 <h2>Flows</h2><table>${flows}</table>
 <h2>Probes</h2><table>${probes}</table>
