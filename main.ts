@@ -10,7 +10,10 @@ import { PolicyViolationError } from './stacks/policy/secure-defaults-policy';
 // cdktf records a stack trace for every token; with tsx's source maps on, mapping them dominated synth time.
 process.setSourceMapsEnabled(false);
 
-const only = (process.env.MYSFITS_ENVS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const only = (process.env.MYSFITS_ENVS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 try {
   // Validate all configuration before cdktf creates anything in the outdir.
   const environments = loadEnvironments(undefined, only);

@@ -67,9 +67,15 @@ function subject(name: string, dir: string): Subject {
 
 /** Starts a fresh node that requires `file` (or nothing) and reports the CPU time it used. */
 function startNode(file: string, env: NodeJS.ProcessEnv): { wall: number; cpu: number } {
-  const script = `${file ? `require(${JSON.stringify(file)});` : ''}const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));`;
+  const script =
+    `${file ? `require(${JSON.stringify(file)});` : ''}const u = process.cpuUsage(); ` +
+    `process.stdout.write(String((u.user + u.system) / 1000));`;
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, ['-e', script], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`node requiring ${file || 'nothing'} failed: ${result.stderr}`);
   return { wall, cpu: Number(result.stdout) };
@@ -97,7 +103,9 @@ function shuffled<T>(items: T[]): T[] {
 const keys = Object.keys(FUNCTIONS) as FunctionKey[];
 bundleHandlers(keys);
 bundleHandlersFor(keys, 'opentelemetry');
-const handlers = keys.map((key) => subject(FUNCTIONS[key].name, path.join(__dirname, '..', '.build', FUNCTIONS[key].name)));
+const handlers = keys.map((key) =>
+  subject(FUNCTIONS[key].name, path.join(__dirname, '..', '.build', FUNCTIONS[key].name)),
+);
 const otelHandlers = keys.map((key) => subject(`${FUNCTIONS[key].name} otel`, bundleHandlerFor(key, 'opentelemetry')));
 const reference = subject(REFERENCE.name, bundleEntry(REFERENCE.entry, 'reference-post-question'));
 const subjects = [...handlers, ...otelHandlers, reference];
@@ -125,13 +133,20 @@ console.log(
   `${RUNS} interleaved rounds on node ${process.version}; the empty node: wall ${median(empty.wallMs).toFixed(0)} ms ` +
     `(middle half ${spread(empty.wallMs)}), CPU ${median(empty.cpuMs).toFixed(0)} ms (${spread(empty.cpuMs)}).`,
 );
-console.log('load = a fresh node requiring the bundle minus the empty node of the same round; x ref = ratio to the reference');
+console.log(
+  'load = a fresh node requiring the bundle minus the empty node of the same round; x ref = ratio to the reference',
+);
 const header = ['function'.padEnd(31), 'bundle'.padStart(8), 'x ref'.padStart(5)];
-for (const m of ['wall', 'CPU']) header.push(`${m} ms`.padStart(8), 'middle half'.padStart(11), 'x ref'.padStart(5), 'middle half'.padStart(11));
+for (const m of ['wall', 'CPU'])
+  header.push(`${m} ms`.padStart(8), 'middle half'.padStart(11), 'x ref'.padStart(5), 'middle half'.padStart(11));
 console.log(header.join(' '));
 for (const s of subjects) {
   const isReference = s === reference;
-  const cells = [s.name.padEnd(31), `${s.sizeKb.toFixed(0).padStart(5)} KB`, (isReference ? '' : (s.sizeKb / reference.sizeKb).toFixed(2)).padStart(5)];
+  const cells = [
+    s.name.padEnd(31),
+    `${s.sizeKb.toFixed(0).padStart(5)} KB`,
+    (isReference ? '' : (s.sizeKb / reference.sizeKb).toFixed(2)).padStart(5),
+  ];
   for (const m of ['wallMs', 'cpuMs'] as const) {
     cells.push(
       median(s[m]).toFixed(1).padStart(8),
@@ -144,16 +159,28 @@ for (const s of subjects) {
 }
 console.log('targets:');
 // The same targets for each tracing build: the OpenTelemetry one is a deployable build, not an exception.
-for (const [build, built] of [['X-Ray SDK', handlers], ['OpenTelemetry', otelHandlers]] as const) {
+for (const [build, built] of [
+  ['X-Ray SDK', handlers],
+  ['OpenTelemetry', otelHandlers],
+] as const) {
   const postQuestion = built[keys.indexOf('postQuestion')];
   const sizeRatio = postQuestion.sizeKb / reference.sizeKb;
   const largest = Math.max(...built.map((s) => s.sizeKb));
   console.log(` ${build} build:`);
-  console.log(`  post-question bundle <= ${TARGETS.maxSizeRatio} x reference: ${sizeRatio.toFixed(2)}${over(sizeRatio, TARGETS.maxSizeRatio)}`);
+  console.log(
+    `  post-question bundle <= ${TARGETS.maxSizeRatio} x reference: ` +
+      `${sizeRatio.toFixed(2)}${over(sizeRatio, TARGETS.maxSizeRatio)}`,
+  );
   for (const m of ['wallMs', 'cpuMs'] as const) {
     const loadRatio = median(ratios(postQuestion, m));
     const what = m === 'wallMs' ? 'wall' : 'CPU';
-    console.log(`  post-question load (${what}) <= ${TARGETS.maxLoadRatio} x reference: ${loadRatio.toFixed(2)}${over(loadRatio, TARGETS.maxLoadRatio)}`);
+    console.log(
+      `  post-question load (${what}) <= ${TARGETS.maxLoadRatio} x reference: ` +
+        `${loadRatio.toFixed(2)}${over(loadRatio, TARGETS.maxLoadRatio)}`,
+    );
   }
-  console.log(`  every bundle <= ${TARGETS.maxBundleKb} KB: largest ${largest.toFixed(0)} KB${over(largest, TARGETS.maxBundleKb)}`);
+  console.log(
+    `  every bundle <= ${TARGETS.maxBundleKb} KB: largest ${largest.toFixed(0)} ` +
+      `KB${over(largest, TARGETS.maxBundleKb)}`,
+  );
 }

@@ -20,7 +20,9 @@ console.log(`node ${process.version}, ${os.cpus().length} CPU(s), Lambda runtime
 let failed = 0;
 for (const bench of BENCHMARKS) {
   console.log(`\n=== bench/${bench.file}: ${bench.what}`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, bench.file)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, bench.file)], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     failed++;
     console.error(`bench/${bench.file} could not run (exit ${result.status ?? result.signal})`);

@@ -31,7 +31,8 @@ function parseRuns(argv: string[]): number {
   const at = argv.indexOf('--runs');
   if (at === -1) return 3;
   const runs = Number(argv[at + 1]);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`bench/synth: --runs must be a positive integer, got ${argv[at + 1]}`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`bench/synth: --runs must be a positive integer, got ${argv[at + 1]}`);
   return runs;
 }
 
@@ -68,8 +69,12 @@ function main(): void {
   for (const name of Object.keys(APPS) as AppName[]) {
     const s = samples[name];
     console.log(
-      `${name.padEnd(33)}${String(s[0].stacks).padEnd(8)}${(median(s.map((x) => x.wallMs)) / 1000).toFixed(2).padEnd(17)}` +
-        `${s.map((x) => (x.wallMs / 1000).toFixed(2)).join(' ').padEnd(22)}${median(s.map((x) => x.peakRssMb)).toFixed(0)}`,
+      `${name.padEnd(33)}${String(s[0].stacks).padEnd(8)}` +
+        `${(median(s.map((x) => x.wallMs)) / 1000).toFixed(2).padEnd(17)}` +
+        `${s
+          .map((x) => (x.wallMs / 1000).toFixed(2))
+          .join(' ')
+          .padEnd(22)}${median(s.map((x) => x.peakRssMb)).toFixed(0)}`,
     );
   }
   const [full, reference] = (Object.keys(APPS) as AppName[]).map((name) => median(samples[name].map((x) => x.wallMs)));

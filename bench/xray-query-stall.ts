@@ -28,9 +28,14 @@ async function main() {
       origin: 'AWS::ApiGateway::Stage',
       start_time: now - 60 + n / traces,
       end_time: now - 60 + n / traces + 0.05,
-      http: { request: { method: 'POST', url: 'http://127.0.0.1/questions' }, response: { status: n % 10 ? 200 : 500 } },
+      http: {
+        request: { method: 'POST', url: 'http://127.0.0.1/questions' },
+        response: { status: n % 10 ? 200 : 500 },
+      },
       fault: n % 10 === 0,
-      subsegments: [{ id: newEntityId(), name: 'Lambda', namespace: 'aws', start_time: now - 60, end_time: now - 59.99 }],
+      subsegments: [
+        { id: newEntityId(), name: 'Lambda', namespace: 'aws', start_time: now - 60, end_time: now - 59.99 },
+      ],
     } as never);
   }
   const range = { StartTime: now - 3600, EndTime: now + 60 };

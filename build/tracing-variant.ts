@@ -37,11 +37,15 @@ function bundleOpenTelemetry(keys: readonly FunctionKey[]): void {
     from: TRACING_MODULE,
     to: OTEL_TRACING_MODULE,
   };
-  const result = spawnSync(process.execPath, [path.join(__dirname, 'tracing-variant-worker.js'), JSON.stringify(input)], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'tracing-variant-worker.js'), JSON.stringify(input)],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   if (result.status !== 0) throw new Error(`OpenTelemetry bundle failed: ${result.stderr || result.error?.message}`);
   const files = (JSON.parse(result.stdout) as { path: string; base64: string }[]).map((f) => ({
     path: f.path,
@@ -69,6 +73,6 @@ export function bundleHandlerFor(key: FunctionKey, backend: TracingBackend = 'xr
 
 /** Bundles several handlers of one back end at once (shared modules parsed once). */
 export function bundleHandlersFor(keys: readonly FunctionKey[], backend: TracingBackend = 'xray-sdk'): void {
-  if (backend === 'xray-sdk') keys.forEach((key) => bundleHandler(key));
+  if (backend === 'xray-sdk') for (const key of keys) bundleHandler(key);
   else bundleOpenTelemetry(keys);
 }

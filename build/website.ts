@@ -76,7 +76,8 @@ function withHashedNames(outputs: Output[], outDir: string): { outputs: Output[]
     if (!(HASHED_FILES as readonly string[]).includes(name)) return file;
     const newName = hashedName(name, file.contents);
     const reference = new RegExp(`((?:src|href)=")${name.replace('.', '\\.')}(")`);
-    if (!reference.test(html)) throw new Error(`website: index.html does not load ${name} (src="${name}" or href="${name}")`);
+    if (!reference.test(html))
+      throw new Error(`website: index.html does not load ${name} (src="${name}" or href="${name}")`);
     html = html.replace(reference, `$1${newName}$2`);
     hashed.add(newName);
     return { path: path.join(outDir, newName), contents: file.contents };

@@ -13,7 +13,10 @@ import { placeholderProblems } from './placeholders';
 
 /** `mysfits-dev-*` -> /^mysfits-dev-.*$/ (cdktf matches stack names with minimatch; `*` and `?` are enough here). */
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -41,13 +44,19 @@ function main(argv: readonly string[]): number {
   }
   const targets = args.filter((arg) => !arg.startsWith('-'));
   if (targets.length === 0) {
-    console.error(`${command}: name the stacks (for example 'mysfits-dev-*'): cdktf ${command} of every environment at once is not allowed here`);
+    console.error(
+      `${command}: name the stacks (for example 'mysfits-dev-*'): cdktf ${command} of every environment at once is ` +
+        `not allowed here`,
+    );
     return 2;
   }
   let problems: string[];
   try {
     // The environments cdktf will synthesize (main.ts reads the same variable).
-    const only = (process.env.MYSFITS_ENVS ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+    const only = (process.env.MYSFITS_ENVS ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     problems = deployProblems(targets, loadEnvironments(undefined, only));
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -57,7 +66,10 @@ function main(argv: readonly string[]): number {
     throw error;
   }
   if (problems.length > 0) {
-    console.error(`Not running cdktf ${command === 'check' ? 'deploy/diff' : command}: the configuration still holds placeholders.\n${problems.join('\n')}`);
+    console.error(
+      `Not running cdktf ${command === 'check' ? 'deploy/diff' : command}: the configuration still holds ` +
+        `placeholders.\n${problems.join('\n')}`,
+    );
     return 1;
   }
   if (command === 'check') return 0;

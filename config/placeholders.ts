@@ -24,15 +24,27 @@ export function placeholderProblems({ name, config }: Environment): string[] {
   const problems: string[] = [];
   const say = (setting: string, message: string) => problems.push(`config/${name}: ${setting}: ${message}`);
   if (config.state.bucket === EXAMPLE_STATE_BUCKET) {
-    say('state.bucket', `"${EXAMPLE_STATE_BUCKET}" is a placeholder: put a globally unique S3 bucket name for your Terraform state (the mysfits-state-bootstrap stack creates it)`);
+    say(
+      'state.bucket',
+      `"${EXAMPLE_STATE_BUCKET}" is a placeholder: put a globally unique S3 bucket name for your Terraform state ` +
+        `(the mysfits-state-bootstrap stack creates it)`,
+    );
   }
   const emailDomain = config.notificationEmail.split('@').pop() ?? '';
   if (isReservedDomain(emailDomain)) {
-    say('notificationEmail', `"${config.notificationEmail}" is at a reserved domain that never receives mail: put the address that should receive the questions (it must confirm the SNS subscription)`);
+    say(
+      'notificationEmail',
+      `"${config.notificationEmail}" is at a reserved domain that never receives mail: put the address that should ` +
+        `receive the questions (it must confirm the SNS subscription)`,
+    );
   }
   const { domainName } = config.website;
   if (domainName && isReservedDomain(domainName)) {
-    say('website.domainName', `"${domainName}" is a reserved domain: put a domain you own (with website.certificateArn), or remove it to serve the site from its cloudfront.net name`);
+    say(
+      'website.domainName',
+      `"${domainName}" is a reserved domain: put a domain you own (with website.certificateArn), or remove it to ` +
+        `serve the site from its cloudfront.net name`,
+    );
   }
   return problems;
 }

@@ -30,18 +30,32 @@ const CLOUDFRONT_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certifi
  */
 const website = z
   .strictObject({
-    domainName: z.string().regex(HOST_NAME, 'must be a host name such as www.example.org (no scheme, no path)').optional(),
+    domainName: z
+      .string()
+      .regex(HOST_NAME, 'must be a host name such as www.example.org (no scheme, no path)')
+      .optional(),
     certificateArn: z
       .string()
-      .regex(CLOUDFRONT_CERTIFICATE_ARN, 'must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses those)')
+      .regex(
+        CLOUDFRONT_CERTIFICATE_ARN,
+        'must be the ARN of an ACM certificate in us-east-1 (CloudFront only uses those)',
+      )
       .optional(),
   })
   .superRefine((value, ctx) => {
     if (value.domainName && !value.certificateArn) {
-      ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'required with website.domainName: an ACM certificate (us-east-1) covering it' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificateArn'],
+        message: 'required with website.domainName: an ACM certificate (us-east-1) covering it',
+      });
     }
     if (value.certificateArn && !value.domainName) {
-      ctx.addIssue({ code: 'custom', path: ['domainName'], message: 'required with website.certificateArn: the host name the certificate covers' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['domainName'],
+        message: 'required with website.certificateArn: the host name the certificate covers',
+      });
     }
   });
 
@@ -54,7 +68,10 @@ const RATE_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
 export const environmentConfigSchema = z.strictObject({
   region,
   /** Optional guard: the AWS provider refuses to run against any other account. */
-  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
   notificationEmail: z.email(),
   /** The website's host; its origin is the only one CORS allows on the APIs. */
   website: website.default({}),
@@ -97,22 +114,31 @@ export const environmentConfigSchema = z.strictObject({
     enabled: z.boolean(),
     /** Requests one IP may send within the window; WAF's minimum is 10. */
     limit: z.int().min(10),
-    windowSeconds: z
-      .number()
-      .refine((seconds) => (RATE_WINDOWS_SECONDS as readonly number[]).includes(seconds), {
-        message: `must be one of ${RATE_WINDOWS_SECONDS.join(', ')}`,
-      }),
+    windowSeconds: z.number().refine((seconds) => (RATE_WINDOWS_SECONDS as readonly number[]).includes(seconds), {
+      message: `must be one of ${RATE_WINDOWS_SECONDS.join(', ')}`,
+    }),
   }),
   /** IAM roles (besides the stream function's) the topic policy lets publish: who may run
    * `npm run replay-questions` for this environment. None by default. */
   questionReplayRoleArns: z
-    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, 'must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)'))
+    .array(
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+          'must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)',
+        ),
+    )
     .default([]),
   /**
    * Days a question (personal data) is kept before DynamoDB's TTL deletes it. More than the 14 days the stream's
    * on-failure queue keeps a message, so every question whose e-mail failed can still be replayed.
    */
-  questionRetentionDays: z.int().min(15, 'must be at least 15 (the on-failure queue keeps messages 14 days)').max(3650).default(DEFAULTS.questionRetentionDays),
+  questionRetentionDays: z
+    .int()
+    .min(15, 'must be at least 15 (the on-failure queue keeps messages 14 days)')
+    .max(3650)
+    .default(DEFAULTS.questionRetentionDays),
 });
 
 export type EnvironmentConfig = z.output<typeof environmentConfigSchema>;

@@ -51,7 +51,10 @@ export interface SandboxOptions {
   tracingBackend?: TracingBackend;
   /** Default 4566, 0 = free. */
   fauxqsPort?: number;
-  /** Per-function env overrides, e.g. { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '200' } }. */
+  /**
+   * Per-function env overrides, e.g. { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '200' }
+   * }.
+   */
   functionEnvironment?: Partial<Record<FunctionKey, Record<string, string>>>;
   /** Per-function tracing, default Active for all; { postQuestion: 'Off' } = tracing switched off for it. */
   tracing?: Partial<Record<FunctionKey, 'Active' | 'Off'>>;

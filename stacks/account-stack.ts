@@ -65,7 +65,12 @@ export class AccountStack extends TerraformStack {
       allowedAccountIds: accountId ? [accountId] : undefined,
       defaultTags: [{ tags: { Project: PROJECT_TAG, Stack: 'account', ManagedBy: 'cdktf' } }],
     });
-    new S3Backend(this, { bucket: state.bucket, key: `account/${region}.tfstate`, region: state.region, encrypt: true });
+    new S3Backend(this, {
+      bucket: state.bucket,
+      key: `account/${region}.tfstate`,
+      region: state.region,
+      encrypt: true,
+    });
     this.addOverride('terraform.backend.s3.use_lockfile', true);
     this.accountId = new DataAwsCallerIdentity(this, 'caller').accountId;
     this.partition = new DataAwsPartition(this, 'partition').partition;
@@ -91,7 +96,15 @@ export class AccountStack extends TerraformStack {
         // The actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs, on this region's log groups only:
         // API Gateway names execution log groups after the API id.
         allow(
-          ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 'logs:GetLogEvents', 'logs:FilterLogEvents'],
+          [
+            'logs:CreateLogGroup',
+            'logs:CreateLogStream',
+            'logs:DescribeLogGroups',
+            'logs:DescribeLogStreams',
+            'logs:PutLogEvents',
+            'logs:GetLogEvents',
+            'logs:FilterLogEvents',
+          ],
           [logGroups],
           'StageLogs',
         ),

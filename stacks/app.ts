@@ -31,7 +31,12 @@ export interface BuildOptions {
   readonly websiteFiles?: readonly WebsiteFile[];
 }
 
-export function buildEnvironment(app: App, env: Environment, account: AccountStack, options: BuildOptions = {}): EnvironmentStacks {
+export function buildEnvironment(
+  app: App,
+  env: Environment,
+  account: AccountStack,
+  options: BuildOptions = {},
+): EnvironmentStacks {
   const tracing = new TracingStack(app, env);
   // The hosting comes first: its host name is the origin every API allows.
   const website = new WebsiteStack(app, env);
@@ -62,7 +67,8 @@ export function buildApp(app: App, environments: readonly Environment[], options
   }
   const bootstrap = new StateBootstrapStack(app, environments);
   const accounts = new Map<string, AccountStack>();
-  for (const [region, envs] of environmentsByRegion(environments)) accounts.set(region, new AccountStack(app, region, envs));
+  for (const [region, envs] of environmentsByRegion(environments))
+    accounts.set(region, new AccountStack(app, region, envs));
   const stacks = Object.fromEntries(
     environments.map((env) => [env.name, buildEnvironment(app, env, accounts.get(env.config.region)!, options)]),
   );

@@ -31,7 +31,9 @@ export class StateBootstrapStack extends TerraformStack {
     for (const { name, config } of environments) {
       const entry = wanted.get(config.state.bucket) ?? { ...config.state, envs: [] };
       if (entry.region !== config.state.region) {
-        throw new Error(`config/${name}: state.region: bucket ${config.state.bucket} is in ${entry.region} for ${entry.envs.join(', ')}`);
+        throw new Error(
+          `config/${name}: state.region: bucket ${config.state.bucket} is in ${entry.region} for ${entry.envs.join(', ')}`,
+        );
       }
       entry.envs.push(name);
       wanted.set(config.state.bucket, entry);
@@ -56,7 +58,10 @@ export class StateBootstrapStack extends TerraformStack {
         if ('provider' in child) (child as { provider?: AwsProvider }).provider = provider;
       });
       this.buckets.push(secure);
-      new TerraformOutput(this, `state-bucket-${bucket}`, { value: secure.bucket.bucket, description: `state of ${envs.join(', ')}` });
+      new TerraformOutput(this, `state-bucket-${bucket}`, {
+        value: secure.bucket.bucket,
+        description: `state of ${envs.join(', ')}`,
+      });
     }
     Aspects.of(this).add(new SecureDefaultsPolicy());
   }

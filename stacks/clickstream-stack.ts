@@ -90,7 +90,14 @@ export class ClickstreamStack extends EnvironmentStack {
       policy: new DataAwsIamPolicyDocument(this, 'firehose-permissions', {
         statement: [
           allow(
-            ['s3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutObject'],
+            [
+              's3:AbortMultipartUpload',
+              's3:GetBucketLocation',
+              's3:GetObject',
+              's3:ListBucket',
+              's3:ListBucketMultipartUploads',
+              's3:PutObject',
+            ],
             [bucket.arn, `${bucket.arn}/*`],
             'WriteClicks',
           ),

@@ -39,9 +39,7 @@ export abstract class EnvironmentStack extends TerraformStack {
     new AwsProvider(this, 'aws', {
       region: config.region,
       allowedAccountIds: config.accountId ? [config.accountId] : undefined,
-      defaultTags: [
-        { tags: { Project: PROJECT_TAG, Environment: env.name, Stack: stackKey, ManagedBy: 'cdktf' } },
-      ],
+      defaultTags: [{ tags: { Project: PROJECT_TAG, Environment: env.name, Stack: stackKey, ManagedBy: 'cdktf' } }],
     });
     new S3Backend(this, {
       bucket: config.state.bucket,
@@ -56,7 +54,9 @@ export abstract class EnvironmentStack extends TerraformStack {
 
   /** The environment stack a construct is in, if any. */
   static enclosing(construct: IConstruct): EnvironmentStack | undefined {
-    return [...construct.node.scopes].reverse().find((scope): scope is EnvironmentStack => scope instanceof EnvironmentStack);
+    return [...construct.node.scopes]
+      .reverse()
+      .find((scope): scope is EnvironmentStack => scope instanceof EnvironmentStack);
   }
 
   /**
@@ -70,7 +70,12 @@ export abstract class EnvironmentStack extends TerraformStack {
 
   get settings(): EnvironmentSettings {
     const { config } = this.env;
-    return { env: this.env.name, logRetentionDays: config.logRetentionDays, tracing: config.tracing, apiThrottling: config.apiThrottling };
+    return {
+      env: this.env.name,
+      logRetentionDays: config.logRetentionDays,
+      tracing: config.tracing,
+      apiThrottling: config.apiThrottling,
+    };
   }
 
   get accountId(): string {
@@ -95,6 +100,7 @@ export function requireSetting<K extends keyof EnvironmentSettings>(
   who: string,
 ): EnvironmentSettings[K] {
   const value = settings[key];
-  if (value === undefined) throw new Error(`${who}: no ${key}; build it inside an EnvironmentStack or give ${key} explicitly`);
+  if (value === undefined)
+    throw new Error(`${who}: no ${key}; build it inside an EnvironmentStack or give ${key} explicitly`);
   return value as EnvironmentSettings[K];
 }

@@ -157,7 +157,11 @@ function questionsRateLimit(
   allowedOrigin: string,
 ): Wafv2WebAcl {
   const name = `${names.prefix(env)}-questions-rate-limit`;
-  const metrics = (metricName: string) => ({ cloudwatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true });
+  const metrics = (metricName: string) => ({
+    cloudwatchMetricsEnabled: true,
+    metricName,
+    sampledRequestsEnabled: true,
+  });
   const bodyKey = 'rate-limited';
   const acl = new Wafv2WebAcl(scope, 'questions-rate-limit', {
     name,
@@ -165,7 +169,9 @@ function questionsRateLimit(
     scope: 'REGIONAL',
     defaultAction: { allow: {} },
     // JSON, like every other refusal of the APIs.
-    customResponseBody: [{ key: bodyKey, content: JSON.stringify(RATE_LIMITED_RESPONSE.body), contentType: 'APPLICATION_JSON' }],
+    customResponseBody: [
+      { key: bodyKey, content: JSON.stringify(RATE_LIMITED_RESPONSE.body), contentType: 'APPLICATION_JSON' },
+    ],
     rule: [
       {
         name: 'post-questions-per-ip',

@@ -40,7 +40,12 @@ export class WebsiteStack extends EnvironmentStack {
     const headers = new CloudfrontResponseHeadersPolicy(this, 'security-headers', {
       name: `${prefix}-security-headers`,
       securityHeadersConfig: {
-        strictTransportSecurity: { accessControlMaxAgeSec: 63072000, includeSubdomains: true, preload: true, override: true },
+        strictTransportSecurity: {
+          accessControlMaxAgeSec: 63072000,
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: 'DENY', override: true },
         referrerPolicy: { referrerPolicy: 'strict-origin-when-cross-origin', override: true },
@@ -67,9 +72,7 @@ export class WebsiteStack extends EnvironmentStack {
       defaultRootObject: 'index.html',
       httpVersion: 'http2and3',
       priceClass: 'PriceClass_100',
-      origin: [
-        { domainName: bucket.bucketRegionalDomainName, originId, originAccessControlId: oac.id },
-      ],
+      origin: [{ domainName: bucket.bucketRegionalDomainName, originId, originAccessControlId: oac.id }],
       defaultCacheBehavior: {
         targetOriginId: originId,
         viewerProtocolPolicy: 'redirect-to-https',

@@ -5,6 +5,7 @@
  * Plain CommonJS with nothing newer than Node.js 12 in it, so an old `node` can run it and say so.
  */
 'use strict';
+// biome-ignore lint/style/useNodejsImportProtocol: `node:` specifiers need Node.js 14.18; an older node must run this.
 const path = require('path');
 
 const wanted = require(path.join(__dirname, '..', 'package.json')).engines.node; // e.g. "^24.11.0"

@@ -6,9 +6,10 @@
 #   source tools/node24.sh          put Node.js 24 first on this shell's PATH (then npm ci, npm start, npm test)
 #   bash tools/node24.sh CMD ARGS   run one command with it, e.g. `bash tools/node24.sh npm test`
 #
-# When the shell's `node` is already a Node.js 24 that engines accepts, it is used as it is and nothing is fetched. With the fetched one, npm is
-# told where its C headers are (npm_config_nodedir: the package ships them), so the one native module that has
-# no prebuilt binary for Node.js 24 (cdktf-cli's terminal, @cdktf/node-pty-prebuilt-multiarch) builds offline.
+# When the shell's `node` is already a Node.js 24 that engines accepts, it is used as it is and nothing is fetched.
+# With the fetched one, npm is told where its C headers are (npm_config_nodedir: the package ships them), so the one
+# native module that has no prebuilt binary for Node.js 24 (cdktf-cli's terminal, @cdktf/node-pty-prebuilt-multiarch)
+# builds offline.
 NODE24_VERSION=24.22.3
 node24_guard="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)/node-version.cjs"
 
@@ -16,8 +17,16 @@ node24_bin_dir() {
   local os arch dir tmp
   # A `node` on the PATH that package.json's engines accepts (24.x, new enough) is used as it is.
   if node "$node24_guard" >/dev/null 2>&1; then dirname "$(command -v node)"; return 0; fi
-  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) echo "node24: no Node.js package for $(uname -s); install Node.js 24 from nodejs.org" >&2; return 1 ;; esac
-  case "$(uname -m)" in x86_64|amd64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) echo "node24: no Node.js package for $(uname -m); install Node.js 24 from nodejs.org" >&2; return 1 ;; esac
+  case "$(uname -s)" in
+    Linux) os=linux ;;
+    Darwin) os=darwin ;;
+    *) echo "node24: no Node.js package for $(uname -s); install Node.js 24 from nodejs.org" >&2; return 1 ;;
+  esac
+  case "$(uname -m)" in
+    x86_64|amd64) arch=x64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) echo "node24: no Node.js package for $(uname -m); install Node.js 24 from nodejs.org" >&2; return 1 ;;
+  esac
   dir="${NODE24_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mysfits-node}/node-$os-$arch-$NODE24_VERSION"
   if [ ! -x "$dir/node_modules/.bin/node" ]; then
     command -v npm >/dev/null 2>&1 || { echo "node24: npm is needed to fetch Node.js $NODE24_VERSION" >&2; return 1; }
@@ -28,7 +37,8 @@ node24_bin_dir() {
       npm install --prefix "$tmp" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
         "node-$os-$arch@$NODE24_VERSION" >&2 &&
       "$tmp/node_modules/.bin/node" --version >/dev/null &&
-      rm -rf "$dir" && mv "$tmp" "$dir" || { rm -rf "$tmp"; echo "node24: could not fetch Node.js $NODE24_VERSION" >&2; return 1; }
+      rm -rf "$dir" && mv "$tmp" "$dir" ||
+      { rm -rf "$tmp"; echo "node24: could not fetch Node.js $NODE24_VERSION" >&2; return 1; }
   fi
   echo "$dir/node_modules/.bin"
 }

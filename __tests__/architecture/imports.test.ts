@@ -125,7 +125,9 @@ describe('the direction of imports', () => {
     expect(probe('system/x.ts', "const b = require('../build/bundle');")).toHaveLength(1);
     expect(probe('sandbox/x.ts', "const s = await import('../stacks/app');")).toHaveLength(1);
     expect(probe('website/src/x.ts', "import { a } from '../../handlers/shared/logger';")).toHaveLength(1);
-    expect(probe('handlers/post-question/x.ts', "import { a } from '../shared/text'; import b from './y';")).toEqual([]);
+    expect(probe('handlers/post-question/x.ts', "import { a } from '../shared/text'; import b from './y';")).toEqual(
+      [],
+    );
   });
 
   test('the handlers and the site import the system/ module they need, never the index', () => {

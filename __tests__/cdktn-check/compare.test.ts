@@ -7,9 +7,20 @@ import { compareSynths, diffJson, formatComparison, fullProviderSource } from '.
 import { mapImports } from '../../tools/cdktn-check/cli';
 
 /** A small stack as cdktf 0.21 writes it. */
-function stack(overrides: { runtime?: string; functionId?: string; bucket?: string; cdk?: string; aws?: { source: string; version: string } } = {}) {
+function stack(
+  overrides: {
+    runtime?: string;
+    functionId?: string;
+    bucket?: string;
+    cdk?: string;
+    aws?: { source: string; version: string };
+  } = {},
+) {
   return {
-    '//': { metadata: { backend: 's3', stackName: 'mysfits-dev-questions', version: overrides.cdk ?? '0.21.0' }, outputs: {} },
+    '//': {
+      metadata: { backend: 's3', stackName: 'mysfits-dev-questions', version: overrides.cdk ?? '0.21.0' },
+      outputs: {},
+    },
     provider: { aws: [{ region: 'us-east-1' }] },
     resource: {
       aws_lambda_function: {
@@ -22,7 +33,9 @@ function stack(overrides: { runtime?: string; functionId?: string; bucket?: stri
       },
     },
     terraform: {
-      backend: { s3: { bucket: overrides.bucket ?? 'mysfits-tfstate', key: 'mysfits-dev-questions.tfstate', use_lockfile: true } },
+      backend: {
+        s3: { bucket: overrides.bucket ?? 'mysfits-tfstate', key: 'mysfits-dev-questions.tfstate', use_lockfile: true },
+      },
       required_providers: { aws: overrides.aws ?? { source: 'aws', version: '6.25.0' } },
     },
   };
@@ -60,7 +73,10 @@ describe('compareSynths', () => {
   });
 
   it('fails on another logical id (the resource would be replaced), another backend, a missing stack', () => {
-    const renamed = compareSynths({ a: stack() }, { a: asCdktn({ functionId: 'post-question_function_FFFFFFFF' }) }).unexpected;
+    const renamed = compareSynths(
+      { a: stack() },
+      { a: asCdktn({ functionId: 'post-question_function_FFFFFFFF' }) },
+    ).unexpected;
     expect(renamed.map((d) => [d.path, d.kind])).toEqual([
       ['resource.aws_lambda_function.post-question_function_1A2B3C4D', 'only in cdktf'],
       ['resource.aws_lambda_function.post-question_function_FFFFFFFF', 'only in cdktn'],
@@ -89,7 +105,10 @@ describe('compareSynths', () => {
     const text = formatComparison(compareSynths({ a: stack() }, { a: asCdktn({ runtime: 'nodejs22.x' }) }), 1);
     expect(text).toMatch(/^compared 1 stack\(s\): 3 allowed difference\(s\), 1 unexpected$/m);
     expect(text).toMatch(/^allowed: AWS provider version \(1x\): .*6\.25\.0.*6\.66\.0/m);
-    expect(text).toContain('UNEXPECTED: a resource.aws_lambda_function.post-question_function_1A2B3C4D.runtime: "nodejs24.x" (cdktf) -> "nodejs22.x" (cdktn)');
+    expect(text).toContain(
+      'UNEXPECTED: a resource.aws_lambda_function.post-question_function_1A2B3C4D.runtime: "nodejs24.x" (cdktf) -> ' +
+        '"nodejs22.x" (cdktn)',
+    );
   });
 });
 
@@ -107,7 +126,7 @@ describe('mapImports', () => {
     const source = [
       "import { App, TerraformStack } from 'cdktf';",
       "import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';",
-      "import * as aws from \"@cdktf/provider-aws\";",
+      'import * as aws from "@cdktf/provider-aws";',
       "import { Construct } from 'constructs';",
       "const name = 'cdktf';",
     ].join('\n');

@@ -5,12 +5,16 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 function run(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'tools/check-traces/cli.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, AWS_REGION: '', AWS_DEFAULT_REGION: '' },
-    timeout: 60_000,
-  });
+  return spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'tools/check-traces/cli.ts', ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_REGION: '', AWS_DEFAULT_REGION: '' },
+      timeout: 60_000,
+    },
+  );
 }
 
 test('an unknown option is a usage error: exit 2 naming the option', () => {
@@ -27,7 +31,16 @@ test('a missing --env: exit 2 naming --env', () => {
 });
 
 test('no region anywhere: exit 2 naming --region', () => {
-  const result = run(['--env', 'dev', '--questions-api', 'https://a.example', '--clicks-api', 'https://b.example', '--mysfits-api', 'https://c.example']);
+  const result = run([
+    '--env',
+    'dev',
+    '--questions-api',
+    'https://a.example',
+    '--clicks-api',
+    'https://b.example',
+    '--mysfits-api',
+    'https://c.example',
+  ]);
   expect(result.status).toBe(2);
   expect(result.stderr).toContain('configuration error: --region: not given');
 });

@@ -18,7 +18,10 @@ const vars = (): Vars => fixtureVars(stub, QUESTION_ID, base);
 beforeAll(async () => {
   daemon = await startXRayDaemon({ port: 0 });
   const send = (...keys: Parameters<typeof loadTrace>[0][]) =>
-    sendDatagrams(daemon.address, keys.flatMap((key) => loadTrace(key, vars(), base).documents));
+    sendDatagrams(
+      daemon.address,
+      keys.flatMap((key) => loadTrace(key, vars(), base).documents),
+    );
   stub = await startApiStub({
     questionId: QUESTION_ID,
     onProbe: async (probe) => {

@@ -10,7 +10,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCheck, type CheckReport } from '../../tools/check-traces/check';
 import { main } from '../../tools/check-traces/cli';
-import { findElement, fixtureVars, installFakeXRay, loadTrace, startApiStub, type ApiStub, type FakeTrace, type Vars } from './support';
+import {
+  findElement,
+  fixtureVars,
+  installFakeXRay,
+  loadTrace,
+  startApiStub,
+  type ApiStub,
+  type FakeTrace,
+  type Vars,
+} from './support';
 
 const QUESTION_ID = randomUUID();
 
@@ -34,7 +43,9 @@ const vars = (overrides: Vars = {}): Vars => fixtureVars(stub, QUESTION_ID, base
 function healthyTraces(overrides: Vars = {}, noise = 6): FakeTrace[] {
   if (!stub.traceIds.question) return []; // nothing has happened yet
   const v = vars(overrides);
-  const others = Array.from({ length: noise }, (_, i) => loadTrace('otherClick', { ...v, otherSuffix: randomFor(i) }, base));
+  const others = Array.from({ length: noise }, (_, i) =>
+    loadTrace('otherClick', { ...v, otherSuffix: randomFor(i) }, base),
+  );
   return [
     loadTrace('question', v, base),
     loadTrace('questionStream', v, base),
@@ -82,7 +93,9 @@ test('a healthy environment passes: every expected edge found, probes own their 
   expect(flow(report, 'invalid-question').traceIds).toEqual([stub.traceIds.invalid]);
   // The question's annotation finds both the request trace and the stream trace.
   expect(flow(report, 'question').traceIds).toEqual([stub.traceIds.question]);
-  expect(flow(report, 'question-stream').traceIds).toEqual([`1-${Math.floor(base).toString(16)}-5d1c2b3a4f5e6d7c8b9a0f1e`]);
+  expect(flow(report, 'question-stream').traceIds).toEqual([
+    `1-${Math.floor(base).toString(16)}-5d1c2b3a4f5e6d7c8b9a0f1e`,
+  ]);
 
   const questionRows = report.traces.find((t) => t.traceId === stub.traceIds.question)!.rows;
   expect(questionRows.map((r) => [r.node, r.type, r.status])).toEqual([
@@ -103,9 +116,13 @@ test('paginates GetTraceSummaries and asks BatchGetTraces for at most 5 ids per 
   expect(report.ok).toBe(true);
 
   // service("mysfits-test-clicks-api/test") matches 10 traces in the window: 5 pages of 2.
-  const clickSearches = fake.log.summaries.filter((s) => s.FilterExpression === 'service("mysfits-test-clicks-api/test")');
+  const clickSearches = fake.log.summaries.filter(
+    (s) => s.FilterExpression === 'service("mysfits-test-clicks-api/test")',
+  );
   expect(clickSearches.map((s) => s.NextToken)).toEqual([undefined, '2', '4', '6', '8']);
-  expect(fake.log.summaries.every((s) => s.StartTime! <= new Date(base * 1000) && s.EndTime! >= new Date(base * 1000))).toBe(true);
+  expect(
+    fake.log.summaries.every((s) => s.StartTime! <= new Date(base * 1000) && s.EndTime! >= new Date(base * 1000)),
+  ).toBe(true);
   // More than 5 traces wanted, never more than 5 per call, none rejected.
   expect(fake.log.batchSizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
   expect(Math.max(...fake.log.batchSizes)).toBe(5);
@@ -134,7 +151,7 @@ test('waits for traces that appear only on a later poll, in progress first', asy
   expect(report.polls).toBeGreaterThan(3);
 });
 
-test('in-progress segments are normal: a flow complete but still in progress at the deadline passes with a note', async () => {
+test('in-progress segments are normal: a flow complete but in progress at the deadline passes with a note', async () => {
   fake = installFakeXRay(() => {
     const all = healthyTraces();
     const click = all.find((t) => t.id === stub.traceIds.click);
@@ -148,7 +165,10 @@ test('in-progress segments are normal: a flow complete but still in progress at 
   const report = await check({ timeoutSeconds: 1 });
   expect(report.ok).toBe(true);
   expect(flow(report, 'click').notes.join(' ')).toMatch(/in progress/);
-  expect(report.traces.find((t) => t.traceId === stub.traceIds.click)!.rows[0]).toMatchObject({ status: 'in progress', durationMs: undefined });
+  expect(report.traces.find((t) => t.traceId === stub.traceIds.click)!.rows[0]).toMatchObject({
+    status: 'in progress',
+    durationMs: undefined,
+  });
 });
 
 test('times out, naming what never arrived, within the overall timeout', async () => {
@@ -164,7 +184,9 @@ test('times out, naming what never arrived, within the overall timeout', async (
   expect(elapsed).toBeLessThan(4000);
   expect(flow(report, 'click-enrichment').state).toBe('failed');
   expect(report.problems).toEqual([
-    expect.stringMatching(/^click-enrichment: no trace starting at mysfits-test-process-clicks \(AWS::Lambda\) yet .*still missing after/),
+    expect.stringMatching(
+      /^click-enrichment: no trace starting at mysfits-test-process-clicks \(AWS::Lambda\) yet .*still missing after/,
+    ),
   ]);
   // The map draws the expected edges that never showed up.
   expect(report.serviceMap.edges.filter((e) => e.missing)).toHaveLength(2);
@@ -194,11 +216,14 @@ test('names the fault: the hangingException subsegment of post-question', async 
   expect(report.ok).toBe(false);
   expect(flow(report, 'question').state).toBe('failed');
   expect(flow(report, 'question').problems).toContain(
-    'fault at mysfits-test-post-question › ## handler › hangingException: Error: hangingException: the mysfits were too slow',
+    'fault at mysfits-test-post-question › ## handler › hangingException: Error: hangingException: the mysfits were ' +
+      'too slow',
   );
   // The handler's fault is the consequence of its hangingException subsegment's: a note, not a second cause.
   expect(flow(report, 'question').problems).not.toContain('fault at mysfits-test-post-question › ## handler');
-  expect(flow(report, 'question').notes).toContain('fault at mysfits-test-post-question › ## handler (follows from one further down the trace)');
+  expect(flow(report, 'question').notes).toContain(
+    'fault at mysfits-test-post-question › ## handler (follows from one further down the trace)',
+  );
   // A fault is final: no need to wait for the timeout.
   expect(report.timedOut).toBe(false);
   expect(Date.now() - started).toBeLessThan(4000);
@@ -208,7 +233,9 @@ test('names the slow node against its latency budget', async () => {
   fake = installFakeXRay(() => healthyTraces({ dynamoDbEnd: 1.717 }));
   const report = await check();
   expect(report.ok).toBe(false);
-  expect(flow(report, 'question').problems).toEqual(['slow node DynamoDB (AWS::DynamoDB::Table): 1500 ms > budget 1000 ms']);
+  expect(flow(report, 'question').problems).toEqual([
+    'slow node DynamoDB (AWS::DynamoDB::Table): 1500 ms > budget 1000 ms',
+  ]);
 });
 
 test('--latency-budget-factor scales every budget (a slower environment), and must be from 1 to 100', async () => {
@@ -232,7 +259,9 @@ test('names the missing edge when post-question does not trace its DynamoDB call
   const report = await check({ timeoutSeconds: 1 });
   expect(report.ok).toBe(false);
   expect(flow(report, 'question').problems).toEqual([
-    expect.stringMatching(/^missing edge mysfits-test-post-question \(AWS::Lambda::Function\) -> DynamoDB \(still missing after \d+ s\)$/),
+    expect.stringMatching(
+      /^missing edge mysfits-test-post-question \(AWS::Lambda::Function\) -> DynamoDB \(still missing after \d+ s\)$/,
+    ),
   ]);
 });
 
@@ -252,8 +281,12 @@ test('a failed probe is reported, and the flows that need its QuestionId say why
     fake = installFakeXRay(() => []);
     const report = await check({ questionsApi: failing.url, timeoutSeconds: 0.5 });
     expect(report.exitCode).toBe(1);
-    expect(report.problems[0]).toMatch(/^probe question: POST http:\/\/127\.0\.0\.1:\d+\/questions answered 500 \(expected 201/);
-    expect(flow(report, 'question-stream').problems).toEqual(['not checked: the question probe gave no QuestionId to find its traces by']);
+    expect(report.problems[0]).toMatch(
+      /^probe question: POST http:\/\/127\.0\.0\.1:\d+\/questions answered 500 \(expected 201/,
+    );
+    expect(flow(report, 'question-stream').problems).toEqual([
+      'not checked: the question probe gave no QuestionId to find its traces by',
+    ]);
   } finally {
     await failing.close();
   }
@@ -262,16 +295,40 @@ test('a failed probe is reported, and the flows that need its QuestionId say why
 describe('CLI', () => {
   const io = () => {
     const out = { stdout: '', stderr: '' };
-    return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
+    return {
+      out,
+      io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) },
+    };
   };
-  const common = () => ['--env', 'test', '--region', 'us-east-1', '--endpoint', 'http://127.0.0.1:9', '--poll-interval', '40'];
+  const common = () => [
+    '--env',
+    'test',
+    '--region',
+    'us-east-1',
+    '--endpoint',
+    'http://127.0.0.1:9',
+    '--poll-interval',
+    '40',
+  ];
 
   test('exit 0, tables on stdout, progress on stderr, report files in --out-dir', async () => {
     fake = installFakeXRay(() => healthyTraces());
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-traces-'));
     const { out, io: cliIo } = io();
     const code = await main(
-      [...common(), '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url, '--timeout', '3', '--out-dir', outDir],
+      [
+        ...common(),
+        '--questions-api',
+        stub.url,
+        '--clicks-api',
+        stub.url,
+        '--mysfits-api',
+        stub.url,
+        '--timeout',
+        '3',
+        '--out-dir',
+        outDir,
+      ],
       cliIo,
     );
     expect(code).toBe(0);
@@ -298,26 +355,76 @@ describe('CLI', () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-traces-'));
     const { out, io: cliIo } = io();
     const code = await main(
-      [...common(), '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url, '--timeout', '1', '--out-dir', outDir, '--json'],
+      [
+        ...common(),
+        '--questions-api',
+        stub.url,
+        '--clicks-api',
+        stub.url,
+        '--mysfits-api',
+        stub.url,
+        '--timeout',
+        '1',
+        '--out-dir',
+        outDir,
+        '--json',
+      ],
       cliIo,
     );
     expect(code).toBe(1);
     const report = JSON.parse(out.stdout) as CheckReport;
-    expect(report.problems).toEqual([expect.stringMatching(/^question-stream: no trace starting at mysfits-test-process-questions-stream \(AWS::Lambda\) yet/)]);
+    expect(report.problems).toEqual([
+      expect.stringMatching(
+        /^question-stream: no trace starting at mysfits-test-process-questions-stream \(AWS::Lambda\) yet/,
+      ),
+    ]);
     fs.rmSync(outDir, { recursive: true, force: true });
   });
 
   test('exit 2 naming the setting: missing endpoint for an API, bad outputs file, bad --timeout', async () => {
     const cases: [string[], RegExp][] = [
       [['--env', 'test', '--region', 'us-east-1'], /--mysfits-api: not given/],
-      [['--env', 'test', '--outputs-file', '/nonexistent/outputs.json'], /--outputs-file: cannot read \/nonexistent\/outputs.json: file not found/],
+      [
+        ['--env', 'test', '--outputs-file', '/nonexistent/outputs.json'],
+        /--outputs-file: cannot read \/nonexistent\/outputs.json: file not found/,
+      ],
       [['--env', 'Test!'], /--env: "Test!" is not an environment name/],
-      [['--env', 'test', '--questions-api', 'ftp://x', '--clicks-api', stub.url, '--mysfits-api', stub.url], /--questions-api: "ftp:\/\/x" must be an http\(s\) URL/],
-      [['--env', 'test', '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url, '--region', 'us-east-1', '--timeout', '-3'], /--timeout: "-3" must be a number of seconds/],
+      [
+        ['--env', 'test', '--questions-api', 'ftp://x', '--clicks-api', stub.url, '--mysfits-api', stub.url],
+        /--questions-api: "ftp:\/\/x" must be an http\(s\) URL/,
+      ],
+      [
+        [
+          '--env',
+          'test',
+          '--questions-api',
+          stub.url,
+          '--clicks-api',
+          stub.url,
+          '--mysfits-api',
+          stub.url,
+          '--region',
+          'us-east-1',
+          '--timeout',
+          '-3',
+        ],
+        /--timeout: "-3" must be a number of seconds/,
+      ],
     ];
     // X-Ray unreachable: found before any probe is sent.
     cases.push([
-      ['--env', 'test', '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url, '--endpoint', 'http://127.0.0.1:9'],
+      [
+        '--env',
+        'test',
+        '--questions-api',
+        stub.url,
+        '--clicks-api',
+        stub.url,
+        '--mysfits-api',
+        stub.url,
+        '--endpoint',
+        'http://127.0.0.1:9',
+      ],
       /--endpoint: X-Ray at http:\/\/127.0.0.1:9 cannot be reached \(ECONNREFUSED\)/,
     ]);
     for (const [argv, message] of cases) {
@@ -343,7 +450,23 @@ describe('CLI', () => {
       }),
     );
     const { out, io: cliIo } = io();
-    const code = await main(['--env', 'test', '--outputs-file', file, '--endpoint', 'http://127.0.0.1:9', '--timeout', '3', '--poll-interval', '40', '--out-dir', dir], cliIo);
+    const code = await main(
+      [
+        '--env',
+        'test',
+        '--outputs-file',
+        file,
+        '--endpoint',
+        'http://127.0.0.1:9',
+        '--timeout',
+        '3',
+        '--poll-interval',
+        '40',
+        '--out-dir',
+        dir,
+      ],
+      cliIo,
+    );
     expect(out.stderr).not.toMatch(/error/);
     expect(code).toBe(0);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -38,9 +38,9 @@ export const flow = (report: CheckReport, id: string) => report.flows.find((f) =
 
 /** How the check fails with the hangingException switch on, whichever tracing build the functions run. */
 export function expectHangingExceptionFailure(report: CheckReport): void {
-    expect(report.exitCode).toBe(1);
-    expect(report.problems).toContainEqual(expect.stringMatching(/^probe question: POST .* answered 500/));
-    expect(flow(report, 'question').problems).toContainEqual(
-      expect.stringMatching(/^fault at mysfits-local-post-question › .*hangingException/),
-    );
+  expect(report.exitCode).toBe(1);
+  expect(report.problems).toContainEqual(expect.stringMatching(/^probe question: POST .* answered 500/));
+  expect(flow(report, 'question').problems).toContainEqual(
+    expect.stringMatching(/^fault at mysfits-local-post-question › .*hangingException/),
+  );
 }

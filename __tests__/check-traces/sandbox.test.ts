@@ -10,14 +10,28 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Sandbox } from '../../sandbox';
 import type { CheckReport } from '../../tools/check-traces/check';
-import { checkSandbox, expectHangingExceptionFailure, flow, SANDBOX_LATENCY_FACTOR, withSandbox } from './sandbox-support';
+import {
+  checkSandbox,
+  expectHangingExceptionFailure,
+  flow,
+  SANDBOX_LATENCY_FACTOR,
+  withSandbox,
+} from './sandbox-support';
 import { main } from '../../tools/check-traces/cli';
 import { allTraces } from '../../tools/check-traces/all-traces';
-import { deriveNeeds, describePrincipal, missingPermissions, synthesize, type Need, type TraceDocuments } from '../support/iam-from-traces';
+import {
+  deriveNeeds,
+  describePrincipal,
+  missingPermissions,
+  synthesize,
+  type Need,
+  type TraceDocuments,
+} from '../support/iam-from-traces';
 
 const check = checkSandbox;
 
-const allTracesOf = (sandbox: Sandbox, since: Date): Promise<TraceDocuments[]> => allTraces(sandbox.xrayEndpoint, since);
+const allTracesOf = (sandbox: Sandbox, since: Date): Promise<TraceDocuments[]> =>
+  allTraces(sandbox.xrayEndpoint, since);
 
 describe('healthy sandbox', () => {
   const held = withSandbox({});
@@ -28,9 +42,26 @@ describe('healthy sandbox', () => {
     let stdout = '';
     let stderr = '';
     const code = await main(
-      ['--env', 'local', '--endpoint', sandbox.xrayEndpoint, '--questions-api', sandbox.apis.questions, '--clicks-api', sandbox.apis.clicks,
-        '--mysfits-api', sandbox.apis.mysfits, '--timeout', '30', '--poll-interval', '250',
-        '--latency-budget-factor', String(SANDBOX_LATENCY_FACTOR), '--out-dir', outDir],
+      [
+        '--env',
+        'local',
+        '--endpoint',
+        sandbox.xrayEndpoint,
+        '--questions-api',
+        sandbox.apis.questions,
+        '--clicks-api',
+        sandbox.apis.clicks,
+        '--mysfits-api',
+        sandbox.apis.mysfits,
+        '--timeout',
+        '30',
+        '--poll-interval',
+        '250',
+        '--latency-budget-factor',
+        String(SANDBOX_LATENCY_FACTOR),
+        '--out-dir',
+        outDir,
+      ],
       { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
     );
     const report = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8')) as CheckReport;
@@ -46,7 +77,7 @@ describe('healthy sandbox', () => {
     fs.rmSync(outDir, { recursive: true, force: true });
   }, 60_000);
 
-  test('its traces need no permission the synthesized dev roles lack (IAM as deployed, proven from the run)', async () => {
+  test('its traces need no permission the synthesized dev roles lack (IAM as deployed, proven by the run)', async () => {
     const sandbox = held.sandbox!;
     const since = new Date(Date.now() - 10 * 60_000);
     // The catalogue's two routes; the check's probes (above, or here when run alone) cover questions and clicks.
@@ -61,12 +92,19 @@ describe('healthy sandbox', () => {
     try {
       const synth = synthesize(dir);
       // Segments arrive over UDP a moment after the answers: wait (bounded) until every principal has shown up.
-      const expected = ['function mysfits-dev-mysfits-api', 'function mysfits-dev-post-question', 'function mysfits-dev-process-questions-stream',
-        'function mysfits-dev-process-clicks', 'the event source mapping of function mysfits-dev-process-questions-stream',
-        'Firehose delivery stream mysfits-dev-clicks', 'the API Gateway integration of stage mysfits-dev-clicks-api/dev'];
+      const expected = [
+        'function mysfits-dev-mysfits-api',
+        'function mysfits-dev-post-question',
+        'function mysfits-dev-process-questions-stream',
+        'function mysfits-dev-process-clicks',
+        'the event source mapping of function mysfits-dev-process-questions-stream',
+        'Firehose delivery stream mysfits-dev-clicks',
+        'the API Gateway integration of stage mysfits-dev-clicks-api/dev',
+      ];
       const calls = ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem', 'sns:Publish'];
       const complete = (found: Need[]) =>
-        expected.every((p) => found.some((n) => describePrincipal(n.principal) === p)) && calls.every((a) => found.some((n) => n.action === a));
+        expected.every((p) => found.some((n) => describePrincipal(n.principal) === p)) &&
+        calls.every((a) => found.some((n) => n.action === a));
       let needs = deriveNeeds(await allTracesOf(sandbox, since), { tracedEnv: 'local', env: 'dev', synth });
       for (let wait = 0; wait < 20 && !complete(needs); wait++) {
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -89,7 +127,8 @@ describe('tracing off for post-question', () => {
     expect(report.exitCode).toBe(1);
     expect(flow(report, 'question').problems).toContainEqual(
       expect.stringContaining(
-        'missing edge mysfits-local-questions-api/local (AWS::ApiGateway::Stage) -> mysfits-local-post-question (AWS::Lambda) (no segment from mysfits-local-post-question arrived: is its tracing Active?)',
+        'missing edge mysfits-local-questions-api/local (AWS::ApiGateway::Stage) -> mysfits-local-post-question ' +
+          '(AWS::Lambda) (no segment from mysfits-local-post-question arrived: is its tracing Active?)',
       ),
     );
     // The rest of the system is still traced.
@@ -98,7 +137,9 @@ describe('tracing off for post-question', () => {
 });
 
 describe('hangingException switch on', () => {
-  const held = withSandbox({ functionEnvironment: { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '300' } } });
+  const held = withSandbox({
+    functionEnvironment: { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '300' } },
+  });
 
   test('fails naming the fault in the hangingException subsegment', async () => {
     const report = await check(held.sandbox!, 15);
@@ -108,7 +149,9 @@ describe('hangingException switch on', () => {
 
 describe('stream handler failing', () => {
   const held = withSandbox({
-    functionEnvironment: { processQuestionsStream: { QUESTIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:missing' } },
+    functionEnvironment: {
+      processQuestionsStream: { QUESTIONS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:missing' },
+    },
   });
 
   test('fails naming the failed SNS call of process-questions-stream', async () => {

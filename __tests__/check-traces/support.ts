@@ -22,14 +22,23 @@ import * as path from 'node:path';
 import { PROBE_MYSFIT_ID } from '../../tools/check-traces/probes';
 import type { XRayEntity } from '../../system/segment-document';
 
-type FixtureKey = 'question' | 'questionStream' | 'questionStreamInProgress' | 'click' | 'otherClick' | 'clickEnrichment' | 'invalidQuestion';
+type FixtureKey =
+  | 'question'
+  | 'questionStream'
+  | 'questionStreamInProgress'
+  | 'click'
+  | 'otherClick'
+  | 'clickEnrichment'
+  | 'invalidQuestion';
 
 const FIXTURES = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'traces.json'), 'utf8')) as {
   traces: Record<FixtureKey, { id: string; segments: unknown[] }>;
 };
 
 /** X-Ray's answers in an account with CloudWatch Transaction Search, as documented (see the fixture's sources). */
-const TRANSACTION_SEARCH = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'transaction-search.json'), 'utf8')) as {
+const TRANSACTION_SEARCH = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'fixtures', 'transaction-search.json'), 'utf8'),
+) as {
   getTraceSegmentDestination: { Destination: string; Status: string };
   getTraceSegmentDestinationUnknownToDaemon: { name: string; message: string; $metadata: { httpStatusCode: number } };
   startTraceRetrieval: { RetrievalToken: string };
@@ -66,8 +75,12 @@ export function fixtureVars(stub: ApiStub, questionId: string, baseSeconds: numb
 function fill(value: unknown, vars: Vars, base: number, key?: string): unknown {
   if (typeof value === 'string') {
     const whole = /^\{\{(\w+)\}\}$/.exec(value);
-    const filled = whole && whole[1] in vars ? vars[whole[1]] : value.replace(/\{\{(\w+)\}\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
-    if (typeof filled === 'string' && /\{\{\w+\}\}/.test(filled)) throw new Error(`fixture: unfilled placeholder in ${filled}`);
+    const filled =
+      whole && whole[1] in vars
+        ? vars[whole[1]]
+        : value.replace(/\{\{(\w+)\}\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+    if (typeof filled === 'string' && /\{\{\w+\}\}/.test(filled))
+      throw new Error(`fixture: unfilled placeholder in ${filled}`);
     return (key === 'start_time' || key === 'end_time') && typeof filled === 'number' ? base + filled : filled;
   }
   if (typeof value === 'number' && (key === 'start_time' || key === 'end_time')) return base + value;
@@ -165,13 +178,18 @@ export function installFakeXRay(traces: () => FakeTrace[], options: FakeXRayOpti
   mock.on(GetTraceSegmentDestinationCommand).callsFake(() => {
     log.destinationCalls++;
     if (options.destinationError) {
-      throw Object.assign(new Error(`not authorized to perform: xray:GetTraceSegmentDestination`), { name: options.destinationError, $metadata: { httpStatusCode: 403 } });
+      throw Object.assign(new Error(`not authorized to perform: xray:GetTraceSegmentDestination`), {
+        name: options.destinationError,
+        $metadata: { httpStatusCode: 403 },
+      });
     }
     if (store === 'unknown') {
       const recorded = TRANSACTION_SEARCH.getTraceSegmentDestinationUnknownToDaemon;
       throw Object.assign(new Error(recorded.message), { name: recorded.name, $metadata: recorded.$metadata });
     }
-    return store === 'transaction-search' ? TRANSACTION_SEARCH.getTraceSegmentDestination : { Destination: 'XRay', Status: 'ACTIVE' };
+    return store === 'transaction-search'
+      ? TRANSACTION_SEARCH.getTraceSegmentDestination
+      : { Destination: 'XRay', Status: 'ACTIVE' };
   });
 
   mock.on(GetTraceSummariesCommand).callsFake((input: GetTraceSummariesCommandInput) => {
@@ -179,14 +197,17 @@ export function installFakeXRay(traces: () => FakeTrace[], options: FakeXRayOpti
     const filter = input.FilterExpression ?? '';
     const annotation = /^annotation\.(\w+) = "([^"]*)"$/.exec(filter);
     const service = /^service\("([^"]+)"\)$/.exec(filter);
-    if (!annotation && !service) throw Object.assign(new Error(`unsupported filter ${filter}`), { name: 'InvalidRequestException' });
+    if (!annotation && !service)
+      throw Object.assign(new Error(`unsupported filter ${filter}`), { name: 'InvalidRequestException' });
     const start = (input.StartTime as Date).getTime() / 1000;
     const end = (input.EndTime as Date).getTime() / 1000;
     const matching = traces().filter((t) => {
       if (!indexed(t)) return false;
       const first = Math.min(...t.documents.map((d) => d.start_time ?? Infinity));
       if (first < start || first > end) return false;
-      return annotation ? hasAnnotation(t, annotation[1], annotation[2]) : t.documents.some((d) => d.name === service![1] && d.type !== 'subsegment');
+      return annotation
+        ? hasAnnotation(t, annotation[1], annotation[2])
+        : t.documents.some((d) => d.name === service![1] && d.type !== 'subsegment');
     });
     const offset = input.NextToken ? Number(input.NextToken) : 0;
     const page = matching.slice(offset, offset + pageSize);
@@ -201,17 +222,27 @@ export function installFakeXRay(traces: () => FakeTrace[], options: FakeXRayOpti
   mock.on(BatchGetTracesCommand).callsFake((input: { TraceIds: string[] }) => {
     log.batchSizes.push(input.TraceIds.length);
     // "You cannot find traces through this API if Transaction Search is enabled" (API_BatchGetTraces).
-    if (store === 'transaction-search') return { ...TRANSACTION_SEARCH.batchGetTracesNotIndexed, UnprocessedTraceIds: input.TraceIds };
+    if (store === 'transaction-search')
+      return { ...TRANSACTION_SEARCH.batchGetTracesNotIndexed, UnprocessedTraceIds: input.TraceIds };
     if (input.TraceIds.length > 5) {
       log.rejectedBatches++;
-      throw Object.assign(new Error('1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less than or equal to 5'), {
-        name: 'ValidationException',
-      });
+      throw Object.assign(
+        new Error(
+          '1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less ' +
+            'than or equal to 5',
+        ),
+        {
+          name: 'ValidationException',
+        },
+      );
     }
     const held = traces();
     const found = input.TraceIds.map((id) => held.find((t) => t.id === id)).filter((t): t is FakeTrace => !!t);
     return {
-      Traces: found.map((t) => ({ Id: t.id, Segments: t.documents.map((d, i) => ({ Id: d.id ?? String(i), Document: JSON.stringify(d) })) })),
+      Traces: found.map((t) => ({
+        Id: t.id,
+        Segments: t.documents.map((d, i) => ({ Id: d.id ?? String(i), Document: JSON.stringify(d) })),
+      })),
       UnprocessedTraceIds: input.TraceIds.filter((id) => !found.some((t) => t.id === id)),
     };
   });
@@ -221,22 +252,37 @@ export function installFakeXRay(traces: () => FakeTrace[], options: FakeXRayOpti
   mock.on(StartTraceRetrievalCommand).callsFake((input: StartTraceRetrievalCommandInput) => {
     log.retrievals.push(input);
     if (!input.TraceIds || input.TraceIds.length > 100 || !input.StartTime || !input.EndTime) {
-      throw Object.assign(new Error('1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less than or equal to 100'), {
-        name: 'InvalidRequestException',
-      });
+      throw Object.assign(
+        new Error(
+          '1 validation error detected: Value at traceIds failed to satisfy constraint: Member must have length less ' +
+            'than or equal to 100',
+        ),
+        {
+          name: 'InvalidRequestException',
+        },
+      );
     }
     const token = `${TRANSACTION_SEARCH.startTraceRetrieval.RetrievalToken}-${retrievals.size + 1}`;
     const ends = retrievals.size === 0 && options.firstRetrievalEnds ? options.firstRetrievalEnds : 'COMPLETE';
-    retrievals.set(token, { ids: input.TraceIds, start: +input.StartTime / 1000, end: +input.EndTime / 1000, polls: 0, ends });
+    retrievals.set(token, {
+      ids: input.TraceIds,
+      start: +input.StartTime / 1000,
+      end: +input.EndTime / 1000,
+      polls: 0,
+      ends,
+    });
     return { RetrievalToken: token };
   });
   mock.on(ListRetrievedTracesCommand).callsFake((input: ListRetrievedTracesCommandInput) => {
     log.listCalls.push(input);
     const retrieval = retrievals.get(input.RetrievalToken ?? '');
     if (!retrieval) throw Object.assign(new Error('Retrieval token not found'), { name: 'ResourceNotFoundException' });
-    if (retrieval.polls++ < (options.runningPolls ?? 2)) return { ...TRANSACTION_SEARCH.listRetrievedTracesRunning, TraceFormat: input.TraceFormat };
-    if (retrieval.ends !== 'COMPLETE') return { RetrievalStatus: retrieval.ends, Traces: [], TraceFormat: input.TraceFormat };
-    if (input.TraceFormat !== 'XRAY') throw new Error(`the fake holds X-Ray segment documents only, asked for ${input.TraceFormat}`);
+    if (retrieval.polls++ < (options.runningPolls ?? 2))
+      return { ...TRANSACTION_SEARCH.listRetrievedTracesRunning, TraceFormat: input.TraceFormat };
+    if (retrieval.ends !== 'COMPLETE')
+      return { RetrievalStatus: retrieval.ends, Traces: [], TraceFormat: input.TraceFormat };
+    if (input.TraceFormat !== 'XRAY')
+      throw new Error(`the fake holds X-Ray segment documents only, asked for ${input.TraceFormat}`);
     const found = traces().filter((t) => {
       const first = Math.min(...t.documents.map((d) => d.start_time ?? Infinity));
       return retrieval.ids.includes(t.id) && first >= retrieval.start && first <= retrieval.end;
@@ -295,7 +341,9 @@ export async function startApiStub(options: {
         traceIds.question = root;
         await options.onProbe?.('question');
         const status = options.questionStatus ?? 201;
-        return status === 201 ? answer(201, { questionId: options.questionId }) : answer(status, { message: 'Internal server error' });
+        return status === 201
+          ? answer(201, { questionId: options.questionId })
+          : answer(status, { message: 'Internal server error' });
       }
       if (req.method === 'PUT' && req.url === '/clicks') {
         traceIds.click = root;

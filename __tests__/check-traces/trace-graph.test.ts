@@ -26,14 +26,19 @@ const dynamo: XRayEntity = {
   annotations: { QuestionId: 'q-1' },
 };
 
-test('independent subsegments are folded in whatever order they arrive; the stage subsegment links to the Lambda segment', () => {
+test('independent subsegments are folded in any order they arrive; the stage subsegment links to the Lambda one', () => {
   // The DynamoDB piece arrives before its parent `## handler` piece.
-  const graph = buildTraceGraph(T, [dynamo, fn, handler, lambda, stage].map((d) => JSON.stringify(d)));
+  const graph = buildTraceGraph(
+    T,
+    [dynamo, fn, handler, lambda, stage].map((d) => JSON.stringify(d)),
+  );
   const stageId = nodeKey(stage.name, 'AWS::ApiGateway::Stage');
   const lambdaId = nodeKey('fn', 'AWS::Lambda');
   const fnId = nodeKey('fn', 'AWS::Lambda::Function');
   const dynamoId = nodeKey('DynamoDB', 'AWS::DynamoDB::Table');
-  expect([...graph.edges].sort()).toEqual([edgeKey(fnId, dynamoId), edgeKey(lambdaId, fnId), edgeKey(stageId, lambdaId)].sort());
+  expect([...graph.edges].sort()).toEqual(
+    [edgeKey(fnId, dynamoId), edgeKey(lambdaId, fnId), edgeKey(stageId, lambdaId)].sort(),
+  );
   // The stage's `Lambda` subsegment is continued by the traced function: no inferred "Lambda" node.
   expect([...graph.nodes.keys()].sort()).toEqual([dynamoId, fnId, lambdaId, stageId].sort());
   expect(graph.rootNodeIds).toEqual([stageId]);
@@ -50,7 +55,10 @@ test('independent subsegments are folded in whatever order they arrive; the stag
 test('a completed copy replaces the in-progress one; a piece whose parent has not arrived is noted, not lost', () => {
   const early = buildTraceGraph(T, [{ ...fn, in_progress: true, end_time: undefined }, lambda, dynamo]);
   expect(early.inProgress).toBe(true);
-  expect(early.visits.find((v) => v.type === 'AWS::Lambda::Function')).toMatchObject({ status: 'in progress', durationMs: undefined });
+  expect(early.visits.find((v) => v.type === 'AWS::Lambda::Function')).toMatchObject({
+    status: 'in progress',
+    durationMs: undefined,
+  });
   expect(early.notes).toEqual([
     expect.stringContaining('subsegment "DynamoDB" waits for its parent ddddddddddddddd1'),
     expect.stringContaining('segment "fn" has parent aaaaaaaaaaaaaaa2, not (yet) in the trace'),
@@ -58,7 +66,14 @@ test('a completed copy replaces the in-progress one; a piece whose parent has no
   // Without its stage, the Lambda segment is where the trace starts (so a flow expecting the stage fails).
   expect(early.rootNodeIds).toEqual([nodeKey('fn', 'AWS::Lambda')]);
 
-  const later = buildTraceGraph(T, [{ ...fn, in_progress: true, end_time: undefined }, lambda, dynamo, fn, handler, stage]);
+  const later = buildTraceGraph(T, [
+    { ...fn, in_progress: true, end_time: undefined },
+    lambda,
+    dynamo,
+    fn,
+    handler,
+    stage,
+  ]);
   expect(later.inProgress).toBe(false);
   expect(later.notes).toEqual([]);
   expect(later.visits.find((v) => v.type === 'AWS::Lambda::Function')).toMatchObject({ status: 'ok', durationMs: 440 });
@@ -78,6 +93,8 @@ test('faults in local subsegments count for their node, with the path and the ca
   const graph = buildTraceGraph(T, [stage, lambda, fn, handler, hanging, '{not json']);
   const visit = graph.visits.find((v) => v.type === 'AWS::Lambda::Function')!;
   expect(visit.status).toBe('fault');
-  expect(visit.problems).toEqual([{ kind: 'fault', path: 'fn › ## handler › hangingException', cause: 'Error: hanging', httpStatus: undefined }]);
+  expect(visit.problems).toEqual([
+    { kind: 'fault', path: 'fn › ## handler › hangingException', cause: 'Error: hanging', httpStatus: undefined },
+  ]);
   expect(graph.notes).toEqual([expect.stringContaining('not valid JSON')]);
 });

@@ -34,10 +34,13 @@ afterEach(() => fake?.mock.restore());
 function healthyTraces(): FakeTrace[] {
   if (!stub.traceIds.question) return [];
   const v = fixtureVars(stub, QUESTION_ID, base);
-  return (['question', 'questionStream', 'click', 'clickEnrichment', 'invalidQuestion'] as const).map((key) => loadTrace(key, v, base));
+  return (['question', 'questionStream', 'click', 'clickEnrichment', 'invalidQuestion'] as const).map((key) =>
+    loadTrace(key, v, base),
+  );
 }
 /** The two traces the probes do not own: found only through the summaries X-Ray indexed. */
-const isFoundBySummaryOnly = (t: FakeTrace) => t.id.endsWith('5d1c2b3a4f5e6d7c8b9a0f1e') || t.id.endsWith('7e6d5c4b3a2f1e0d9c8b7a69');
+const isFoundBySummaryOnly = (t: FakeTrace) =>
+  t.id.endsWith('5d1c2b3a4f5e6d7c8b9a0f1e') || t.id.endsWith('7e6d5c4b3a2f1e0d9c8b7a69');
 
 const check = (extra: Partial<Parameters<typeof runCheck>[0]> = {}) =>
   runCheck({
@@ -53,7 +56,7 @@ const check = (extra: Partial<Parameters<typeof runCheck>[0]> = {}) =>
   });
 const flow = (report: CheckReport, id: string) => report.flows.find((f) => f.id === id)!;
 
-test('detects Transaction Search (destination CloudWatchLogs) and reads the traces through StartTraceRetrieval', async () => {
+test('detects Transaction Search (destination CloudWatchLogs), reads the traces with StartTraceRetrieval', async () => {
   fake = installFakeXRay(healthyTraces, { store: 'transaction-search', runningPolls: 2, retrievedPageSize: 2 });
   const progress: string[] = [];
   const report = await check({ onProgress: (line) => progress.push(line) });
@@ -61,7 +64,10 @@ test('detects Transaction Search (destination CloudWatchLogs) and reads the trac
   expect(report.problems).toEqual([]);
   expect(report.ok).toBe(true);
   expect(report.traceStore).toBe('transaction-search');
-  expect(progress).toContain('traces: CloudWatch Transaction Search (StartTraceRetrieval, ListRetrievedTraces) (segment destination CloudWatchLogs (ACTIVE))');
+  expect(progress).toContain(
+    'traces: CloudWatch Transaction Search (StartTraceRetrieval, ListRetrievedTraces) (segment destination ' +
+      'CloudWatchLogs (ACTIVE))',
+  );
   expect(fake.log.destinationCalls).toBe(1);
   // Nothing asked of BatchGetTraces, which finds nothing in such an account.
   expect(fake.log.batchSizes).toEqual([]);
@@ -87,7 +93,7 @@ test('detects Transaction Search (destination CloudWatchLogs) and reads the trac
   expect(flow(report, 'question-stream').state).toBe('passed');
 });
 
-test('without it, the same healthy account fails: BatchGetTraces finds no trace (what the check did before)', async () => {
+test('without it, the same healthy account fails: BatchGetTraces finds no trace (as the check did before)', async () => {
   fake = installFakeXRay(healthyTraces, { store: 'transaction-search' });
   const report = await check({ transactionSearch: false, timeoutSeconds: 1 });
   expect(report.traceStore).toBe('xray');
@@ -101,8 +107,24 @@ test('the text report says the traces were read through Transaction Search', asy
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-traces-ts-'));
   let stdout = '';
   const code = await main(
-    ['--env', 'test', '--region', 'us-east-1', '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url,
-      '--timeout', '3', '--poll-interval', '20', '--out-dir', outDir],
+    [
+      '--env',
+      'test',
+      '--region',
+      'us-east-1',
+      '--questions-api',
+      stub.url,
+      '--clicks-api',
+      stub.url,
+      '--mysfits-api',
+      stub.url,
+      '--timeout',
+      '3',
+      '--poll-interval',
+      '20',
+      '--out-dir',
+      outDir,
+    ],
     { stdout: (t) => void (stdout += t), stderr: () => {} },
   );
   expect(code).toBe(0);
@@ -115,8 +137,26 @@ test('--transaction-search forces the retrieval path without asking for the dest
   const out = { stdout: '', stderr: '' };
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-traces-ts-'));
   const code = await main(
-    ['--env', 'test', '--region', 'us-east-1', '--questions-api', stub.url, '--clicks-api', stub.url, '--mysfits-api', stub.url,
-      '--timeout', '3', '--poll-interval', '20', '--transaction-search', '--json', '--out-dir', outDir],
+    [
+      '--env',
+      'test',
+      '--region',
+      'us-east-1',
+      '--questions-api',
+      stub.url,
+      '--clicks-api',
+      stub.url,
+      '--mysfits-api',
+      stub.url,
+      '--timeout',
+      '3',
+      '--poll-interval',
+      '20',
+      '--transaction-search',
+      '--json',
+      '--out-dir',
+      outDir,
+    ],
     { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t) },
   );
   expect(out.stderr).toMatch(/traces: CloudWatch Transaction Search .*\(--transaction-search\)/);
@@ -126,8 +166,12 @@ test('--transaction-search forces the retrieval path without asking for the dest
   fs.rmSync(outDir, { recursive: true, force: true });
 });
 
-test('flows found only through indexed summaries fail when their traces were not indexed, saying what to set', async () => {
-  fake = installFakeXRay(healthyTraces, { store: 'transaction-search', runningPolls: 0, indexed: (t) => !isFoundBySummaryOnly(t) });
+test('flows found only through indexed summaries fail when their traces were not indexed, naming the fix', async () => {
+  fake = installFakeXRay(healthyTraces, {
+    store: 'transaction-search',
+    runningPolls: 0,
+    indexed: (t) => !isFoundBySummaryOnly(t),
+  });
   const report = await check({ timeoutSeconds: 1 });
   expect(report.ok).toBe(false);
   // The probes' own traces are retrieved by id, indexed or not.
@@ -135,7 +179,9 @@ test('flows found only through indexed summaries fail when their traces were not
   expect(flow(report, 'click').state).toBe('passed');
   for (const id of ['question-stream', 'click-enrichment']) {
     expect(flow(report, id).state).toBe('failed');
-    expect(flow(report, id).notes).toContainEqual(expect.stringMatching(/only the indexed share of traces: index 100% .*update-indexing-rule --name Default/));
+    expect(flow(report, id).notes).toContainEqual(
+      expect.stringMatching(/only the indexed share of traces: index 100% .*update-indexing-rule --name Default/),
+    );
   }
 });
 
@@ -143,27 +189,37 @@ test('a retrieval that ends FAILED is started again on the next poll', async () 
   fake = installFakeXRay(healthyTraces, { store: 'transaction-search', runningPolls: 1, firstRetrievalEnds: 'FAILED' });
   const progress: string[] = [];
   const report = await check({ onProgress: (line) => progress.push(line) });
-  expect(progress.some((l) => /X-Ray: TraceRetrievalError: the Transaction Search retrieval ended FAILED, retrying/.test(l))).toBe(true);
+  expect(
+    progress.some((l) => /X-Ray: TraceRetrievalError: the Transaction Search retrieval ended FAILED, retrying/.test(l)),
+  ).toBe(true);
   expect(report.ok).toBe(true);
   expect(fake.log.retrievals.length).toBeGreaterThan(1);
 });
 
-test('an X-Ray without the destination operation (the sandbox daemon) is read with BatchGetTraces, and says so', async () => {
+test('an X-Ray without the destination operation (the sandbox daemon) is read by BatchGetTraces', async () => {
   fake = installFakeXRay(healthyTraces, { store: 'unknown' });
   const progress: string[] = [];
   const report = await check({ onProgress: (line) => progress.push(line) });
   expect(report.ok).toBe(true);
   expect(report.traceStore).toBe('xray');
-  expect(progress).toContainEqual(expect.stringMatching(/^traces: X-Ray \(BatchGetTraces\) \(the segment destination is unknown: UnknownOperationException: .*pass --transaction-search/));
+  expect(progress).toContainEqual(
+    expect.stringMatching(
+      /^traces: X-Ray \(BatchGetTraces\) \(the segment destination is unknown: UnknownOperationException: .*pass --transaction-search/,
+    ),
+  );
   expect(fake.log.retrievals).toEqual([]);
 });
 
-test('a role without xray:GetTraceSegmentDestination falls back to BatchGetTraces and names the flag; missing credentials stop the check', async () => {
+test('without xray:GetTraceSegmentDestination: BatchGetTraces, naming the flag; no credentials: stop', async () => {
   fake = installFakeXRay(healthyTraces, { destinationError: 'AccessDeniedException' });
   const progress: string[] = [];
   const report = await check({ onProgress: (line) => progress.push(line) });
   expect(report.ok).toBe(true);
-  expect(progress).toContainEqual(expect.stringMatching(/^traces: X-Ray \(BatchGetTraces\) \(the segment destination is unknown: AccessDeniedException: .*pass --transaction-search/));
+  expect(progress).toContainEqual(
+    expect.stringMatching(
+      /^traces: X-Ray \(BatchGetTraces\) \(the segment destination is unknown: AccessDeniedException: .*pass --transaction-search/,
+    ),
+  );
   fake.mock.restore();
 
   stub.traceIds.question = undefined;
@@ -174,7 +230,10 @@ test('a role without xray:GetTraceSegmentDestination falls back to BatchGetTrace
 
 test('asks for at most 100 ids per retrieval, and gives up on a retrieval that never completes', async () => {
   fake = installFakeXRay(() => [], { store: 'transaction-search', runningPolls: 0 });
-  const source = new XRaySource(new XRayClient({ region: 'us-east-1' }), { store: 'transaction-search', retrievalPollMs: 1 });
+  const source = new XRaySource(new XRayClient({ region: 'us-east-1' }), {
+    store: 'transaction-search',
+    retrievalPollMs: 1,
+  });
   const ids = Array.from({ length: 230 }, (_, i) => `1-6b07569b-${i.toString(16).padStart(24, '0')}`);
   const window = { start: new Date(Date.now() - 60_000), end: new Date() };
   await expect(source.getTraces(ids, window)).resolves.toEqual([]);
@@ -182,6 +241,10 @@ test('asks for at most 100 ids per retrieval, and gives up on a retrieval that n
   fake.mock.restore();
 
   fake = installFakeXRay(() => [], { store: 'transaction-search', runningPolls: 1000 });
-  const stuck = new XRaySource(new XRayClient({ region: 'us-east-1' }), { store: 'transaction-search', retrievalPollMs: 1, retrievalMaxPollMs: 5 });
+  const stuck = new XRaySource(new XRayClient({ region: 'us-east-1' }), {
+    store: 'transaction-search',
+    retrievalPollMs: 1,
+    retrievalMaxPollMs: 5,
+  });
   await expect(stuck.getTraces(ids.slice(0, 1), window)).rejects.toThrow(/still RUNNING after 20 polls/);
 });

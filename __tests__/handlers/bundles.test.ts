@@ -7,14 +7,21 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandlers } from '../../build/bundle';
-import { bundleHandlerFor, bundleHandlersFor, TRACING_BACKENDS, type TracingBackend } from '../../build/tracing-variant';
+import {
+  bundleHandlerFor,
+  bundleHandlersFor,
+  TRACING_BACKENDS,
+  type TracingBackend,
+} from '../../build/tracing-variant';
 import { defaultProvider } from '../../build/lambda-shims/credentials-from-env';
 import { gte } from '../../build/lambda-shims/semver-left-out';
 import { FUNCTIONS, type FunctionKey } from '../../system/definition';
 
 const keys = Object.keys(FUNCTIONS) as FunctionKey[];
 const bundleOf = (key: FunctionKey) => path.join(__dirname, '..', '..', '.build', FUNCTIONS[key].name, 'index.js');
-const builds = keys.flatMap((key) => TRACING_BACKENDS.map((backend) => [key, backend] as [FunctionKey, TracingBackend]));
+const builds = keys.flatMap((key) =>
+  TRACING_BACKENDS.map((backend) => [key, backend] as [FunctionKey, TracingBackend]),
+);
 const codeOf = (key: FunctionKey, backend: TracingBackend) =>
   fs.readFileSync(path.join(bundleHandlerFor(key, backend), 'index.js'), 'utf8');
 
@@ -49,7 +56,11 @@ test.each(builds)('%s (%s build): without the DynamoDB document client or classi
 test('the SDK clients take their credentials from the environment, and name what is missing', async () => {
   const saved = { ...process.env };
   try {
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'token',
+    });
     await expect(defaultProvider()()).resolves.toMatchObject({
       accessKeyId: 'AKIDEXAMPLE',
       secretAccessKey: 'secret',
@@ -66,7 +77,7 @@ test('SDK v2 capture, the only user of semver, fails naming what was left out', 
   expect(() => gte()).toThrow(/semver is left out of Lambda bundles .*captureAWS/);
 });
 
-test('a bundle really uses the stand-ins: loading post-question with no credentials fails on the first call, naming them', () => {
+test('a bundle uses the stand-ins: post-question with no credentials fails on the first call, naming them', () => {
   // The handler creates its client at load (no credentials needed yet); a send needs them. Checked in a child
   // process, so X-Ray's patching of http/https stays out of this one.
   const script = `

@@ -4,7 +4,11 @@
  * segments, the handler's subsegments under them, the hanging switch's fault, timeouts, init errors, tracing Off.
  */
 import { ANNOTATIONS, ENV, FUNCTIONS, HANGING_EXCEPTION_SUBSEGMENT, names } from '../../system/definition';
-import { startFunctionRuntime, type FunctionRuntime, type FunctionRuntimeOptions } from '../../sandbox/lambda/function-runtime';
+import {
+  startFunctionRuntime,
+  type FunctionRuntime,
+  type FunctionRuntimeOptions,
+} from '../../sandbox/lambda/function-runtime';
 import { createTable, scanTable, startLocalAws, type LocalAws } from '../support/local-aws';
 import { startUdpCapture, type SegmentDocument, type UdpCapture } from '../support/udp-capture';
 
@@ -47,10 +51,12 @@ const byOrigin = (docs: SegmentDocument[], origin: string) => docs.filter((d) =>
 const named = (docs: SegmentDocument[], name: string) => docs.filter((d) => d.name === name);
 /** Waits until the trace holds the Lambda service segment (sent last, once the invocation is over). */
 const traceOf = (traceId: string, extra: (docs: SegmentDocument[]) => boolean = () => true) =>
-  xray.waitFor((all) => {
-    const docs = ofTrace(all, traceId);
-    return byOrigin(docs, 'AWS::Lambda').length > 0 && extra(docs);
-  }).then((all) => ofTrace(all, traceId));
+  xray
+    .waitFor((all) => {
+      const docs = ofTrace(all, traceId);
+      return byOrigin(docs, 'AWS::Lambda').length > 0 && extra(docs);
+    })
+    .then((all) => ofTrace(all, traceId));
 
 beforeAll(async () => {
   [aws, xray] = await Promise.all([startLocalAws({ dynamodb: true }), startUdpCapture()]);
@@ -72,7 +78,9 @@ test('Active tracing: the caller -> AWS::Lambda -> AWS::Lambda::Function -> hand
   expect(response.statusCode).toBe(201);
   const { questionId } = JSON.parse(response.body);
 
-  const docs = await traceOf(callerTrace, (d) => ['DynamoDB', 'storeQuestion', 'validateQuestion', '## handler'].every((n) => named(d, n).length > 0));
+  const docs = await traceOf(callerTrace, (d) =>
+    ['DynamoDB', 'storeQuestion', 'validateQuestion', '## handler'].every((n) => named(d, n).length > 0),
+  );
   const [service] = byOrigin(docs, 'AWS::Lambda');
   const [fnSegment] = byOrigin(docs, 'AWS::Lambda::Function');
   expect(service).toMatchObject({ name: FUNCTION_NAME, parent_id: '53995c3f42cd8ad8' });
@@ -108,7 +116,10 @@ test('an invalid question is an error on the validation subsegment, never a faul
   const fn = await runtime();
   const result = await fn.invoke(question({ email: 'nope' }));
   expect((result.result as { statusCode: number }).statusCode).toBe(400);
-  const docs = await traceOf(result.traceId!, (d) => named(d, 'validateQuestion').length > 0 && named(d, '## handler').length > 0);
+  const docs = await traceOf(
+    result.traceId!,
+    (d) => named(d, 'validateQuestion').length > 0 && named(d, '## handler').length > 0,
+  );
   const [validation] = named(docs, 'validateQuestion');
   expect(validation.error).toBe(true);
   expect(validation.fault).toBeUndefined();
@@ -122,7 +133,10 @@ test('the hanging switch: the hangingException subsegment spends the delay and r
   const response = result.result as { statusCode: number; body: string };
   expect(response.statusCode).toBe(500);
   expect(JSON.parse(response.body).requestId).toMatch(/[0-9a-f-]{36}/);
-  const docs = await traceOf(result.traceId!, (d) => named(d, HANGING_EXCEPTION_SUBSEGMENT).length > 0 && named(d, '## handler').length > 0);
+  const docs = await traceOf(
+    result.traceId!,
+    (d) => named(d, HANGING_EXCEPTION_SUBSEGMENT).length > 0 && named(d, '## handler').length > 0,
+  );
   const [hanging] = named(docs, HANGING_EXCEPTION_SUBSEGMENT);
   expect(hanging.fault).toBe(true);
   expect(hanging.cause?.exceptions?.[0]?.message).toMatch(/hangingException/);
@@ -134,7 +148,10 @@ test('the hanging switch: the hangingException subsegment spends the delay and r
 });
 
 test('a timeout is a function error; the environment is replaced', async () => {
-  const fn = await runtime({ timeoutSeconds: 1 }, { [ENV.hangingExceptionRate]: '1', [ENV.hangingExceptionDelayMs]: '5000' });
+  const fn = await runtime(
+    { timeoutSeconds: 1 },
+    { [ENV.hangingExceptionRate]: '1', [ENV.hangingExceptionDelayMs]: '5000' },
+  );
   const result = await fn.invoke(question());
   expect(result.ok).toBe(false);
   expect(result.error).toEqual({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
@@ -143,7 +160,12 @@ test('a timeout is a function error; the environment is replaced', async () => {
   expect(fnSegment.fault).toBe(true);
   expect(fnSegment.cause?.exceptions?.[0]?.type).toBe('Sandbox.Timedout');
   // The log says so as Lambda's does, before END and REPORT.
-  expect(result.log).toMatch(new RegExp(`^\\S+Z ${result.requestId} Task timed out after 1.00 seconds\nEND RequestId: ${result.requestId}\nREPORT `, 'm'));
+  expect(result.log).toMatch(
+    new RegExp(
+      `^\\S+Z ${result.requestId} Task timed out after 1.00 seconds\nEND RequestId: ${result.requestId}\nREPORT `,
+      'm',
+    ),
+  );
   // The next invocation runs in a fresh environment: a cold start again.
   const next = await fn.invoke(question());
   const nextDocs = await traceOf(next.traceId!);
@@ -162,7 +184,10 @@ test('a bad setting fails the invocation at init, naming the setting', async () 
 });
 
 test('at most `concurrency` environments run; each handles one invocation at a time', async () => {
-  const fn = await runtime({ concurrency: 2 }, { [ENV.hangingExceptionRate]: '1', [ENV.hangingExceptionDelayMs]: '200' });
+  const fn = await runtime(
+    { concurrency: 2 },
+    { [ENV.hangingExceptionRate]: '1', [ENV.hangingExceptionDelayMs]: '200' },
+  );
   const results = await Promise.all([1, 2, 3, 4, 5].map(() => fn.invoke(question())));
   const traces = await Promise.all(results.map((r) => traceOf(r.traceId!, (d) => named(d, '## handler').length > 0)));
   const coldStarts = traces.filter((docs) => named(docs, '## handler')[0].annotations?.ColdStart === true);
@@ -180,14 +205,19 @@ test('a stopped runtime refuses invocations', async () => {
 test('tracing Off: neither the runtime nor the function sends any segment', async () => {
   const fn = await runtime({ tracing: 'Off' });
   xray.clear();
-  const result = await fn.invoke(question(), { traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272794;Parent=53995c3f42cd8ad8;Sampled=1' });
+  const result = await fn.invoke(question(), {
+    traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272794;Parent=53995c3f42cd8ad8;Sampled=1',
+  });
   expect((result.result as { statusCode: number }).statusCode).toBe(201);
   await new Promise((r) => setTimeout(r, 500));
   expect(xray.documents()).toEqual([]);
 });
 
 test('the functions log Powertools-style JSON lines, with the trace id, to the log sink', () => {
-  const lines = logs.join('').split('\n').filter((l) => l.startsWith('{'));
+  const lines = logs
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   const stored = lines.map((l) => JSON.parse(l)).find((e) => e.message === 'question stored');
   expect(stored).toMatchObject({ level: 'INFO', service: FUNCTIONS.postQuestion.name });
   expect(stored.xray_trace_id).toMatch(/^1-/);

@@ -2,7 +2,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ENV, MYSFIT_FILTERS, type MysfitView } from '../../system/definition';
 import mysfits from '../../data/mysfits.json';
-import { createTable, lambdaContext, loadHandler, seedMysfits, startLocalAws, type LocalAws } from '../support/local-aws';
+import {
+  createTable,
+  lambdaContext,
+  loadHandler,
+  seedMysfits,
+  startLocalAws,
+  type LocalAws,
+} from '../support/local-aws';
 
 type Handler = (event: APIGatewayProxyEvent, context: unknown) => Promise<APIGatewayProxyResult>;
 const TABLE = 'mysfits-test';
@@ -72,7 +79,10 @@ test.each(
 )('GET /mysfits?filter=%s&value=%s returns exactly the matching mysfits', async (filter, value) => {
   const { status, body } = await get(null, { filter, value });
   expect(status).toBe(200);
-  const expected = mysfits.filter((m) => m[filter as 'GoodEvil' | 'LawChaos'] === value).map((m) => m.MysfitId).sort();
+  const expected = mysfits
+    .filter((m) => m[filter as 'GoodEvil' | 'LawChaos'] === value)
+    .map((m) => m.MysfitId)
+    .sort();
   expect(body.mysfits.map((m: MysfitView) => m.mysfitId).sort()).toEqual(expected);
 });
 
@@ -139,8 +149,13 @@ test('methods other than GET are refused', async () => {
 });
 
 test('a failing table is a 500 with the request id and no internals', async () => {
-  const broken = loadHandler<{ handler: Handler }>('../../handlers/mysfits-api', { [ENV.mysfitsTableName]: 'no-such-table' }).handler;
-  const response = await broken({ httpMethod: 'GET', pathParameters: null } as unknown as APIGatewayProxyEvent, lambdaContext('req-9'));
+  const broken = loadHandler<{ handler: Handler }>('../../handlers/mysfits-api', {
+    [ENV.mysfitsTableName]: 'no-such-table',
+  }).handler;
+  const response = await broken(
+    { httpMethod: 'GET', pathParameters: null } as unknown as APIGatewayProxyEvent,
+    lambdaContext('req-9'),
+  );
   expect(response.statusCode).toBe(500);
   expect(JSON.parse(response.body)).toEqual({ message: 'Internal server error', requestId: 'req-9' });
   process.env[ENV.mysfitsTableName] = TABLE;

@@ -44,7 +44,10 @@ describe('the runtime declaration', () => {
 
 describe('every handler of the system', () => {
   it.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s is an async function of (event, context)', (key) => {
-    const { handler } = loadHandler<{ handler: unknown }>(path.resolve(__dirname, '../..', FUNCTIONS[key].entry), LOAD_ENV);
+    const { handler } = loadHandler<{ handler: unknown }>(
+      path.resolve(__dirname, '../..', FUNCTIONS[key].entry),
+      LOAD_ENV,
+    );
     expect(handlerShapeProblem(handler)).toBeUndefined();
     expect((handler as () => unknown).constructor.name).toBe('AsyncFunction');
   });
@@ -57,7 +60,7 @@ describe('handlerShapeProblem', () => {
   });
 
   it('refuses a callback-style handler, sync or async, and a missing one', () => {
-    const callback = (event: unknown, context: unknown, done: (e: null, r: unknown) => void) => done(null, event);
+    const callback = (event: unknown, _context: unknown, done: (e: null, r: unknown) => void) => done(null, event);
     expect(handlerShapeProblem(callback)).toMatch(/callback-style handlers .* not supported on Node\.js 24/);
     expect(handlerShapeProblem(async (_e: unknown, _c: unknown, _cb: unknown) => 1)).toMatch(/declares 3 parameters/);
     expect(handlerShapeProblem(undefined)).toMatch(/not exported/);
@@ -74,7 +77,11 @@ describe('the sandbox bootstrap', () => {
   /** Starts the bootstrap on `source` as index.js and returns its init report. */
   function initOf(source: string): Promise<{ ok: boolean; error?: { errorType: string; errorMessage: string } }> {
     fs.writeFileSync(path.join(taskRoot, 'index.js'), source);
-    const child = fork(BOOTSTRAP, [], { env: { LAMBDA_TASK_ROOT: taskRoot }, execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const child = fork(BOOTSTRAP, [], {
+      env: { LAMBDA_TASK_ROOT: taskRoot },
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    });
     return new Promise((resolve, reject) => {
       child.once('message', (message) => {
         child.kill();
@@ -89,7 +96,9 @@ describe('the sandbox bootstrap', () => {
     expect(init.ok).toBe(false);
     expect(init.error).toEqual({
       errorType: 'Runtime.CallbackHandlerNotSupported',
-      errorMessage: expect.stringMatching(/callback-style handlers \(event, context, callback\) are not supported on Node\.js 24/),
+      errorMessage: expect.stringMatching(
+        /callback-style handlers \(event, context, callback\) are not supported on Node\.js 24/,
+      ),
     });
   });
 
@@ -106,7 +115,10 @@ describe('the Node.js version guard (tools/node-version.cjs)', () => {
 
   it('runs before npm start, npm test, npm run bench and the CDK Terrain check', () => {
     for (const script of ['prestart', 'pretest', 'prebench', 'precdktn-check']) {
-      expect({ script, command: (packageJson.scripts as Record<string, string>)[script] }).toEqual({ script, command: 'node tools/node-version.cjs' });
+      expect({ script, command: (packageJson.scripts as Record<string, string>)[script] }).toEqual({
+        script,
+        command: 'node tools/node-version.cjs',
+      });
     }
   });
 
@@ -123,14 +135,19 @@ describe('the Node.js version guard (tools/node-version.cjs)', () => {
     const problem = versionProblem('^24.11.0', '20.20.2');
     expect(problem?.split('\n')).toHaveLength(1);
     expect(problem).toBe(
-      "This project needs Node.js 24.11.0 or a later 24.x (this is v20.20.2): run `source tools/node24.sh` to put Node.js 24 from the npm registry on this shell's PATH, then retry.",
+      'This project needs Node.js 24.11.0 or a later 24.x (this is v20.20.2): run `source tools/node24.sh` to put ' +
+        "Node.js 24 from the npm registry on this shell's PATH, then retry.",
     );
-    const guard = spawnSync(process.execPath, [path.resolve(__dirname, '../../tools/node-version.cjs')], { encoding: 'utf8' });
+    const guard = spawnSync(process.execPath, [path.resolve(__dirname, '../../tools/node-version.cjs')], {
+      encoding: 'utf8',
+    });
     expect({ status: guard.status, stderr: guard.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
   it('tools/node24.sh uses a Node.js 24 already on the PATH as it is', () => {
-    const result = spawnSync('bash', [path.resolve(__dirname, '../../tools/node24.sh'), 'node', '--version'], { encoding: 'utf8' });
+    const result = spawnSync('bash', [path.resolve(__dirname, '../../tools/node24.sh'), 'node', '--version'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe(process.version);
     expect(result.stderr).not.toMatch(/fetching/);

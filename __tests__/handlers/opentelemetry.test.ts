@@ -13,7 +13,16 @@ import { startFunctionRuntime, type FunctionRuntime } from '../../sandbox/lambda
 import { startXRayDaemon, type XRayDaemon } from '../../sandbox/xray/daemon';
 import { walkEntities, type XRayEntity } from '../../sandbox/xray/segment-document';
 import mysfits from '../../data/mysfits.json';
-import { createTable, createTopicWithQueue, dynamoDbClient, readStreamRecords, seedMysfits, startLocalAws, type LocalAws, type TopicWithQueue } from '../support/local-aws';
+import {
+  createTable,
+  createTopicWithQueue,
+  dynamoDbClient,
+  readStreamRecords,
+  seedMysfits,
+  startLocalAws,
+  type LocalAws,
+  type TopicWithQueue,
+} from '../support/local-aws';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TracingBackend } from '../../build/tracing-backends';
 
@@ -29,7 +38,11 @@ const runtimes: FunctionRuntime[] = [];
 const logs: string[] = [];
 const [pauly] = mysfits.filter((m) => m.Name === 'Pauly');
 
-async function runtime(key: 'postQuestion' | 'processClicks' | 'processQuestionsStream' | 'mysfitsApi', environment: Record<string, string>, tracingBackend: TracingBackend = 'opentelemetry') {
+async function runtime(
+  key: 'postQuestion' | 'processClicks' | 'processQuestionsStream' | 'mysfitsApi',
+  environment: Record<string, string>,
+  tracingBackend: TracingBackend = 'opentelemetry',
+) {
   const started = await startFunctionRuntime({
     key,
     functionName: names.function('test', key),
@@ -61,7 +74,10 @@ async function traceEntities(traceId: string, expected: (all: XRayEntity[]) => b
     if (all.some((e) => e.name === '## handler') && expected(all)) return all;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`trace ${traceId} incomplete: ${JSON.stringify(daemon.store.trace(traceId), null, 1)}\nmalformed: ${JSON.stringify(daemon.store.stats())}`);
+  throw new Error(
+    `trace ${traceId} incomplete: ${JSON.stringify(daemon.store.trace(traceId), null, 1)}\nmalformed: ` +
+      `${JSON.stringify(daemon.store.stats())}`,
+  );
 }
 
 const named = (all: XRayEntity[], name: string) => all.filter((e) => e.name === name);
@@ -77,7 +93,13 @@ beforeAll(async () => {
     apiTraceHeaders.push(req.headers['x-amzn-trace-id'] as string | undefined);
     const known = req.url === `/prod/mysfits/${pauly.MysfitId}`;
     res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(known ? { goodEvil: pauly.GoodEvil, lawChaos: pauly.LawChaos, species: pauly.Species } : { message: 'not found' }));
+    res.end(
+      JSON.stringify(
+        known
+          ? { goodEvil: pauly.GoodEvil, lawChaos: pauly.LawChaos, species: pauly.Species }
+          : { message: 'not found' },
+      ),
+    );
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/prod`;
@@ -96,7 +118,7 @@ describe('post-question (OpenTelemetry build)', () => {
     fn = await runtime('postQuestion', { [ENV.questionsTableName]: TABLE, [ENV.allowedOrigin]: '*' });
   });
 
-  test('a stored question: ## handler under the function segment, annotated, with the steps and DynamoDB under it', async () => {
+  test('a stored question: ## handler under the function segment, annotated, steps and DynamoDB under it', async () => {
     const result = await fn.invoke(question({ email: 'ada@example.com', questionText: 'Can Pauly swim?' }));
     expect(result).toMatchObject({ ok: true, result: { statusCode: 201 } });
     const questionId = JSON.parse((result.result as { body: string }).body).questionId;
@@ -104,12 +126,20 @@ describe('post-question (OpenTelemetry build)', () => {
 
     const handler = named(all, '## handler')[0];
     expect(functionSegmentOf(all).subsegments?.map((s) => s.name)).toContain('## handler');
-    expect(handler.annotations).toEqual({ ColdStart: true, Service: 'post-question', [ANNOTATIONS.questionId]: questionId });
+    expect(handler.annotations).toEqual({
+      ColdStart: true,
+      Service: 'post-question',
+      [ANNOTATIONS.questionId]: questionId,
+    });
     expect(handler.subsegments?.map((s) => s.name).sort()).toEqual(['storeQuestion', 'validateQuestion']);
     const store = named(all, 'storeQuestion')[0];
     expect(store.annotations).toEqual({ [ANNOTATIONS.questionId]: questionId });
     expect(store.subsegments).toEqual([
-      expect.objectContaining({ name: 'DynamoDB', namespace: 'aws', aws: expect.objectContaining({ operation: 'PutItem', table_name: TABLE }) }),
+      expect.objectContaining({
+        name: 'DynamoDB',
+        namespace: 'aws',
+        aws: expect.objectContaining({ operation: 'PutItem', table_name: TABLE }),
+      }),
     ]);
     expect(all.some((e) => e.fault || e.error)).toBe(false);
   });
@@ -135,7 +165,10 @@ describe('post-question (OpenTelemetry build)', () => {
     expect(result).toMatchObject({ ok: true, result: { statusCode: 500 } });
     const all = await traceEntities(result.traceId!, (e) => named(e, HANGING_EXCEPTION_SUBSEGMENT).length > 0);
     const hang = named(all, HANGING_EXCEPTION_SUBSEGMENT)[0];
-    expect(hang).toMatchObject({ fault: true, cause: { exceptions: [expect.objectContaining({ type: 'HangingException' })] } });
+    expect(hang).toMatchObject({
+      fault: true,
+      cause: { exceptions: [expect.objectContaining({ type: 'HangingException' })] },
+    });
     expect(hang.error).toBeUndefined();
     // The handler caught it and answered 500: its span records the exception too (not only status ERROR).
     expect(named(all, '## handler')[0]).toMatchObject({
@@ -165,12 +198,21 @@ describe('process-clicks (OpenTelemetry build)', () => {
       invocationId: 'inv-1',
       deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/clicks',
       region: 'us-east-1',
-      records: [{ recordId: 'r-1', approximateArrivalTimestamp: Date.now(), data: Buffer.from(JSON.stringify(click)).toString('base64') }],
+      records: [
+        {
+          recordId: 'r-1',
+          approximateArrivalTimestamp: Date.now(),
+          data: Buffer.from(JSON.stringify(click)).toString('base64'),
+        },
+      ],
     });
     expect(result).toMatchObject({ ok: true, result: { records: [{ result: 'Ok' }] } });
     const all = await traceEntities(result.traceId!, (e) => named(e, '127.0.0.1').length > 0);
     const call = named(all, '127.0.0.1')[0];
-    expect(call).toMatchObject({ namespace: 'remote', http: { request: { method: 'GET' }, response: { status: 200 } } });
+    expect(call).toMatchObject({
+      namespace: 'remote',
+      http: { request: { method: 'GET' }, response: { status: 200 } },
+    });
     expect(named(all, 'enrichClick')[0].annotations).toEqual({ [ANNOTATIONS.mysfitId]: pauly.MysfitId });
     const header = apiTraceHeaders.at(-1);
     expect(header).toBe(`Root=${result.traceId};Parent=${call.id};Sampled=1`);
@@ -191,7 +233,10 @@ describe('the same trace as the X-Ray SDK build', () => {
     ...(e.namespace ? { namespace: e.namespace } : {}),
     annotations: Object.keys(e.annotations ?? {}).sort(),
     status: e.fault ? 'fault' : e.error ? 'error' : 'ok',
-    children: (e.subsegments ?? []).filter((c) => c.name !== 'Initialization').map(shape).sort((a, b) => a.name.localeCompare(b.name)),
+    children: (e.subsegments ?? [])
+      .filter((c) => c.name !== 'Initialization')
+      .map(shape)
+      .sort((a, b) => a.name.localeCompare(b.name)),
   });
 
   test.each([
@@ -220,7 +265,13 @@ describe('the same trace as the X-Ray SDK build', () => {
         invocationId: 'inv-1',
         deliveryStreamArn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/clicks',
         region: 'us-east-1',
-        records: [{ recordId: 'r-1', approximateArrivalTimestamp: Date.now(), data: Buffer.from(JSON.stringify({ userId: 'u-1', mysfitId })).toString('base64') }],
+        records: [
+          {
+            recordId: 'r-1',
+            approximateArrivalTimestamp: Date.now(),
+            data: Buffer.from(JSON.stringify({ userId: 'u-1', mysfitId })).toString('base64'),
+          },
+        ],
       });
       expect(result.ok).toBe(true);
       const all = await traceEntities(result.traceId!, (e) => named(e, '127.0.0.1').length > 0);
@@ -237,7 +288,11 @@ describe('the same trace as the X-Ray SDK build', () => {
   ] as const)('%s (mysfits-api)', async (_what, resource, params) => {
     const shapes: Record<TracingBackend, Shape | undefined> = { 'xray-sdk': undefined, opentelemetry: undefined };
     for (const backend of ['xray-sdk', 'opentelemetry'] as const) {
-      const fn = await runtime('mysfitsApi', { [ENV.mysfitsTableName]: MYSFITS_TABLE, [ENV.allowedOrigin]: '*' }, backend);
+      const fn = await runtime(
+        'mysfitsApi',
+        { [ENV.mysfitsTableName]: MYSFITS_TABLE, [ENV.allowedOrigin]: '*' },
+        backend,
+      );
       const pathParameters = 'mysfitId' in params ? { mysfitId: params.mysfitId } : null;
       const query = 'filter' in params ? { filter: params.filter, value: params.value } : null;
       const result = await fn.invoke({
@@ -278,11 +333,18 @@ describe('the same trace as the X-Ray SDK build', () => {
           (r) => r.eventName === 'INSERT' && r.dynamodb?.Keys?.QuestionId.S === questionId,
         )!;
         expect(record).toBeDefined();
-        const fn = await runtime('processQuestionsStream', { [ENV.questionsTableName]: TABLE, [ENV.questionsTopicArn]: topic.topicArn }, backend);
+        const fn = await runtime(
+          'processQuestionsStream',
+          { [ENV.questionsTableName]: TABLE, [ENV.questionsTopicArn]: topic.topicArn },
+          backend,
+        );
         const result = await fn.invoke({ Records: [record] });
         expect(result).toMatchObject({ ok: true, result: { batchItemFailures: [] } });
         expect(await topic.receive(1)).toHaveLength(1);
-        const all = await traceEntities(result.traceId!, (e) => named(e, 'SNS').length > 0 && named(e, 'DynamoDB').length >= 2);
+        const all = await traceEntities(
+          result.traceId!,
+          (e) => named(e, 'SNS').length > 0 && named(e, 'DynamoDB').length >= 2,
+        );
         shapes[backend] = shape(functionSegmentOf(all));
       }
     } finally {
@@ -290,7 +352,13 @@ describe('the same trace as the X-Ray SDK build', () => {
     }
     expect(shapes.opentelemetry).toEqual(shapes['xray-sdk']);
     // Both marks are DynamoDB subsegments of publishQuestion, beside SNS.
-    const publish = shapes.opentelemetry!.children.find((c) => c.name === '## handler')!.children.find((c) => c.name === 'publishQuestion')!;
-    expect(publish.children.map((c) => `${c.name} ${c.namespace}`)).toEqual(['DynamoDB aws', 'DynamoDB aws', 'SNS aws']);
+    const publish = shapes
+      .opentelemetry!.children.find((c) => c.name === '## handler')!
+      .children.find((c) => c.name === 'publishQuestion')!;
+    expect(publish.children.map((c) => `${c.name} ${c.namespace}`)).toEqual([
+      'DynamoDB aws',
+      'DynamoDB aws',
+      'SNS aws',
+    ]);
   });
 });

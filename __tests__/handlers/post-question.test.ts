@@ -64,7 +64,10 @@ test('a valid question is stored exactly once and answered 201 with its id and C
 
 test('the retention period comes from QUESTION_RETENTION_DAYS; a bad value fails at cold start naming it', async () => {
   const shortLived = loadHandler<{ handler: Handler }>(HANDLER, { [ENV.questionRetentionDays]: '15' }).handler;
-  const response = await shortLived(request({ email: 'ttl@example.com', questionText: 'How long do you keep this?' }), lambdaContext());
+  const response = await shortLived(
+    request({ email: 'ttl@example.com', questionText: 'How long do you keep this?' }),
+    lambdaContext(),
+  );
   const { questionId } = JSON.parse(response.body);
   const item = (await scanTable(endpoint, TABLE)).find((i) => i.QuestionId.S === questionId)!;
   expect(Math.abs(Number(item.ExpiresAt.N) - (Date.now() / 1000 + 15 * 86400))).toBeLessThan(120);
@@ -107,7 +110,12 @@ describe('Idempotency-Key', () => {
     expect(first.statusCode).toBe(201);
     const before = await count();
     // The answer was lost (502/timeout): the client retries, with other spacing, and the header in lower case.
-    const retry = await post(request({ ...question, questionText: `  ${question.questionText} ` }, { 'content-type': 'application/json', 'idempotency-key': key }));
+    const retry = await post(
+      request(
+        { ...question, questionText: `  ${question.questionText} ` },
+        { 'content-type': 'application/json', 'idempotency-key': key },
+      ),
+    );
     expect(retry.statusCode).toBe(201);
     expect(JSON.parse(retry.body)).toEqual(JSON.parse(first.body));
     expect(await count()).toBe(before);
@@ -150,7 +158,11 @@ test('content type is matched case-insensitively and with parameters', async () 
 });
 
 test('base64-encoded bodies (binary media types) are decoded', async () => {
-  const event = { ...request(valid), body: Buffer.from(JSON.stringify(valid)).toString('base64'), isBase64Encoded: true };
+  const event = {
+    ...request(valid),
+    body: Buffer.from(JSON.stringify(valid)).toString('base64'),
+    isBase64Encoded: true,
+  };
   expect((await post(event)).statusCode).toBe(201);
 });
 

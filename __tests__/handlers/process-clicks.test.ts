@@ -24,14 +24,22 @@ let xray: UdpCapture;
 
 function view(m: (typeof mysfits)[number]): MysfitView {
   return {
-    mysfitId: m.MysfitId, name: m.Name, species: m.Species, age: m.Age,
-    goodEvil: m.GoodEvil as MysfitView['goodEvil'], lawChaos: m.LawChaos as MysfitView['lawChaos'],
-    description: m.Description, thumbImageUri: m.ThumbImageUri, profileImageUri: m.ProfileImageUri,
-    likes: m.Likes, adopted: m.Adopted,
+    mysfitId: m.MysfitId,
+    name: m.Name,
+    species: m.Species,
+    age: m.Age,
+    goodEvil: m.GoodEvil as MysfitView['goodEvil'],
+    lawChaos: m.LawChaos as MysfitView['lawChaos'],
+    description: m.Description,
+    thumbImageUri: m.ThumbImageUri,
+    profileImageUri: m.ProfileImageUri,
+    likes: m.Likes,
+    adopted: m.Adopted,
   };
 }
 
-const encode = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64');
+const encode = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64');
 const ARRIVAL = Date.UTC(2024, 4, 1, 12, 0, 0);
 function batch(...data: unknown[]): FirehoseTransformationEvent {
   return {
@@ -72,7 +80,7 @@ afterAll(async () => {
   await new Promise((r) => api?.close(r));
 });
 
-test('a click on a known mysfit is enriched: one JSON object (the delimiter processor adds the newline), result Ok', async () => {
+test('a click on a known mysfit is enriched: one JSON object (the delimiter processor adds a newline), Ok', async () => {
   const { records } = await handler(batch({ userId: 'user-1', mysfitId: pauly.MysfitId }));
   expect(records).toHaveLength(1);
   expect(records[0]).toMatchObject({ recordId: 'r0', result: 'Ok' });
@@ -103,7 +111,9 @@ test('bad records are ProcessingFailed with their original data; good ones in th
   const started = Date.now();
   const { records } = await handler(event);
   expect(records.map((r) => r.result)).toEqual([...Array(7).fill('ProcessingFailed'), 'Ok']);
-  records.slice(0, 7).forEach((r, i) => expect(r).toEqual({ recordId: `r${i}`, result: 'ProcessingFailed', data: event.records[i].data }));
+  for (const [i, r] of records.slice(0, 7).entries()) {
+    expect(r).toEqual({ recordId: `r${i}`, result: 'ProcessingFailed', data: event.records[i].data });
+  }
   expect(JSON.parse(decode(records[7].data)).species).toBe(mysfits[0].Species);
   // The slow lookup was cut at the timeout rather than waited for.
   expect(Date.now() - started).toBeLessThan(SLOW_UPSTREAM_MS / 2);
@@ -142,20 +152,33 @@ test.each([
   }
 });
 
-test('traced in the bundle: the lookup is a remote HTTP subsegment under an enrichClick annotated with MysfitId', async () => {
+test('traced in the bundle: the lookup, a remote HTTP subsegment under an enrichClick annotated MysfitId', async () => {
   const runtime = await startFunctionRuntime({
     key: 'processClicks',
     functionName: names.function('test', 'processClicks'),
-    environment: { [ENV.mysfitsApiUrl]: apiUrl, [ENV.mysfitsLookupTimeoutMs]: String(TIMEOUT_MS), POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    environment: {
+      [ENV.mysfitsApiUrl]: apiUrl,
+      [ENV.mysfitsLookupTimeoutMs]: String(TIMEOUT_MS),
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    },
     tracing: 'Active',
     daemonAddress: xray.address,
   });
   try {
-    const result = await runtime.invoke(batch({ userId: 'u', mysfitId: pauly.MysfitId }, { userId: 'u', mysfitId: 'slow' }));
-    expect((result.result as FirehoseTransformationResult).records.map((r) => r.result)).toEqual(['Ok', 'ProcessingFailed']);
+    const result = await runtime.invoke(
+      batch({ userId: 'u', mysfitId: pauly.MysfitId }, { userId: 'u', mysfitId: 'slow' }),
+    );
+    expect((result.result as FirehoseTransformationResult).records.map((r) => r.result)).toEqual([
+      'Ok',
+      'ProcessingFailed',
+    ]);
     const of = (docs: SegmentDocument[]) => docs.filter((d) => d.trace_id === result.traceId);
     const all = of(
-      await xray.waitFor((docs) => of(docs).filter((d) => d.name === 'enrichClick').length === 2 && of(docs).filter((d) => d.name === '127.0.0.1').length === 2),
+      await xray.waitFor(
+        (docs) =>
+          of(docs).filter((d) => d.name === 'enrichClick').length === 2 &&
+          of(docs).filter((d) => d.name === '127.0.0.1').length === 2,
+      ),
     );
     const enrich = all.filter((d) => d.name === 'enrichClick');
     expect(enrich.map((d) => d.annotations?.[ANNOTATIONS.mysfitId]).sort()).toEqual([pauly.MysfitId, 'slow'].sort());

@@ -29,9 +29,24 @@ let documents: DynamoDBDocumentClient;
 let recordsSeen = 0;
 
 const questions = [
-  { QuestionId: 'q-1', UserEmailAddress: 'ada@example.com', QuestionText: 'Does Pauly bite?', CreatedAt: '2024-01-01T00:00:00.000Z' },
-  { QuestionId: 'q-2', UserEmailAddress: 'bob@example.com', QuestionText: 'Can I adopt two?', CreatedAt: '2024-01-01T00:00:01.000Z' },
-  { QuestionId: 'q-3', UserEmailAddress: 'cy@example.com', QuestionText: '¿Habla español?', CreatedAt: '2024-01-01T00:00:02.000Z' },
+  {
+    QuestionId: 'q-1',
+    UserEmailAddress: 'ada@example.com',
+    QuestionText: 'Does Pauly bite?',
+    CreatedAt: '2024-01-01T00:00:00.000Z',
+  },
+  {
+    QuestionId: 'q-2',
+    UserEmailAddress: 'bob@example.com',
+    QuestionText: 'Can I adopt two?',
+    CreatedAt: '2024-01-01T00:00:01.000Z',
+  },
+  {
+    QuestionId: 'q-3',
+    UserEmailAddress: 'cy@example.com',
+    QuestionText: '¿Habla español?',
+    CreatedAt: '2024-01-01T00:00:02.000Z',
+  },
 ];
 
 /** A record Lambda could deliver but that holds no question: the "poison" one. */
@@ -87,18 +102,26 @@ async function storeQuestions(prefix: string, count: number, text = (i: number) 
     await documents.send(
       new PutCommand({
         TableName: TABLE,
-        Item: { QuestionId: `${prefix}-${i}`, UserEmailAddress: `${prefix}-${i}@example.com`, QuestionText: text(i), CreatedAt: new Date().toISOString() },
+        Item: {
+          QuestionId: `${prefix}-${i}`,
+          UserEmailAddress: `${prefix}-${i}@example.com`,
+          QuestionText: text(i),
+          CreatedAt: new Date().toISOString(),
+        },
       }),
     );
   }
   // The marks of earlier tests are on the stream too (MODIFY): keep this call's INSERTs.
   const records = (await newStreamRecords()).filter((r) => r.eventName === 'INSERT');
-  expect(records.map((r) => r.dynamodb?.Keys?.QuestionId.S)).toEqual(Array.from({ length: count }, (_, i) => `${prefix}-${i}`));
+  expect(records.map((r) => r.dynamodb?.Keys?.QuestionId.S)).toEqual(
+    Array.from({ length: count }, (_, i) => `${prefix}-${i}`),
+  );
   return records;
 }
 
 const stored = async (questionId: string) =>
-  (await documents.send(new GetCommand({ TableName: TABLE, Key: { QuestionId: questionId }, ConsistentRead: true }))).Item;
+  (await documents.send(new GetCommand({ TableName: TABLE, Key: { QuestionId: questionId }, ConsistentRead: true })))
+    .Item;
 
 test('each INSERT is published naming the e-mail and the question; MODIFY is skipped', async () => {
   const response = await handler({ Records: inserts });
@@ -135,19 +158,22 @@ test('a question holding a lone surrogate is e-mailed (shown as U+FFFD), not ret
   expect(messages.some((m) => m.Message.includes('x \ufffd y'))).toBe(true);
 });
 
-test('MODIFY and REMOVE (TTL deletion) records send nothing; a question deleted before its turn is skipped, not recreated', async () => {
+test('MODIFY and REMOVE (TTL) records send nothing; a question deleted before its turn is not recreated', async () => {
   const [insert] = await storeQuestions('deleted', 1);
   await documents.send(new DeleteCommand({ TableName: TABLE, Key: { QuestionId: 'deleted-0' } }));
   const remove = (await newStreamRecords()).find((r) => r.eventName === 'REMOVE')!;
   expect(remove.dynamodb?.Keys?.QuestionId.S).toBe('deleted-0');
   // A TTL deletion is a REMOVE made by the DynamoDB service.
-  const ttlRemove = { ...remove, userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } } as DynamoDBRecord;
+  const ttlRemove = {
+    ...remove,
+    userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+  } as DynamoDBRecord;
   expect(await handler({ Records: [insert, ttlRemove] })).toEqual({ batchItemFailures: [] });
   expect(await topic.receive(1, 1500)).toHaveLength(0);
   expect(await stored('deleted-0')).toBeUndefined();
 });
 
-test('a poison record is reported in batchItemFailures while the good ones are published, once over the retries', async () => {
+test('a poison record is reported in batchItemFailures, the good ones published once over the retries', async () => {
   const good = await storeQuestions('poison', 3);
   const garbage = { eventID: 'no-image', eventName: 'INSERT' } as DynamoDBRecord;
   const batch = [good[0], poison(good[0]), good[1], garbage, good[2]];
@@ -157,7 +183,9 @@ test('a poison record is reported in batchItemFailures while the good ones are p
   expect((await handler({ Records: batch.slice(1) })).batchItemFailures).toEqual(failures);
   expect((await handler({ Records: batch.slice(1) })).batchItemFailures).toEqual(failures);
   const messages = await topic.receive(4, 3000);
-  expect(messages.map((m) => m.Subject).sort()).toEqual([0, 1, 2].map((i) => `New question from poison-${i}@example.com`));
+  expect(messages.map((m) => m.Subject).sort()).toEqual(
+    [0, 1, 2].map((i) => `New question from poison-${i}@example.com`),
+  );
 });
 
 test('when SNS refuses, every INSERT is reported for retry, by sequence number, and is sent on the retry', async () => {
@@ -185,7 +213,12 @@ test('traced in the bundle: SNS subsegments under per-record subsegments annotat
   const runtime = await startFunctionRuntime({
     key: 'processQuestionsStream',
     functionName: names.function('test', 'processQuestionsStream'),
-    environment: { ...aws.env, [ENV.questionsTopicArn]: topic.topicArn, [ENV.questionsTableName]: TABLE, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    environment: {
+      ...aws.env,
+      [ENV.questionsTopicArn]: topic.topicArn,
+      [ENV.questionsTableName]: TABLE,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    },
     tracing: 'Active',
     daemonAddress: xray.address,
   });
@@ -196,14 +229,20 @@ test('traced in the bundle: SNS subsegments under per-record subsegments annotat
       docs.filter((d) => d.name === name && d.trace_id === result.traceId).length;
     // UDP keeps no order: wait for every document of the invocation (the Lambda segment is sent last).
     const all = await xray.waitFor(
-      (docs) => count(docs, 'SNS') === 2 && count(docs, 'publishQuestion') === 3 && docs.some((d) => d.origin === 'AWS::Lambda' && d.trace_id === result.traceId),
+      (docs) =>
+        count(docs, 'SNS') === 2 &&
+        count(docs, 'publishQuestion') === 3 &&
+        docs.some((d) => d.origin === 'AWS::Lambda' && d.trace_id === result.traceId),
     );
     const docs = all.filter((d) => d.trace_id === result.traceId);
     // A stream invocation starts its own trace: the Lambda segment has no parent.
     expect(docs.find((d) => d.origin === 'AWS::Lambda')?.parent_id).toBeUndefined();
     const perRecord = docs.filter((d) => d.name === 'publishQuestion');
     expect(perRecord).toHaveLength(3);
-    const annotated = perRecord.map((d) => d.annotations?.[ANNOTATIONS.questionId]).filter(Boolean).sort();
+    const annotated = perRecord
+      .map((d) => d.annotations?.[ANNOTATIONS.questionId])
+      .filter(Boolean)
+      .sort();
     expect(annotated).toEqual(['traced-0', 'traced-1']);
     for (const sns of docs.filter((d) => d.name === 'SNS')) {
       expect(sns.namespace).toBe('aws');

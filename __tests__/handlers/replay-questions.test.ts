@@ -7,7 +7,16 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSC
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { main, EXIT } from '../../tools/replay-questions/cli';
 import { localNames } from '../../sandbox/local-aws';
-import { createTable, createTopicWithQueue, CREDENTIALS, dynamoDbClient, REGION, startLocalAws, type LocalAws, type TopicWithQueue } from '../support/local-aws';
+import {
+  createTable,
+  createTopicWithQueue,
+  CREDENTIALS,
+  dynamoDbClient,
+  REGION,
+  startLocalAws,
+  type LocalAws,
+  type TopicWithQueue,
+} from '../support/local-aws';
 
 let aws: LocalAws;
 let topic: TopicWithQueue;
@@ -34,13 +43,24 @@ const put = (QuestionId: string, CreatedAt: string, extra: Record<string, unknow
   documents.send(
     new PutCommand({
       TableName: localNames.questionsTable,
-      Item: { QuestionId, CreatedAt, UserEmailAddress: `${QuestionId}@example.com`, QuestionText: `About ${QuestionId}?`, ...extra },
+      Item: {
+        QuestionId,
+        CreatedAt,
+        UserEmailAddress: `${QuestionId}@example.com`,
+        QuestionText: `About ${QuestionId}?`,
+        ...extra,
+      },
     }),
   );
 
 /** What Lambda sends to the on-failure destination for a stream batch: metadata only. */
 const onFailureRecord = (first: string, last: string) => ({
-  requestContext: { requestId: 'r', functionArn: localNames.functionArn('processQuestionsStream'), condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 },
+  requestContext: {
+    requestId: 'r',
+    functionArn: localNames.functionArn('processQuestionsStream'),
+    condition: 'RetryAttemptsExhausted',
+    approximateInvokeCount: 4,
+  },
   responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
   version: '1.0',
   timestamp: new Date().toISOString(),
@@ -61,21 +81,35 @@ function cli(args: string[]) {
   const run = main(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
   return run.then((code) => ({ code, stdout: out.join(''), stderr: err.join('') }));
 }
-const sandboxArgs = () => ['--sandbox', '--dynamodb-endpoint', aws.dynamodb!.endpoint, '--fauxqs-endpoint', aws.fauxqs!.endpoint];
+const sandboxArgs = () => [
+  '--sandbox',
+  '--dynamodb-endpoint',
+  aws.dynamodb!.endpoint,
+  '--fauxqs-endpoint',
+  aws.fauxqs!.endpoint,
+];
 const queueDepth = async () => {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: onFailureQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: onFailureQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
 };
 
-test('replays each question the stream gave up on exactly once, then deletes the handled on-failure messages', async () => {
+test('replays each question the stream gave up on exactly once, then deletes the handled messages', async () => {
   await put('old-unsent', minutesAgo(120));
   await put('old-sent', minutesAgo(120), { NotifiedAt: minutesAgo(119) });
   await put('young-unsent', minutesAgo(1)); // the stream may still be on it: left alone
   const failedAt = minutesAgo(5);
   await put('failed-batch', failedAt); // young, but its batch is in the on-failure queue
-  await sqs.send(new SendMessageCommand({ QueueUrl: onFailureQueueUrl, MessageBody: JSON.stringify(onFailureRecord(failedAt, failedAt)) }));
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: onFailureQueueUrl,
+      MessageBody: JSON.stringify(onFailureRecord(failedAt, failedAt)),
+    }),
+  );
 
   const dry = await cli([...sandboxArgs(), '--dry-run']);
   expect(dry.code).toBe(EXIT.ok);
@@ -89,8 +123,13 @@ test('replays each question the stream gave up on exactly once, then deletes the
   expect(report.outcomes).toEqual({ 'old-unsent': 'published', 'failed-batch': 'published' });
   expect(report.messagesDeleted).toBe(1);
   const mails = await topic.receive(2);
-  expect(mails.map((m) => m.Subject).sort()).toEqual(['New question from failed-batch@example.com', 'New question from old-unsent@example.com']);
-  const marked = await documents.send(new GetCommand({ TableName: localNames.questionsTable, Key: { QuestionId: 'old-unsent' }, ConsistentRead: true }));
+  expect(mails.map((m) => m.Subject).sort()).toEqual([
+    'New question from failed-batch@example.com',
+    'New question from old-unsent@example.com',
+  ]);
+  const marked = await documents.send(
+    new GetCommand({ TableName: localNames.questionsTable, Key: { QuestionId: 'old-unsent' }, ConsistentRead: true }),
+  );
   expect(marked.Item?.NotifiedAt).toEqual(expect.any(String));
 
   // Run again (an operator's second run, or two at once): nothing is e-mailed twice.

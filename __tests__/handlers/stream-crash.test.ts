@@ -14,7 +14,19 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ENV, names, QUESTIONS_STREAM_MAPPING } from '../../system/definition';
 import { startFunctionRuntime, type FunctionRuntime } from '../../sandbox/lambda/function-runtime';
 import { startStreamPoller, type StreamPoller } from '../../sandbox/streams/stream-poller';
-import { createTable, createTopicWithQueue, CREDENTIALS, dynamoDbClient, lambdaContext, loadHandler, REGION, scanTable, startLocalAws, type LocalAws, type TopicWithQueue } from '../support/local-aws';
+import {
+  createTable,
+  createTopicWithQueue,
+  CREDENTIALS,
+  dynamoDbClient,
+  lambdaContext,
+  loadHandler,
+  REGION,
+  scanTable,
+  startLocalAws,
+  type LocalAws,
+  type TopicWithQueue,
+} from '../support/local-aws';
 import { descendants } from '../support/processes';
 
 const TABLE = 'questions-crash-test';
@@ -46,7 +58,9 @@ async function startSnsProxy(target: string, allow: number): Promise<SnsProxy> {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const isPublish = /(^|&)Action=Publish(&|$)/.test(body.toString()) || String(req.headers['x-amz-target'] ?? '').endsWith('.Publish');
+      const isPublish =
+        /(^|&)Action=Publish(&|$)/.test(body.toString()) ||
+        String(req.headers['x-amz-target'] ?? '').endsWith('.Publish');
       if (isPublish && holding) {
         if (state.passed >= allow) {
           state.held.push(res); // the environment dies waiting: this message is never published
@@ -54,10 +68,14 @@ async function startSnsProxy(target: string, allow: number): Promise<SnsProxy> {
         }
         state.passed++;
       }
-      const upstream = http.request(new URL(req.url!, target), { method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode!, answer.headers);
-        answer.pipe(res);
-      });
+      const upstream = http.request(
+        new URL(req.url!, target),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        },
+      );
       upstream.on('error', () => res.destroy());
       upstream.end(body);
     });
@@ -81,7 +99,11 @@ async function startSnsProxy(target: string, allow: number): Promise<SnsProxy> {
   };
 }
 
-async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30000): Promise<T> {
+async function until<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -127,7 +149,13 @@ test('a stream environment killed mid-batch: every 201 question is e-mailed exac
   const ids: string[] = [];
   for (let i = 0; i < QUESTIONS; i++) {
     const body = JSON.stringify({ email: `crash-${i}@example.com`, questionText: `Question ${i} before the crash?` });
-    const event = { httpMethod: 'POST', headers: { 'Content-Type': 'application/json' }, body, isBase64Encoded: false, requestContext: {} };
+    const event = {
+      httpMethod: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      isBase64Encoded: false,
+      requestContext: {},
+    };
     const response = await post(event as unknown as APIGatewayProxyEvent, lambdaContext(`post-${i}`));
     expect(response.statusCode).toBe(201);
     ids.push(JSON.parse(response.body).questionId);

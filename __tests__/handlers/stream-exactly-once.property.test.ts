@@ -19,7 +19,10 @@ import { createLogger } from '../../handlers/shared/logger';
 
 type Item = Record<string, unknown> & { QuestionId: string };
 
-/** The two conditional UpdateItem shapes notify.ts sends, with DynamoDB's semantics (no upsert when the condition needs the item). */
+/**
+ * The two conditional UpdateItem shapes notify.ts sends, with DynamoDB's semantics (no upsert when the condition needs
+ * the item).
+ */
 class MemoryTable {
   readonly items = new Map<string, Item>();
   failNextWrites = 0;
@@ -28,14 +31,20 @@ class MemoryTable {
     if (!(command instanceof UpdateItemCommand)) throw new Error('unexpected command');
     if (this.failNextWrites > 0) {
       this.failNextWrites--;
-      throw Object.assign(new Error('ProvisionedThroughputExceededException'), { name: 'ProvisionedThroughputExceededException' });
+      throw Object.assign(new Error('ProvisionedThroughputExceededException'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
     }
     const { Key, UpdateExpression, ConditionExpression } = (command as UpdateItemCommand).input;
     const item = this.items.get(Key!.QuestionId.S!);
     expect(ConditionExpression).toContain('attribute_exists(QuestionId) AND attribute_not_exists(#notifiedAt)');
     if (!item || item.NotifiedAt !== undefined) {
       // The plain client's failure carries the old item marshalled (ReturnValuesOnConditionCheckFailure: ALL_OLD).
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: item && marshall(item) });
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: item && marshall(item),
+      });
     }
     if (UpdateExpression!.includes('#attempts')) item.NotifyAttempts = Number(item.NotifyAttempts ?? 0) + 1;
     else item.NotifiedAt = new Date().toISOString();
@@ -69,11 +78,17 @@ const insertRecord = (id: string, sequence: number): DynamoDBRecord => ({
   dynamodb: {
     SequenceNumber: String(1000 + sequence),
     Keys: { QuestionId: { S: id } },
-    NewImage: { QuestionId: { S: id }, UserEmailAddress: { S: `${id}@example.com` }, QuestionText: { S: `question ${id}` } },
+    NewImage: {
+      QuestionId: { S: id },
+      UserEmailAddress: { S: `${id}@example.com` },
+      QuestionText: { S: `question ${id}` },
+    },
   },
 });
 
-/** Lambda's stream retry loop, as the sandbox poller runs it; returns the records sent to the on-failure destination. */
+/**
+ * Lambda's stream retry loop, as the sandbox poller runs it; returns the records sent to the on-failure destination.
+ */
 async function deliver(
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
   records: DynamoDBRecord[],
@@ -86,14 +101,22 @@ async function deliver(
   } catch {
     invocation = { ok: false };
   }
-  const batch = records.map((r) => ({ shardId: 's', sequenceNumber: r.dynamodb!.SequenceNumber!, createdAt: 0, lambdaRecord: r }));
+  const batch = records.map((r) => ({
+    shardId: 's',
+    sequenceNumber: r.dynamodb!.SequenceNumber!,
+    createdAt: 0,
+    lambdaRecord: r,
+  }));
   const failedFrom = firstFailedIndex(batch, invocation, true);
   if (failedFrom === -1) return [];
   const remaining = records.slice(failedFrom);
   if (attempt >= QUESTIONS_STREAM_MAPPING.maximumRetryAttempts) return remaining;
   if (!invocation.ok && remaining.length > 1) {
     const half = Math.ceil(remaining.length / 2);
-    return [...(await deliver(handler, remaining.slice(0, half), attempt + 1)), ...(await deliver(handler, remaining.slice(half), attempt + 1))];
+    return [
+      ...(await deliver(handler, remaining.slice(0, half), attempt + 1)),
+      ...(await deliver(handler, remaining.slice(half), attempt + 1)),
+    ];
   }
   return deliver(handler, remaining, attempt + 1);
 }
@@ -139,7 +162,11 @@ test('property: every good question is e-mailed exactly once across retries and 
         for (let pass = 0; pass < 8; pass++) {
           for (const id of ids) {
             if (table.items.get(id)!.NotifiedAt !== undefined) continue;
-            await notifyQuestion(deps, { QuestionId: id, UserEmailAddress: `${id}@example.com`, QuestionText: `question ${id}` }).catch(() => undefined);
+            await notifyQuestion(deps, {
+              QuestionId: id,
+              UserEmailAddress: `${id}@example.com`,
+              QuestionText: `question ${id}`,
+            }).catch(() => undefined);
           }
         }
         const good = ids.filter((id) => !topic.poison.has(id));

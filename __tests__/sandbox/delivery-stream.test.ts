@@ -99,7 +99,10 @@ test('ProcessingFailed records go to the error prefix in Firehose error format; 
 
   const errors = under('firehose-errors/processing-failed/2024/03/05/07/');
   expect(errors).toHaveLength(1);
-  const lines = errors[0][1].trim().split('\n').map((l) => JSON.parse(l) as FirehoseErrorRecord);
+  const lines = errors[0][1]
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FirehoseErrorRecord);
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({
     attemptsMade: 1,
@@ -129,7 +132,10 @@ test('a failing processor is retried, then the whole batch is kept under the err
   expect(under(CLICKS_DELIVERY.prefix)).toHaveLength(0);
   const errors = under('firehose-errors/processing-failed/');
   expect(errors).toHaveLength(1);
-  const lines = errors[0][1].trim().split('\n').map((l) => JSON.parse(l) as FirehoseErrorRecord);
+  const lines = errors[0][1]
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FirehoseErrorRecord);
   expect(lines).toHaveLength(2);
   expect(lines[0].errorCode).toBe('Lambda.FunctionError');
   expect(lines[0].errorMessage).toContain('boom');

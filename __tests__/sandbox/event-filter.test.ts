@@ -20,7 +20,9 @@ test('no patterns deliver everything; several patterns are ORed; the fields of o
   expect(matchesAnyPattern(compileFilterPatterns([]), record('REMOVE'))).toBe(true);
   const either = compileFilterPatterns(['{"eventName":["INSERT"]}', '{"eventName":["REMOVE"]}']);
   expect(['INSERT', 'MODIFY', 'REMOVE'].map((n) => matchesAnyPattern(either, record(n)))).toEqual([true, false, true]);
-  const both = compileFilterPatterns(['{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"NotifiedAt":{"S":[{"exists":true}]}}}}']);
+  const both = compileFilterPatterns([
+    '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"NotifiedAt":{"S":[{"exists":true}]}}}}',
+  ]);
   expect(matchesAnyPattern(both, record('MODIFY', { NotifiedAt: { S: 'x' } }))).toBe(true);
   expect(matchesAnyPattern(both, record('MODIFY', {}))).toBe(false);
   expect(matchesAnyPattern(both, record('INSERT', { NotifiedAt: { S: 'x' } }))).toBe(false);

@@ -53,7 +53,9 @@ test('every gateway response template gives valid JSON carrying the error messag
   for (const response of responses) {
     const body = substituteContext(response.response_templates['application/json'], context(NASTY));
     expect(JSON.parse(body)).toEqual({ message: NASTY });
-    expect(response.response_parameters).toEqual({ 'gatewayresponse.header.Access-Control-Allow-Origin': `'${ORIGIN}'` });
+    expect(response.response_parameters).toEqual({
+      'gatewayresponse.header.Access-Control-Allow-Origin': `'${ORIGIN}'`,
+    });
   }
 });
 
@@ -69,17 +71,24 @@ test('the access log format gives one valid JSON line for a rejected request', (
 test('the preflight answers with the headers the sandbox sends', () => {
   const responses = Object.values<any>(synthesized().aws_api_gateway_integration_response);
   const preflight = responses.find((r) => r.http_method === 'OPTIONS');
-  const methodResponse = Object.values<any>(synthesized().aws_api_gateway_method_response).find((r) => r.http_method === 'OPTIONS');
+  const methodResponse = Object.values<any>(synthesized().aws_api_gateway_method_response).find(
+    (r) => r.http_method === 'OPTIONS',
+  );
   expect(methodResponse.status_code).toBe(String(PREFLIGHT_STATUS));
   const expected = Object.fromEntries(
-    Object.entries(preflightHeaders(ORIGIN, ['GET', 'OPTIONS'])).map(([name, value]) => [`method.response.header.${name}`, `'${value}'`]),
+    Object.entries(preflightHeaders(ORIGIN, ['GET', 'OPTIONS'])).map(([name, value]) => [
+      `method.response.header.${name}`,
+      `'${value}'`,
+    ]),
   );
   expect(preflight.response_parameters).toEqual(expected);
 });
 
 test('substitution is strict: unknown variables and VTL are errors, not silently passed', () => {
   expect(() => substituteContext('{"a":"$context.authorizer.claims.sub"}', context('x'))).toThrow(TemplateError);
-  expect(() => substituteContext('{"a":"$util.escapeJavaScript($context.error.message)"}', context('x'))).toThrow(TemplateError);
+  expect(() => substituteContext('{"a":"$util.escapeJavaScript($context.error.message)"}', context('x'))).toThrow(
+    TemplateError,
+  );
   expect(() => substituteContext('#set($x = 1){}', context('x'))).toThrow(TemplateError);
   expect(substituteContext('{"m":$context.error.messageString}', context('a "b"'))).toBe('{"m":"a \\"b\\""}');
 });

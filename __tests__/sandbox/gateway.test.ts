@@ -66,7 +66,11 @@ beforeEach(() => {
   accessLog.length = 0;
   nextOutcome = () => ({
     ok: true,
-    result: { statusCode: 201, headers: { 'Content-Type': 'application/json', 'X-Custom': 'yes' }, body: '{"questionId":"q-1"}' },
+    result: {
+      statusCode: 201,
+      headers: { 'Content-Type': 'application/json', 'X-Custom': 'yes' },
+      body: '{"questionId":"q-1"}',
+    },
   });
 });
 
@@ -81,7 +85,9 @@ function attach() {
       clickRecords.push(data);
       return { recordId: String(clickRecords.length) };
     },
-    readMailbox: async () => [{ messageId: 'm1', subject: 'New question', message: 'Hello <b>', timestamp: '2024-01-01T00:00:00Z' }],
+    readMailbox: async () => [
+      { messageId: 'm1', subject: 'New question', message: 'Hello <b>', timestamp: '2024-01-01T00:00:00Z' },
+    ],
   });
 }
 
@@ -103,7 +109,7 @@ test('before the backends are attached, APIs answer 503 and the site still loads
   attach();
 });
 
-test('POST /questions becomes a REST proxy event; the answer is mapped; the stage segment parents the Lambda call', async () => {
+test('POST /questions becomes a REST proxy event, the answer is mapped, the stage segment is the parent', async () => {
   const res = await fetch(`${gateway.apis.questions}/questions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Mixed-Case': 'v' },
@@ -155,7 +161,11 @@ test('POST /questions becomes a REST proxy event; the answer is mapped; the stag
   expect(segment.parent_id).toBeUndefined();
   expect(segment.subsegments).toHaveLength(1);
   const [lambda] = segment.subsegments;
-  expect(lambda).toMatchObject({ name: 'Lambda', namespace: 'aws', aws: { function_name: 'mysfits-local-post-question', operation: 'Invoke' } });
+  expect(lambda).toMatchObject({
+    name: 'Lambda',
+    namespace: 'aws',
+    aws: { function_name: 'mysfits-local-post-question', operation: 'Invoke' },
+  });
   expect(traceHeader).toBe(`Root=${root};Parent=${lambda.id};Sampled=1`);
 });
 
@@ -219,8 +229,10 @@ test('a caller that does not sample gets no segment, and the decision is passed 
   expect(documents.filter((d) => d.trace_id === root)).toEqual([]);
 });
 
-test('the website and each API are separate origins; the APIs allow the website\'s origin only', async () => {
-  const origins = [gateway.url, gateway.apis.questions, gateway.apis.mysfits, gateway.apis.clicks].map((u) => new URL(u).origin);
+test("the website and each API are separate origins; the APIs allow the website's origin only", async () => {
+  const origins = [gateway.url, gateway.apis.questions, gateway.apis.mysfits, gateway.apis.clicks].map(
+    (u) => new URL(u).origin,
+  );
   expect(new Set(origins).size).toBe(4);
   expect(gateway.allowedOrigin).toBe(gateway.url);
   // An API path on the website's origin is just a missing file, as on CloudFront; another API's path is 403.
@@ -231,7 +243,7 @@ test('the website and each API are separate origins; the APIs allow the website\
   expect(invocations).toHaveLength(0);
 });
 
-test('CORS preflight answers like the stacks\' mock integration; an undeclared method is 403', async () => {
+test("CORS preflight answers like the stacks' mock integration; an undeclared method is 403", async () => {
   const pre = await fetch(`${gateway.apis.mysfits}/mysfits/abc`, {
     method: 'OPTIONS',
     headers: { Origin: gateway.url, 'Access-Control-Request-Method': 'GET' },
@@ -252,7 +264,11 @@ test('CORS preflight answers like the stacks\' mock integration; an undeclared m
 
 test('PUT /clicks: a valid click goes to Firehose as sent and is traced stage -> Firehose', async () => {
   const body = JSON.stringify({ userId: 'user-1', mysfitId: 'abc' });
-  const res = await fetch(`${gateway.apis.clicks}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
+  const res = await fetch(`${gateway.apis.clicks}/clicks`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+  });
   expect(res.status).toBe(200);
   // The integration response's body and headers, as the clicks stack declares them.
   expect(res.headers.get('access-control-allow-origin')).toBe(gateway.url);
@@ -268,43 +284,54 @@ test.each([
   ['an extra field', { userId: 'u', mysfitId: 'm', admin: true }, 'admin: is not allowed'],
   ['a bad pattern', { userId: 'u "quoted"', mysfitId: 'm' }, 'userId: must match pattern'],
   ['a wrong type', { userId: 1, mysfitId: 'm' }, 'userId: must be string'],
-])('PUT /clicks with %s is a 400 gateway response in valid JSON; nothing reaches Firehose', async (_what, click, problem) => {
-  // The validator names the field (what AWS puts in $context.error.validationErrorString)...
-  const validation = validateClickBody(Buffer.from(JSON.stringify(click)));
-  expect(validation.ok).toBe(false);
-  expect(validation.ok === false && validation.problems.join(', ')).toContain(problem);
-  // ...and the client gets the gateway response, as the stacks template it: valid JSON, CORS header included.
-  const res = await fetch(`${gateway.apis.clicks}/clicks`, {
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(click),
-  });
-  expect(res.status).toBe(400);
-  expect(res.headers.get('access-control-allow-origin')).toBe(gateway.url);
-  expect(JSON.parse(await res.text())).toEqual({ message: 'Invalid request body' });
-  expect(clickRecords).toHaveLength(0);
-  const [segment] = await segmentsFor(rootOf(res));
-  expect(segment.error).toBe(true);
-  expect(segment.subsegments).toBeUndefined();
-  // One access log line for it, valid JSON.
-  expect(accessLog).toHaveLength(1);
-  expect(accessLog[0].api).toBe('clicks');
-  expect(JSON.parse(accessLog[0].line)).toMatchObject({
-    requestId: res.headers.get('x-amzn-requestid'),
-    httpMethod: 'PUT',
-    resourcePath: '/clicks',
-    status: '400',
-    errorMessage: 'Invalid request body',
-    integrationStatus: '-',
-  });
-});
+])(
+  'PUT /clicks with %s is a 400 gateway response in valid JSON; nothing reaches Firehose',
+  async (_what, click, problem) => {
+    // The validator names the field (what AWS puts in $context.error.validationErrorString)...
+    const validation = validateClickBody(Buffer.from(JSON.stringify(click)));
+    expect(validation.ok).toBe(false);
+    expect(validation.ok === false && validation.problems.join(', ')).toContain(problem);
+    // ...and the client gets the gateway response, as the stacks template it: valid JSON, CORS header included.
+    const res = await fetch(`${gateway.apis.clicks}/clicks`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(click),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('access-control-allow-origin')).toBe(gateway.url);
+    expect(JSON.parse(await res.text())).toEqual({ message: 'Invalid request body' });
+    expect(clickRecords).toHaveLength(0);
+    const [segment] = await segmentsFor(rootOf(res));
+    expect(segment.error).toBe(true);
+    expect(segment.subsegments).toBeUndefined();
+    // One access log line for it, valid JSON.
+    expect(accessLog).toHaveLength(1);
+    expect(accessLog[0].api).toBe('clicks');
+    expect(JSON.parse(accessLog[0].line)).toMatchObject({
+      requestId: res.headers.get('x-amzn-requestid'),
+      httpMethod: 'PUT',
+      resourcePath: '/clicks',
+      status: '400',
+      errorMessage: 'Invalid request body',
+      integrationStatus: '-',
+    });
+  },
+);
 
 test('PUT /clicks: malformed JSON is 400, another content type 415', async () => {
-  const bad = await fetch(`${gateway.apis.clicks}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{"userId": "\\"' });
+  const bad = await fetch(`${gateway.apis.clicks}/clicks`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"userId": "\\"',
+  });
   expect(bad.status).toBe(400);
   expect(JSON.parse(await bad.text())).toEqual({ message: 'Invalid request body' });
   expect(accessLog.map(({ line }) => JSON.parse(line).status)).toEqual(['400']);
-  const text = await fetch(`${gateway.apis.clicks}/clicks`, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+  const text = await fetch(`${gateway.apis.clicks}/clicks`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'text/plain' },
+    body: 'x',
+  });
   expect(text.status).toBe(415);
   expect(clickRecords).toHaveLength(0);
 });
@@ -333,6 +360,8 @@ test('the mailbox page shows the e-mails, escaped', async () => {
   const page = await (await fetch(`${gateway.url}/_sandbox/mailbox`)).text();
   expect(page).toContain('New question');
   expect(page).toContain('Hello &lt;b&gt;');
-  const json = (await (await fetch(`${gateway.url}/_sandbox/mailbox.json`)).json()) as { messages: { messageId: string }[] };
+  const json = (await (await fetch(`${gateway.url}/_sandbox/mailbox.json`)).json()) as {
+    messages: { messageId: string }[];
+  };
   expect(json.messages[0].messageId).toBe('m1');
 });

@@ -36,11 +36,14 @@ afterAll(async () => {
 });
 
 async function invoke(functionName: string, payload: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${sandbox.lambdaEndpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, {
-    method: 'POST',
-    headers: { 'X-Amz-Log-Type': 'Tail', ...headers },
-    body: payload,
-  });
+  const res = await fetch(
+    `${sandbox.lambdaEndpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
+    {
+      method: 'POST',
+      headers: { 'X-Amz-Log-Type': 'Tail', ...headers },
+      body: payload,
+    },
+  );
   const text = await res.text();
   return {
     status: res.status,
@@ -69,7 +72,7 @@ describe('the Lambda API runs one function with each sample event', () => {
     }
   });
 
-  test('every invocation logs START, END and REPORT in Lambda\'s format; Init Duration only on a cold start', async () => {
+  test('every invocation logs START, END and REPORT as Lambda does; Init Duration only on a cold start', async () => {
     const name = localNames.function('mysfitsApi');
     const first = await invoke(name, sample('mysfits-api.list.json'));
     const second = await invoke(name, sample('mysfits-api.list.json'));
@@ -80,7 +83,11 @@ describe('the Lambda API runs one function with each sample event', () => {
       expect(lines[0]).toBe(`START RequestId: ${requestId} Version: $LATEST`);
       expect(lines.at(-2)).toBe(`END RequestId: ${requestId}`);
       expect(lines.at(-1)).toMatch(
-        /^REPORT RequestId: \S+\tDuration: \d+\.\d{2} ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\t(Init Duration: \d+\.\d{2} ms\t)?XRAY TraceId: 1-[0-9a-f]{8}-[0-9a-f]{24}\tSegmentId: [0-9a-f]{16}\tSampled: true\t$/,
+        new RegExp(
+          String.raw`^REPORT RequestId: \S+\tDuration: \d+\.\d{2} ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\t` +
+            String.raw`Max Memory Used: \d+ MB\t(Init Duration: \d+\.\d{2} ms\t)?` +
+            String.raw`XRAY TraceId: 1-[0-9a-f]{8}-[0-9a-f]{24}\tSegmentId: [0-9a-f]{16}\tSampled: true\t$`,
+        ),
       );
       const report = parseReportLine(lines.at(-1)!)!;
       expect(report['XRAY TraceId']).toBe(/Root=([^;]+)/.exec(answer.headers.get('X-Amzn-Trace-Id')!)![1]);
@@ -111,7 +118,7 @@ describe('the Lambda API runs one function with each sample event', () => {
     expect(JSON.parse(line!)).toMatchObject({ level: 'WARN', statusCode: 404 });
   });
 
-  test('the call\'s own errors are Lambda\'s: unknown function (naming the known ones), bad JSON, bad header', async () => {
+  test("the call's own errors are Lambda's: unknown function (naming the others), bad JSON, bad header", async () => {
     const unknown = await invoke('mysfits-local-nope', '{}');
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('x-amzn-ErrorType')).toBe('ResourceNotFoundException');
@@ -131,10 +138,18 @@ describe('the Lambda API runs one function with each sample event', () => {
 describe('the Lambda API is as closed as the other sandbox servers', () => {
   /** A POST with exactly this Host header (fetch sets its own). */
   function postWithHost(host: string, body: string): Promise<{ status: number; body: string }> {
-    const url = new URL(`${sandbox.lambdaEndpoint}/2015-03-31/functions/${localNames.function('mysfitsApi')}/invocations`);
+    const url = new URL(
+      `${sandbox.lambdaEndpoint}/2015-03-31/functions/${localNames.function('mysfitsApi')}/invocations`,
+    );
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: Number(url.port), method: 'POST', path: url.pathname, headers: { Host: host, 'Content-Type': 'application/json' } },
+        {
+          host: '127.0.0.1',
+          port: Number(url.port),
+          method: 'POST',
+          path: url.pathname,
+          headers: { Host: host, 'Content-Type': 'application/json' },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8').on('data', (d) => (text += d));
@@ -157,7 +172,8 @@ describe('the Lambda API is as closed as the other sandbox servers', () => {
     expect(served.status).toBe(200);
     // The log file is appended as the function's output arrives: wait for the served call's START, then count.
     const starts = () => (fs.readFileSync(logFile, 'utf8').match(/^START /gm) ?? []).length;
-    for (const deadline = Date.now() + 5000; starts() <= startsBefore && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 5000; starts() <= startsBefore && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 50));
     expect(starts()).toBe(startsBefore + 1);
   });
 
@@ -204,10 +220,11 @@ describe('npm run invoke and npm run logs', () => {
   test('an unknown function is a usage error that lists the functions', async () => {
     const { out, io } = capture();
     expect(await invokeMain(['post-questions'], io)).toBe(2);
-    for (const key of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) expect(out.stderr).toContain(FUNCTIONS[key].name);
+    for (const key of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[])
+      expect(out.stderr).toContain(FUNCTIONS[key].name);
   });
 
-  test('logs prints one function\'s log file', async () => {
+  test("logs prints one function's log file", async () => {
     const { out, io } = capture();
     expect(await logsMain(['process-clicks'], io)).toBe(0);
     expect(out.stdout).toMatch(/^REPORT RequestId: \S+\tDuration: /m);
@@ -241,10 +258,13 @@ describe('npm run check-traces -- --env local', () => {
     process.env.SANDBOX_STATE_DIR = stateDir;
     const out = { stdout: '', stderr: '' };
     try {
-      const code = await checkTracesMain(['--env', 'local', '--out-dir', path.join(stateDir, 'report'), '--latency-budget-factor', '5'], {
-        stdout: (t) => void (out.stdout += t),
-        stderr: (t) => void (out.stderr += t),
-      });
+      const code = await checkTracesMain(
+        ['--env', 'local', '--out-dir', path.join(stateDir, 'report'), '--latency-budget-factor', '5'],
+        {
+          stdout: (t) => void (out.stdout += t),
+          stderr: (t) => void (out.stderr += t),
+        },
+      );
       expect({ code, stderr: code === 0 ? '' : out.stderr }).toEqual({ code: 0, stderr: '' });
       expect(out.stderr).toContain(`X-Ray: ${sandbox.xrayEndpoint}`);
       expect(out.stdout).toContain('OK: traced end to end');
@@ -255,10 +275,11 @@ describe('npm run check-traces -- --env local', () => {
   });
 });
 
-describe('the AWS CLI v2 (Debian\'s /usr/bin/aws) against the sandbox, with any credentials', () => {
+describe("the AWS CLI v2 (Debian's /usr/bin/aws) against the sandbox, with any credentials", () => {
   beforeAll(() => {
     // Not a skip: a machine without the CLI must fail here, loudly (.ci/run installs the awscli package).
-    if (!fs.existsSync(AWS_CLI)) throw new Error(`${AWS_CLI} is missing: install Debian's awscli package (apt-get install awscli)`);
+    if (!fs.existsSync(AWS_CLI))
+      throw new Error(`${AWS_CLI} is missing: install Debian's awscli package (apt-get install awscli)`);
   });
 
   const aws = async (region: string, ...args: string[]) => {
@@ -281,7 +302,17 @@ describe('the AWS CLI v2 (Debian\'s /usr/bin/aws) against the sandbox, with any 
   test('DynamoDB: the same tables whatever the key and region', async () => {
     const tables = await aws('eu-west-3', 'dynamodb', 'list-tables', '--endpoint-url', sandbox.dynamodbEndpoint);
     expect(tables.TableNames).toEqual(expect.arrayContaining([localNames.questionsTable, localNames.mysfitsTable]));
-    const count = await aws('ap-southeast-2', 'dynamodb', 'scan', '--endpoint-url', sandbox.dynamodbEndpoint, '--table-name', localNames.mysfitsTable, '--select', 'COUNT');
+    const count = await aws(
+      'ap-southeast-2',
+      'dynamodb',
+      'scan',
+      '--endpoint-url',
+      sandbox.dynamodbEndpoint,
+      '--table-name',
+      localNames.mysfitsTable,
+      '--select',
+      'COUNT',
+    );
     expect(count.Count).toBe(12);
   });
 
@@ -294,31 +325,100 @@ describe('the AWS CLI v2 (Debian\'s /usr/bin/aws) against the sandbox, with any 
 
   test('X-Ray: the traces of the invocations above', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const summaries = await aws('us-east-1', 'xray', 'get-trace-summaries', '--endpoint-url', sandbox.xrayEndpoint, '--start-time', String(now - 600), '--end-time', String(now + 60));
+    const summaries = await aws(
+      'us-east-1',
+      'xray',
+      'get-trace-summaries',
+      '--endpoint-url',
+      sandbox.xrayEndpoint,
+      '--start-time',
+      String(now - 600),
+      '--end-time',
+      String(now + 60),
+    );
     expect(summaries.TraceSummaries.length).toBeGreaterThan(0);
   });
 
   test('Lambda: aws lambda invoke with --log-type Tail', async () => {
     const outFile = path.join(stateDir, 'answer.json');
-    const answer = await aws('us-east-1', 'lambda', 'invoke', '--endpoint-url', sandbox.lambdaEndpoint, '--function-name', localNames.function('mysfitsApi'), '--cli-binary-format', 'raw-in-base64-out', '--payload', `file://${path.join(EVENTS_DIR, 'mysfits-api.list.json')}`, '--log-type', 'Tail', outFile);
+    const answer = await aws(
+      'us-east-1',
+      'lambda',
+      'invoke',
+      '--endpoint-url',
+      sandbox.lambdaEndpoint,
+      '--function-name',
+      localNames.function('mysfitsApi'),
+      '--cli-binary-format',
+      'raw-in-base64-out',
+      '--payload',
+      `file://${path.join(EVENTS_DIR, 'mysfits-api.list.json')}`,
+      '--log-type',
+      'Tail',
+      outFile,
+    );
     expect(answer.StatusCode).toBe(200);
     expect(Buffer.from(answer.LogResult, 'base64').toString('utf8')).toMatch(/^REPORT RequestId: /m);
     expect(JSON.parse(fs.readFileSync(outFile, 'utf8')).statusCode).toBe(200);
   });
 
-  test('SQS (the CLI 2.9 speaks its query protocol): list, attributes, receive the e-mail of the sample stream batch', async () => {
+  test("SQS (CLI 2.9 speaks its query protocol): list, attributes, receive the sample batch's e-mail", async () => {
     const { mailboxQueueUrl } = sandbox.resources;
     const queues = await aws('us-east-1', 'sqs', 'list-queues', '--endpoint-url', sandbox.fauxqsEndpoint);
     expect(queues.QueueUrls).toEqual(expect.arrayContaining([mailboxQueueUrl, sandbox.resources.onFailureQueueUrl]));
-    const attributes = await aws('us-east-1', 'sqs', 'get-queue-attributes', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-url', mailboxQueueUrl, '--attribute-names', 'All');
+    const attributes = await aws(
+      'us-east-1',
+      'sqs',
+      'get-queue-attributes',
+      '--endpoint-url',
+      sandbox.fauxqsEndpoint,
+      '--queue-url',
+      mailboxQueueUrl,
+      '--attribute-names',
+      'All',
+    );
     expect(Number(attributes.Attributes.ApproximateNumberOfMessages)).toBeGreaterThan(0);
     // Visibility 0: the message stays for whoever reads the mailbox next.
-    const received = await aws('us-east-1', 'sqs', 'receive-message', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-url', mailboxQueueUrl, '--max-number-of-messages', '10', '--visibility-timeout', '0');
-    expect(received.Messages.map((m: { Body: string }) => JSON.parse(m.Body).Message).join('\n')).toContain('ana@example.com asked a question');
+    const received = await aws(
+      'us-east-1',
+      'sqs',
+      'receive-message',
+      '--endpoint-url',
+      sandbox.fauxqsEndpoint,
+      '--queue-url',
+      mailboxQueueUrl,
+      '--max-number-of-messages',
+      '10',
+      '--visibility-timeout',
+      '0',
+    );
+    expect(received.Messages.map((m: { Body: string }) => JSON.parse(m.Body).Message).join('\n')).toContain(
+      'ana@example.com asked a question',
+    );
     // A missing queue is SQS's query-protocol error, and batch calls are refused, not half done.
-    await expect(aws('us-east-1', 'sqs', 'get-queue-url', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-name', 'no-such-queue')).rejects.toThrow(/AWS\.SimpleQueueService\.NonExistentQueue/);
     await expect(
-      aws('us-east-1', 'sqs', 'delete-message-batch', '--endpoint-url', sandbox.fauxqsEndpoint, '--queue-url', mailboxQueueUrl, '--entries', 'Id=a,ReceiptHandle=b'),
+      aws(
+        'us-east-1',
+        'sqs',
+        'get-queue-url',
+        '--endpoint-url',
+        sandbox.fauxqsEndpoint,
+        '--queue-name',
+        'no-such-queue',
+      ),
+    ).rejects.toThrow(/AWS\.SimpleQueueService\.NonExistentQueue/);
+    await expect(
+      aws(
+        'us-east-1',
+        'sqs',
+        'delete-message-batch',
+        '--endpoint-url',
+        sandbox.fauxqsEndpoint,
+        '--queue-url',
+        mailboxQueueUrl,
+        '--entries',
+        'Id=a,ReceiptHandle=b',
+      ),
     ).rejects.toThrow(/DeleteMessageBatch is not available over SQS's query protocol/);
   });
 
@@ -327,7 +427,11 @@ describe('the AWS CLI v2 (Debian\'s /usr/bin/aws) against the sandbox, with any 
       const url = new URL(queueUrl);
       await expect(lookup(url.hostname)).resolves.toMatchObject({ address: '127.0.0.1' });
       // The URL's own origin as the endpoint: what a client that only has the queue URL would do.
-      const sqs = new SQSClient({ region: 'us-east-1', endpoint: url.origin, credentials: { accessKeyId: 'anything', secretAccessKey: 'x' } });
+      const sqs = new SQSClient({
+        region: 'us-east-1',
+        endpoint: url.origin,
+        credentials: { accessKeyId: 'anything', secretAccessKey: 'x' },
+      });
       try {
         const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
         expect(out.Attributes?.QueueArn).toMatch(/^arn:aws:sqs:us-east-1:\d{12}:mysfits-local-/);

@@ -79,7 +79,10 @@ test('a process killed with SIGKILL takes its local services with it, ports and 
      });`,
   );
   // One process (not the tsx CLI, which runs the script in a second one), so SIGKILL hits the process that started them.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let services: { pid: number; port: number }[] = [];
   try {
     let out = '';

@@ -52,7 +52,8 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -62,7 +63,12 @@ async function peekQueue(queueUrl: string): Promise<string[]> {
   const bodies = new Map<string, string>();
   for (let i = 0; i < 5; i++) {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+      }),
     );
     for (const m of out.Messages ?? []) bodies.set(m.MessageId!, m.Body!);
     if (!out.Messages?.length) break;
@@ -73,7 +79,11 @@ async function peekQueue(queueUrl: string): Promise<string[]> {
 async function tracesFor(filter: string, count: number): Promise<Trace[]> {
   return eventually(`${count} trace(s) for ${filter}`, async () => {
     const summaries = await xray.send(
-      new GetTraceSummariesCommand({ StartTime: testStart, EndTime: new Date(Date.now() + 60_000), FilterExpression: filter }),
+      new GetTraceSummariesCommand({
+        StartTime: testStart,
+        EndTime: new Date(Date.now() + 60_000),
+        FilterExpression: filter,
+      }),
     );
     const ids = (summaries.TraceSummaries ?? []).map((s) => s.Id!);
     if (ids.length < count) return undefined;
@@ -121,7 +131,9 @@ test('a question: item in DynamoDB, e-mail in the mailbox, two traces joined by 
   expect(envelope.TopicArn).toBe(sandbox.resources.topicArn);
   expect(envelope.Message).toContain('newcomer@example.com');
   // The page shows it too, and reading it took nothing off the queue.
-  const page = (await (await fetch(`${sandbox.url}/_sandbox/mailbox.json`)).json()) as { messages: { message: string }[] };
+  const page = (await (await fetch(`${sandbox.url}/_sandbox/mailbox.json`)).json()) as {
+    messages: { message: string }[];
+  };
   expect(page.messages.some((m: { message: string }) => m.message.includes(marker))).toBe(true);
   expect((await peekQueue(sandbox.resources.mailboxQueueUrl)).some((b) => b.includes(marker))).toBe(true);
 
@@ -139,11 +151,15 @@ test('a question: item in DynamoDB, e-mail in the mailbox, two traces joined by 
   const lambdaSub = stage.subsegments.find((s: any) => s.name === 'Lambda');
   const fnService = apiTrace.find((s) => s.origin === 'AWS::Lambda' && s.name === 'mysfits-local-post-question');
   expect(fnService.parent_id).toBe(lambdaSub.id);
-  expect(apiTrace.some((s) => s.origin === 'AWS::Lambda::Function' && s.name === 'mysfits-local-post-question')).toBe(true);
+  expect(apiTrace.some((s) => s.origin === 'AWS::Lambda::Function' && s.name === 'mysfits-local-post-question')).toBe(
+    true,
+  );
   expect(apiTrace.some((s) => s.namespace === 'aws' && s.name === 'DynamoDB')).toBe(true);
 
   // process-questions-stream -> SNS, in its own trace (a stream invocation starts one)
-  expect(streamTrace.some((s) => s.origin === 'AWS::Lambda' && s.name === 'mysfits-local-process-questions-stream')).toBe(true);
+  expect(
+    streamTrace.some((s) => s.origin === 'AWS::Lambda' && s.name === 'mysfits-local-process-questions-stream'),
+  ).toBe(true);
   expect(streamTrace.some((s) => s.namespace === 'aws' && s.name === 'SNS')).toBe(true);
   expect(streamTrace.some((s) => s.annotations?.[ANNOTATIONS.questionId] === questionId)).toBe(true);
 });
@@ -159,9 +175,13 @@ test('a click: the enriched record in the bucket and a trace that shows the mysf
   expect(res.status).toBe(200);
 
   const record = await eventually('the enriched click in the bucket', async () => {
-    const list = await s3.send(new ListObjectsV2Command({ Bucket: sandbox.resources.clicksBucket, Prefix: CLICKS_DELIVERY.prefix }));
+    const list = await s3.send(
+      new ListObjectsV2Command({ Bucket: sandbox.resources.clicksBucket, Prefix: CLICKS_DELIVERY.prefix }),
+    );
     for (const object of list.Contents ?? []) {
-      const body = await (await s3.send(new GetObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: object.Key! }))).Body!.transformToString();
+      const body = await (
+        await s3.send(new GetObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: object.Key! }))
+      ).Body!.transformToString();
       const line = body.split('\n').find((l) => l.includes(userId));
       // JSON Lines: one newline after each record (the delimiter processor's), never a blank line.
       if (line) return { key: object.Key!, body, record: JSON.parse(line) };
@@ -182,7 +202,12 @@ test('a click: the enriched record in the bucket and a trace that shows the mysf
   const [trace] = await tracesFor(`annotation.${ANNOTATIONS.mysfitId} = "${mysfit.MysfitId}"`, 1);
   const docs = documentsOf(trace);
   expect(docs.some((s) => s.origin === 'AWS::Lambda' && s.name === 'mysfits-local-process-clicks')).toBe(true);
-  const call = docs.find((s) => typeof s.http?.request?.url === 'string' && s.http.request.url.includes(`/mysfits/${mysfit.MysfitId}`) && s.namespace === 'remote');
+  const call = docs.find(
+    (s) =>
+      typeof s.http?.request?.url === 'string' &&
+      s.http.request.url.includes(`/mysfits/${mysfit.MysfitId}`) &&
+      s.namespace === 'remote',
+  );
   expect(call).toBeDefined();
   expect(call.http.response.status).toBe(200);
 
@@ -222,7 +247,9 @@ test('bad input: 400 in valid JSON (the question naming the field), and nothing 
   expect((scan.Items ?? []).some((i) => i.UserEmailAddress?.S === email)).toBe(false);
   const list = await s3.send(new ListObjectsV2Command({ Bucket: sandbox.resources.clicksBucket }));
   for (const object of list.Contents ?? []) {
-    const body = await (await s3.send(new GetObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: object.Key! }))).Body!.transformToString();
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: object.Key! }))
+    ).Body!.transformToString();
     expect(body).not.toContain(userId);
   }
 });
@@ -257,7 +284,11 @@ test('a poison stream record ends on the on-failure queue while the others are d
   expect(failure.requestContext.functionArn).toContain('mysfits-local-process-questions-stream');
 
   // The batch info points at the poison record on the table's stream.
-  const streams = new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sandbox.dynamodbEndpoint });
+  const streams = new DynamoDBStreamsClient({
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: sandbox.dynamodbEndpoint,
+  });
   try {
     const { StreamArn, ShardId, startSequenceNumber } = {
       StreamArn: failure.DDBStreamBatchInfo.streamArn,
@@ -267,7 +298,12 @@ test('a poison stream record ends on the on-failure queue while the others are d
     const description = await streams.send(new DescribeStreamCommand({ StreamArn }));
     expect(description.StreamDescription?.TableName).toBe(table);
     const { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({ StreamArn, ShardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: startSequenceNumber }),
+      new GetShardIteratorCommand({
+        StreamArn,
+        ShardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        SequenceNumber: startSequenceNumber,
+      }),
     );
     const { Records } = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
     expect(Records?.[0].dynamodb?.Keys?.QuestionId.S).toBe(poisonId);

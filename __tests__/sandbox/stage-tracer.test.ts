@@ -21,7 +21,12 @@ afterAll(async () => {
 
 beforeEach(() => daemon.store.clear());
 
-const STAGE = { segmentName: 'mysfits-local-questions-api/local', restApiId: 'abcdefghij', stage: 'local', accountId: '000000000000' };
+const STAGE = {
+  segmentName: 'mysfits-local-questions-api/local',
+  restApiId: 'abcdefghij',
+  stage: 'local',
+  accountId: '000000000000',
+};
 const ROOT = '1-5759e988-bd862e3fe1be46a994272794';
 
 function request(traceHeader: string): IncomingMessage {
@@ -41,7 +46,10 @@ async function stageSegmentFor(traceHeader: string) {
     await new Promise((r) => setTimeout(r, 10));
   }
   const stats = daemon.store.stats();
-  expect({ malformed: stats.malformed, reason: stats.lastMalformedReason }).toEqual({ malformed: 0, reason: undefined });
+  expect({ malformed: stats.malformed, reason: stats.lastMalformedReason }).toEqual({
+    malformed: 0,
+    reason: undefined,
+  });
   const [document] = daemon.store.segments();
   return { span, document };
 }

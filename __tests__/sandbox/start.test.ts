@@ -13,7 +13,9 @@ import { alive, descendants } from '../support/processes';
 const REPO = path.resolve(__dirname, '../..');
 /** The arguments `npm start` gives node (package.json's start script), so the test runs what a user runs. */
 const START_ARGS: string[] = (() => {
-  const [command, ...args] = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string).split(' ');
+  const [command, ...args] = (
+    JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string
+  ).split(' ');
   if (command !== 'node') throw new Error(`package.json's start script should run node directly, not ${command}`);
   return args;
 })();
@@ -52,9 +54,14 @@ function runStart(env: Record<string, string>, args: string[] = []): Run {
   child.stderr!.on('data', (d) => (output += d));
   // 'exit' can come before the last of the output has been read from the pipes: wait for both streams to end too
   // (at most 2 s, in case a descendant still holds them open).
-  const drained = Promise.all([child.stdout!, child.stderr!].map((s) => new Promise((resolve) => s.once('end', resolve))));
+  const drained = Promise.all(
+    [child.stdout!, child.stderr!].map((s) => new Promise((resolve) => s.once('end', resolve))),
+  );
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => void Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]).then(() => resolve(code))),
+    child.once(
+      'exit',
+      (code) => void Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]).then(() => resolve(code)),
+    ),
   );
   return { child, output: () => output, exited };
 }
@@ -82,9 +89,11 @@ test('starts with progress and URLs, and Ctrl-C stops every child process', asyn
     // The website first, then each API on its own origin.
     const banner = out.slice(out.indexOf('The sandbox is running'));
     expect(banner.split('\n')[1]).toMatch(/^\s+Website\s+http/);
-    const origins = [/Questions API\s+POST (\S+)\/questions/, /Mysfits API\s+GET (\S+)\/mysfits/, /Clicks API\s+PUT (\S+)\/clicks/].map(
-      (pattern) => pattern.exec(banner)![1],
-    );
+    const origins = [
+      /Questions API\s+POST (\S+)\/questions/,
+      /Mysfits API\s+GET (\S+)\/mysfits/,
+      /Clicks API\s+PUT (\S+)\/clicks/,
+    ].map((pattern) => pattern.exec(banner)![1]);
     expect(new Set([website, ...origins]).size).toBe(4);
     for (const part of ['DynamoDB Local', 'fauxqs', 'X-Ray daemon', 'API gateway', 'Functions', 'Stream poller']) {
       expect(out).toMatch(new RegExp(`✓ ${part}`));
@@ -160,8 +169,12 @@ test('kill -9 of the sandbox process leaves no child running and no port bound',
     run.child.kill('SIGKILL'); // no handler runs: each child must notice its parent is gone
     await run.exited;
     const deadline = Date.now() + 5000;
-    const left = () => ({ running: children.filter(alive), bound: unique.filter((p) => listeningAddresses(p).length > 0) });
-    while ((left().running.length || left().bound.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const left = () => ({
+      running: children.filter(alive),
+      bound: unique.filter((p) => listeningAddresses(p).length > 0),
+    });
+    while ((left().running.length || left().bound.length) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     expect(left()).toEqual({ running: [], bound: [] });
   } finally {
     for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');

@@ -61,7 +61,8 @@ const synthesized = (name: string) => path.join(outdir, 'stacks', name, 'cdk.tf.
 const devSynthesized = (key: StackKey) => synthesized(stackName('dev', key));
 const account = () => stack(accountStackName('eu-west-1'));
 /** How an API stack refers to the website's host: the hosting stack's distribution domain, through remote state. */
-const WEBSITE_ORIGIN = /^https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-mysfits-dev-website\.outputs\.[^}]*distribution[^}]*domain_name\}$/;
+const WEBSITE_ORIGIN =
+  /^https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-mysfits-dev-website\.outputs\.[^}]*distribution[^}]*domain_name\}$/;
 const values = (block: Record<string, any> | undefined): any[] => Object.values(block ?? {});
 const one = (block: Record<string, any> | undefined, where: (value: any) => boolean = () => true) => {
   const found = values(block).filter(where);
@@ -116,9 +117,13 @@ describe('full synth', () => {
     // In the project root, not in the output folder Terraform runs in (which a synth rewrites).
     expect(json.terraform.backend).toEqual({ local: { path: path.join(REPO_ROOT, `${BOOTSTRAP_STACK}.tfstate`) } });
     const buckets = values(json.resource.aws_s3_bucket);
-    expect(buckets.map((b) => b.bucket).sort()).toEqual([...new Set(environments.map((e) => e.config.state.bucket))].sort());
+    expect(buckets.map((b) => b.bucket).sort()).toEqual(
+      [...new Set(environments.map((e) => e.config.state.bucket))].sort(),
+    );
     for (const bucket of buckets) expect(bucket.lifecycle).toEqual({ prevent_destroy: true });
-    expect(values(json.resource.aws_s3_bucket_versioning).every((v) => v.versioning_configuration.status === 'Enabled')).toBe(true);
+    expect(
+      values(json.resource.aws_s3_bucket_versioning).every((v) => v.versioning_configuration.status === 'Enabled'),
+    ).toBe(true);
     expect(values(json.resource.aws_s3_bucket_server_side_encryption_configuration)).toHaveLength(buckets.length);
     expect(values(json.resource.aws_s3_bucket_public_access_block)).toHaveLength(buckets.length);
   });
@@ -126,7 +131,9 @@ describe('full synth', () => {
   it('gives every Lambda Active tracing, a supported Node.js runtime and a retained log group', () => {
     const fns = STACKS.flatMap((key) => values(dev(key).resource?.aws_lambda_function));
     expect(fns.map((f) => f.function_name).sort()).toEqual(
-      Object.keys(FUNCTIONS).map((key) => names.function('dev', key as keyof typeof FUNCTIONS)).sort(),
+      Object.keys(FUNCTIONS)
+        .map((key) => names.function('dev', key as keyof typeof FUNCTIONS))
+        .sort(),
     );
     for (const fn of fns) {
       expect(fn.tracing_config).toEqual({ mode: 'Active' });
@@ -135,7 +142,9 @@ describe('full synth', () => {
     }
     const groups = STACKS.flatMap((key) => values(dev(key).resource?.aws_cloudwatch_log_group));
     for (const fn of fns) {
-      expect(groups).toContainEqual(expect.objectContaining({ name: `/aws/lambda/${fn.function_name}`, retention_in_days: 14 }));
+      expect(groups).toContainEqual(
+        expect.objectContaining({ name: `/aws/lambda/${fn.function_name}`, retention_in_days: 14 }),
+      );
     }
   });
 
@@ -153,18 +162,26 @@ describe('full synth', () => {
     for (const env of environments) {
       for (const key of STACKS) {
         const resources = stack(stackName(env.name, key)).resource ?? {};
-        expect({ key, account: resources.aws_api_gateway_account, xray: resources.aws_xray_resource_policy }).toEqual({ key });
+        expect({ key, account: resources.aws_api_gateway_account, xray: resources.aws_xray_resource_policy }).toEqual({
+          key,
+        });
       }
     }
   });
 
   describe('account stack (one per account and region)', () => {
-    it('holds API Gateway\'s CloudWatch role, on S3 state, and every API stack of every environment depends on it', () => {
+    it("holds API Gateway's CloudWatch role, on S3 state; every API stack of every environment depends on it", () => {
       const json = account();
-      expect(json.terraform.backend.s3).toMatchObject({ key: 'account/eu-west-1.tfstate', encrypt: true, use_lockfile: true });
+      expect(json.terraform.backend.s3).toMatchObject({
+        key: 'account/eu-west-1.tfstate',
+        encrypt: true,
+        use_lockfile: true,
+      });
       const apiGatewayAccount = one(json.resource.aws_api_gateway_account);
       expect(apiGatewayAccount.cloudwatch_role_arn).toMatch(/aws_iam_role\.apigateway-cloudwatch-role\.arn/);
-      expect(json.resource.aws_iam_role['apigateway-cloudwatch-role'].name).toBe('mysfits-apigateway-cloudwatch-eu-west-1');
+      expect(json.resource.aws_iam_role['apigateway-cloudwatch-role'].name).toBe(
+        'mysfits-apigateway-cloudwatch-eu-west-1',
+      );
       const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
       for (const env of environments) {
         for (const key of ['mysfits', 'questions', 'clickstream'] as const) {
@@ -181,13 +198,17 @@ describe('full synth', () => {
         expect(order[0]).toBe(accountStackName(env.config.region));
         order.forEach((name, index) => {
           for (const dependency of manifest.stacks[name].dependencies) {
-            expect({ name, dependency, deployedBefore: order.slice(0, index).includes(dependency) }).toEqual({ name, dependency, deployedBefore: true });
+            expect({ name, dependency, deployedBefore: order.slice(0, index).includes(dependency) }).toEqual({
+              name,
+              dependency,
+              deployedBefore: true,
+            });
           }
         });
       }
     });
 
-    it('lets SNS send segments of this account\'s mysfits topics only (X-Ray resource policy)', () => {
+    it("lets SNS send segments of this account's mysfits topics only (X-Ray resource policy)", () => {
       const json = account();
       const policy = one(json.resource.aws_xray_resource_policy);
       expect(documentOf(json, policy.policy_document)).toEqual([
@@ -196,11 +217,17 @@ describe('full synth', () => {
           actions: ['xray:PutTraceSegments', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
           principals: [{ type: 'Service', identifiers: ['sns.amazonaws.com'] }],
           condition: [
-            { test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${data.aws_caller_identity.caller.account_id}'] },
+            {
+              test: 'StringEquals',
+              variable: 'aws:SourceAccount',
+              values: ['${data.aws_caller_identity.caller.account_id}'],
+            },
             {
               test: 'ArnLike',
               variable: 'aws:SourceArn',
-              values: ['arn:${data.aws_partition.partition.partition}:sns:eu-west-1:${data.aws_caller_identity.caller.account_id}:mysfits-*-questions'],
+              values: [
+                'arn:${data.aws_partition.partition.partition}:sns:eu-west-1:${data.aws_caller_identity.caller.account_id}:mysfits-*-questions',
+              ],
             },
           ],
         }),
@@ -209,32 +236,51 @@ describe('full synth', () => {
   });
 
   describe('trust policies: only the conditions AWS documents for each service', () => {
-    const trust = (json: any, roleId: string) => documentOf(json, json.resource.aws_iam_role[roleId].assume_role_policy);
+    const trust = (json: any, roleId: string) =>
+      documentOf(json, json.resource.aws_iam_role[roleId].assume_role_policy);
     it('Firehose: sts:ExternalId is the account id', () => {
       expect(trust(dev('clickstream'), 'firehose-role')).toEqual([
         {
           actions: ['sts:AssumeRole'],
           principals: [{ type: 'Service', identifiers: ['firehose.amazonaws.com'] }],
-          condition: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: ['${data.aws_caller_identity.caller.account_id}'] }],
+          condition: [
+            {
+              test: 'StringEquals',
+              variable: 'sts:ExternalId',
+              values: ['${data.aws_caller_identity.caller.account_id}'],
+            },
+          ],
         },
       ]);
     });
     it('API Gateway (CloudWatch role, clicks integration role): no condition', () => {
-      for (const [json, roleId] of [[account(), 'apigateway-cloudwatch-role'], [dev('clickstream'), 'apigateway-firehose-role']]) {
-        expect(trust(json, roleId)).toEqual([{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['apigateway.amazonaws.com'] }] }]);
+      for (const [json, roleId] of [
+        [account(), 'apigateway-cloudwatch-role'],
+        [dev('clickstream'), 'apigateway-firehose-role'],
+      ]) {
+        expect(trust(json, roleId)).toEqual([
+          { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['apigateway.amazonaws.com'] }] },
+        ]);
       }
     });
   });
 
   it('traces, logs, throttles and CORS-limits every REST API stage', () => {
-    for (const [key, api] of [['mysfits', 'mysfits'], ['questions', 'questions'], ['clickstream', 'clicks']] as const) {
+    for (const [key, api] of [
+      ['mysfits', 'mysfits'],
+      ['questions', 'questions'],
+      ['clickstream', 'clicks'],
+    ] as const) {
       const json = dev(key);
       const restApi = one(json.resource.aws_api_gateway_rest_api);
       expect(`${restApi.name}/dev`).toBe(names.stageSegment('dev', api));
       const stage = one(json.resource.aws_api_gateway_stage);
       expect(stage).toMatchObject({ stage_name: 'dev', xray_tracing_enabled: true });
       expect(stage.access_log_settings.destination_arn).toContain('aws_cloudwatch_log_group');
-      expect(one(json.resource.aws_api_gateway_method_settings).settings).toMatchObject({ throttling_rate_limit: 20, throttling_burst_limit: 40 });
+      expect(one(json.resource.aws_api_gateway_method_settings).settings).toMatchObject({
+        throttling_rate_limit: 20,
+        throttling_burst_limit: 40,
+      });
       const origins = values(json.resource.aws_api_gateway_integration_response)
         .map((r) => r.response_parameters?.['method.response.header.Access-Control-Allow-Origin'])
         .filter(Boolean);
@@ -250,9 +296,15 @@ describe('full synth', () => {
       const deployment = one(json.resource.aws_api_gateway_deployment);
       expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
       expect(deployment.triggers.redeployment).toMatch(/^[0-9a-f]{64}$/);
-      expect(json.output[key === 'clickstream' ? OUTPUTS.streamingApiEndpoint : key === 'mysfits' ? OUTPUTS.mysfitsApiEndpoint : OUTPUTS.questionsApiEndpoint].value).toMatch(
-        /aws_api_gateway_stage\..*\.invoke_url/,
-      );
+      expect(
+        json.output[
+          key === 'clickstream'
+            ? OUTPUTS.streamingApiEndpoint
+            : key === 'mysfits'
+              ? OUTPUTS.mysfitsApiEndpoint
+              : OUTPUTS.questionsApiEndpoint
+        ].value,
+      ).toMatch(/aws_api_gateway_stage\..*\.invoke_url/);
     }
   });
 
@@ -273,7 +325,9 @@ describe('full synth', () => {
       const r = dev('questions').resource;
       const method = one(r.aws_api_gateway_method, (m) => m.http_method === 'POST');
       expect(method.authorization).toBe('NONE');
-      expect(one(r.aws_api_gateway_integration, (i) => i.type === 'AWS_PROXY').uri).toMatch(/post-question_function.*invoke_arn/);
+      expect(one(r.aws_api_gateway_integration, (i) => i.type === 'AWS_PROXY').uri).toMatch(
+        /post-question_function.*invoke_arn/,
+      );
       expect(one(r.aws_lambda_permission).source_arn).toMatch(/execution_arn\}\/\*\/POST\/questions$/);
     });
 
@@ -297,9 +351,14 @@ describe('full synth', () => {
 
     it('grants each function exactly its actions on exactly its resources', () => {
       const json = dev('questions');
-      expect(ownStatements(json, 'mysfits-dev-post-question')).toEqual([[['dynamodb:PutItem'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]]]);
+      expect(ownStatements(json, 'mysfits-dev-post-question')).toEqual([
+        [['dynamodb:PutItem'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
+      ]);
       expect(ownStatements(json, 'mysfits-dev-process-questions-stream')).toEqual([
-        [['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], [expect.stringMatching(/\.stream_arn\}$/)]],
+        [
+          ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          [expect.stringMatching(/\.stream_arn\}$/)],
+        ],
         [['sns:Publish'], ['${aws_sns_topic.topic.arn}']],
         [['dynamodb:UpdateItem'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
         [['sqs:SendMessage'], ['${aws_sqs_queue.stream-failures.arn}']],
@@ -316,7 +375,7 @@ describe('full synth', () => {
       expect(stream.environment.variables.QUESTIONS_TABLE_NAME).toBe(fn.environment.variables.QUESTIONS_TABLE_NAME);
     });
 
-    it('has an encrypted, traced topic that only the stream function may publish to, over TLS, with an e-mail subscription', () => {
+    it('has an encrypted, traced topic only the stream function may publish to, over TLS, e-mail subscribed', () => {
       const json = dev('questions');
       expect(devSynthesized('questions')).toHaveResourceWithProperties(SnsTopic, {
         name: names.topic('dev'),
@@ -332,9 +391,18 @@ describe('full synth', () => {
       const streamRole = expect.stringMatching(/process-questions-stream_role.*\.arn\}$/);
       expect(statements).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ actions: ['sns:Publish'], principals: [{ type: 'AWS', identifiers: [streamRole] }] }),
-          expect.objectContaining({ effect: 'Deny', condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole] }] }),
-          expect.objectContaining({ effect: 'Deny', condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }] }),
+          expect.objectContaining({
+            actions: ['sns:Publish'],
+            principals: [{ type: 'AWS', identifiers: [streamRole] }],
+          }),
+          expect.objectContaining({
+            effect: 'Deny',
+            condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole] }],
+          }),
+          expect.objectContaining({
+            effect: 'Deny',
+            condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+          }),
         ]),
       );
     });
@@ -358,7 +426,10 @@ describe('full synth', () => {
         aggregate_key_type: 'IP',
         scope_down_statement: { byte_match_statement: { search_string: 'POST', field_to_match: { method: {} } } },
       });
-      expect(rule.action.block.custom_response).toMatchObject({ response_code: 429, custom_response_body_key: acl.custom_response_body[0].key });
+      expect(rule.action.block.custom_response).toMatchObject({
+        response_code: 429,
+        custom_response_body_key: acl.custom_response_body[0].key,
+      });
       expect(JSON.parse(acl.custom_response_body[0].content)).toEqual(RATE_LIMITED_RESPONSE.body);
       const association = one(prod.resource.aws_wafv2_web_acl_association);
       expect(association.resource_arn).toMatch(/^\$\{aws_api_gateway_stage\.[^.]+\.arn\}$/);
@@ -371,7 +442,11 @@ describe('full synth', () => {
       const json = dev('clickstream');
       const r = json.resource;
       const stream = one(r.aws_kinesis_firehose_delivery_stream);
-      expect(stream).toMatchObject({ name: 'mysfits-dev-clicks', destination: 'extended_s3', server_side_encryption: { enabled: true } });
+      expect(stream).toMatchObject({
+        name: 'mysfits-dev-clicks',
+        destination: 'extended_s3',
+        server_side_encryption: { enabled: true },
+      });
       const s3 = stream.extended_s3_configuration;
       expect(s3).toMatchObject({
         prefix: CLICKS_DELIVERY.prefix,
@@ -383,12 +458,18 @@ describe('full synth', () => {
       expect(s3.bucket_arn).toMatch(/aws_s3_bucket\.clicks-bucket.*\.arn/);
       const processors = s3.processing_configuration.processors;
       expect(processors.map((p: any) => p.type)).toEqual(['Lambda', 'AppendDelimiterToRecord']);
-      // Only the function: buffering parameters equal to Firehose's defaults would never be stored (a diff in every plan).
-      expect(processors[0].parameters).toEqual([{ parameter_name: 'LambdaArn', parameter_value: expect.stringMatching(/process-clicks_function.*\.arn\}$/) }]);
+      // Only the function: buffering parameters equal to Firehose's defaults would never be stored (a diff in every
+      // plan).
+      expect(processors[0].parameters).toEqual([
+        { parameter_name: 'LambdaArn', parameter_value: expect.stringMatching(/process-clicks_function.*\.arn\}$/) },
+      ]);
       expect(processors[1].parameters).toEqual([{ parameter_name: 'Delimiter', parameter_value: '\\n' }]);
       expect(one(r.aws_s3_bucket_versioning).versioning_configuration.status).toBe('Enabled');
       expect(one(r.aws_s3_bucket_public_access_block).restrict_public_buckets).toBe(true);
-      expect(one(r.aws_s3_bucket_server_side_encryption_configuration).rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
+      expect(
+        one(r.aws_s3_bucket_server_side_encryption_configuration).rule[0].apply_server_side_encryption_by_default
+          .sse_algorithm,
+      ).toBe('aws:kms');
     });
 
     it('lets Firehose and API Gateway do only their part, and process-clicks nothing beyond logs and traces', () => {
@@ -396,14 +477,27 @@ describe('full synth', () => {
       const docs = json.data.aws_iam_policy_document;
       expect(docs['firehose-permissions'].statement.map((s: any) => [s.actions, s.resources])).toEqual([
         [
-          ['s3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutObject'],
+          [
+            's3:AbortMultipartUpload',
+            's3:GetBucketLocation',
+            's3:GetObject',
+            's3:ListBucket',
+            's3:ListBucketMultipartUploads',
+            's3:PutObject',
+          ],
           [expect.stringMatching(/clicks-bucket.*\.arn\}$/), expect.stringMatching(/clicks-bucket.*\.arn\}\/\*$/)],
         ],
         [
           ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-          [expect.stringMatching(/process-clicks_function.*\.arn\}$/), expect.stringMatching(/process-clicks_function.*\.arn\}:\*$/)],
+          [
+            expect.stringMatching(/process-clicks_function.*\.arn\}$/),
+            expect.stringMatching(/process-clicks_function.*\.arn\}:\*$/),
+          ],
         ],
-        [['logs:PutLogEvents'], [expect.stringMatching(/firehose-logs\.arn\}:log-stream:\$\{aws_cloudwatch_log_stream/)]],
+        [
+          ['logs:PutLogEvents'],
+          [expect.stringMatching(/firehose-logs\.arn\}:log-stream:\$\{aws_cloudwatch_log_stream/)],
+        ],
       ]);
       expect(docs['apigateway-firehose-permissions'].statement.map((s: any) => [s.actions, s.resources])).toEqual([
         [['firehose:PutRecord'], ['${aws_kinesis_firehose_delivery_stream.delivery-stream.arn}']],
@@ -429,11 +523,21 @@ describe('full synth', () => {
       expect(one(r.aws_api_gateway_request_validator).validate_request_body).toBe(true);
       const put = one(r.aws_api_gateway_method, (m) => m.http_method === 'PUT');
       expect(put.request_validator_id).toMatch(/aws_api_gateway_request_validator/);
-      expect(put.request_models).toEqual({ 'application/json': expect.stringMatching(/aws_api_gateway_model\..*\.name/) });
+      expect(put.request_models).toEqual({
+        'application/json': expect.stringMatching(/aws_api_gateway_model\..*\.name/),
+      });
       const integration = r.aws_api_gateway_integration['clicks-integration'];
-      expect(integration).toMatchObject({ type: 'AWS', integration_http_method: 'POST', passthrough_behavior: 'NEVER' });
+      expect(integration).toMatchObject({
+        type: 'AWS',
+        integration_http_method: 'POST',
+        passthrough_behavior: 'NEVER',
+      });
       expect(integration.uri).toMatch(/:apigateway:eu-west-1:firehose:action\/PutRecord$/);
-      expect(JSON.parse(integration.request_templates['application/json'].replace('$util.base64Encode($input.body)', 'BODY'))).toEqual({
+      expect(
+        JSON.parse(
+          integration.request_templates['application/json'].replace('$util.base64Encode($input.body)', 'BODY'),
+        ),
+      ).toEqual({
         DeliveryStreamName: 'mysfits-dev-clicks',
         Record: { Data: 'BODY' },
       });
@@ -443,22 +547,40 @@ describe('full synth', () => {
   describe('mysfits stack', () => {
     it('seeds the 12 mysfits into an encrypted table', () => {
       const r = dev('mysfits').resource;
-      expect(one(r.aws_dynamodb_table)).toMatchObject({ name: 'mysfits-dev-mysfits', hash_key: 'MysfitId', server_side_encryption: { enabled: true } });
+      expect(one(r.aws_dynamodb_table)).toMatchObject({
+        name: 'mysfits-dev-mysfits',
+        hash_key: 'MysfitId',
+        server_side_encryption: { enabled: true },
+      });
       const items = values(r.aws_dynamodb_table_item).map((i) => JSON.parse(i.item));
       expect(items).toHaveLength(12);
       expect(items.map((i) => i.Name.S).sort()).toEqual(mysfits.map((m) => m.Name).sort());
       const evangeline = items.find((i) => i.Name.S === 'Evangeline');
       expect(evangeline).toMatchObject({ Species: { S: 'Chimera' }, Age: { N: '43' }, Adopted: { BOOL: false } });
-      expect(Object.keys(evangeline).sort()).toEqual(
-        ['Adopted', 'Age', 'Description', 'GoodEvil', 'LawChaos', 'Likes', 'MysfitId', 'Name', 'ProfileImageUri', 'Species', 'ThumbImageUri'],
-      );
+      expect(Object.keys(evangeline).sort()).toEqual([
+        'Adopted',
+        'Age',
+        'Description',
+        'GoodEvil',
+        'LawChaos',
+        'Likes',
+        'MysfitId',
+        'Name',
+        'ProfileImageUri',
+        'Species',
+        'ThumbImageUri',
+      ]);
     });
 
     it('serves GET /mysfits and GET /mysfits/{mysfitId} from a read-only function', () => {
       const json = dev('mysfits');
       const gets = values(json.resource.aws_api_gateway_method).filter((m) => m.http_method === 'GET');
       expect(gets).toHaveLength(2);
-      expect(values(json.resource.aws_lambda_permission).map((p) => p.source_arn.split('}')[1]).sort()).toEqual(['/*/GET/mysfits', '/*/GET/mysfits/*']);
+      expect(
+        values(json.resource.aws_lambda_permission)
+          .map((p) => p.source_arn.split('}')[1])
+          .sort(),
+      ).toEqual(['/*/GET/mysfits', '/*/GET/mysfits/*']);
       expect(ownStatements(json, 'mysfits-dev-mysfits-api')).toEqual([
         [['dynamodb:GetItem', 'dynamodb:Scan'], [expect.stringMatching(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/)]],
       ]);
@@ -472,7 +594,9 @@ describe('full synth', () => {
       const distribution = one(r.aws_cloudfront_distribution);
       expect(distribution.default_root_object).toBe('index.html');
       expect(distribution.default_cache_behavior.viewer_protocol_policy).toBe('redirect-to-https');
-      expect(distribution.default_cache_behavior.response_headers_policy_id).toMatch(/aws_cloudfront_response_headers_policy/);
+      expect(distribution.default_cache_behavior.response_headers_policy_id).toMatch(
+        /aws_cloudfront_response_headers_policy/,
+      );
       expect(distribution.origin[0].origin_access_control_id).toMatch(/aws_cloudfront_origin_access_control/);
       expect(devSynthesized('website')).toHaveResourceWithProperties(CloudfrontOriginAccessControl, {
         origin_access_control_origin_type: 's3',
@@ -488,7 +612,13 @@ describe('full synth', () => {
         expect.objectContaining({
           actions: ['s3:GetObject'],
           principals: [{ type: 'Service', identifiers: ['cloudfront.amazonaws.com'] }],
-          condition: [{ test: 'StringEquals', variable: 'AWS:SourceArn', values: [expect.stringMatching(/aws_cloudfront_distribution\..*\.arn/)] }],
+          condition: [
+            {
+              test: 'StringEquals',
+              variable: 'AWS:SourceArn',
+              values: [expect.stringMatching(/aws_cloudfront_distribution\..*\.arn/)],
+            },
+          ],
         }),
       );
     });
@@ -503,7 +633,13 @@ describe('full synth', () => {
     it('uploads the website with content types and cache lifetimes, and writes config.json from the endpoints', () => {
       const json = dev('website-content');
       const objects = values(json.resource.aws_s3_object);
-      expect(objects.every((o) => /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-mysfits-dev-website\.outputs\./.test(o.bucket))).toBe(true);
+      expect(
+        objects.every((o) =>
+          /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-mysfits-dev-website\.outputs\./.test(
+            o.bucket,
+          ),
+        ),
+      ).toBe(true);
       const index = objects.find((o) => o.key === 'index.html');
       expect(index).toMatchObject({ content_type: 'text/html; charset=utf-8', cache_control: CACHE_CONTROL.page });
       const script = objects.find((o) => /^app\.[0-9a-f]{10}\.js$/.test(o.key));
@@ -513,10 +649,21 @@ describe('full synth', () => {
       expect(index.source_hash).toBeTruthy();
       const config = objects.find((o) => o.key === 'config.json');
       expect(config).toMatchObject({ content_type: 'application/json', cache_control: CACHE_CONTROL.page });
-      for (const [key, producer] of [['mysfitsApiEndpoint', 'mysfits'], ['questionsApiEndpoint', 'questions'], ['streamingApiEndpoint', 'clickstream']]) {
-        expect(config.content).toMatch(new RegExp(`"${key}" = data\\.terraform_remote_state\\.cross-stack-reference-input-mysfits-dev-${producer}\\.outputs\\.`));
+      for (const [key, producer] of [
+        ['mysfitsApiEndpoint', 'mysfits'],
+        ['questionsApiEndpoint', 'questions'],
+        ['streamingApiEndpoint', 'clickstream'],
+      ]) {
+        expect(config.content).toMatch(
+          new RegExp(
+            `"${key}" = ` +
+              `data\\.terraform_remote_state\\.cross-stack-reference-input-mysfits-dev-${producer}\\.outputs\\.`,
+          ),
+        );
       }
-      expect(dev('website').output[OUTPUTS.websiteUrl].value).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\..*\.domain_name\}$/);
+      expect(dev('website').output[OUTPUTS.websiteUrl].value).toMatch(
+        /^https:\/\/\$\{aws_cloudfront_distribution\..*\.domain_name\}$/,
+      );
     });
   });
 });
@@ -526,9 +673,13 @@ describe('questions stack with replay roles configured', () => {
     const dev = loadEnvironments().find((e) => e.name === 'dev')!;
     const replayer = 'arn:aws:iam::123456789012:role/mysfits-dev-replay';
     const app = Testing.app();
-    const stack = new QuestionsStack(app, { name: 'dev', config: { ...dev.config, questionReplayRoleArns: [replayer] } }, {
-      allowedOrigin: 'https://d111111abcdef8.cloudfront.net',
-    });
+    const stack = new QuestionsStack(
+      app,
+      { name: 'dev', config: { ...dev.config, questionReplayRoleArns: [replayer] } },
+      {
+        allowedOrigin: 'https://d111111abcdef8.cloudfront.net',
+      },
+    );
     const json = JSON.parse(Testing.synth(stack));
     const policy = Object.values(json.resource.aws_sns_topic_policy as Record<string, any>)[0].policy as string;
     const id = /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy)![1];
@@ -536,8 +687,14 @@ describe('questions stack with replay roles configured', () => {
     const streamRole = expect.stringMatching(/process-questions-stream_role.*\.arn\}$/);
     expect(statements).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ actions: ['sns:Publish'], principals: [{ type: 'AWS', identifiers: [streamRole, replayer] }] }),
-        expect.objectContaining({ effect: 'Deny', condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole, replayer] }] }),
+        expect.objectContaining({
+          actions: ['sns:Publish'],
+          principals: [{ type: 'AWS', identifiers: [streamRole, replayer] }],
+        }),
+        expect.objectContaining({
+          effect: 'Deny',
+          condition: [{ test: 'ArnNotEquals', variable: 'aws:PrincipalArn', values: [streamRole, replayer] }],
+        }),
       ]),
     );
   });

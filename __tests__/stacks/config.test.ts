@@ -46,38 +46,87 @@ describe('environment configuration', () => {
     expect(config.questionReplayRoleArns).toEqual([]);
   });
 
-  it.each(([
-    [{ ...valid, notificationEmail: 'not-an-email' }, 'config/dev: notificationEmail: Invalid email address'],
-    [{ ...valid, notificationEmail: undefined }, 'config/dev: notificationEmail: Invalid input'],
-    [{ ...valid, region: 'Europe' }, 'config/dev: region: must be an AWS region'],
-    [{ ...valid, website: { domainName: 'https://www.example.org', certificateArn: CERT } }, 'config/dev: website.domainName: must be a host name'],
-    [{ ...valid, website: { domainName: 'www.example.org' } }, 'config/dev: website.certificateArn: required with website.domainName'],
-    [{ ...valid, website: { certificateArn: CERT } }, 'config/dev: website.domainName: required with website.certificateArn'],
-    [
-      { ...valid, website: { domainName: 'www.example.org', certificateArn: CERT.replace('us-east-1', 'eu-west-1') } },
-      'config/dev: website.certificateArn: must be the ARN of an ACM certificate in us-east-1',
-    ],
-    [{ ...valid, websiteOrigin: 'https://www.example.org' }, 'config/dev: (file): Unrecognized key: "websiteOrigin"'],
-    [{ ...valid, questionsRateLimit: undefined }, 'config/dev: questionsRateLimit: Invalid input'],
-    [{ ...valid, questionsRateLimit: { enabled: true, limit: 9, windowSeconds: 300 } }, 'config/dev: questionsRateLimit.limit: Too small'],
-    [{ ...valid, questionsRateLimit: { enabled: true, limit: 100, windowSeconds: 30 } }, 'config/dev: questionsRateLimit.windowSeconds: must be one of 60, 120, 300, 600'],
-    [{ ...valid, questionsRateLimit: { enabled: 'yes', limit: 100, windowSeconds: 300 } }, 'config/dev: questionsRateLimit.enabled: Invalid input'],
-    [{ ...valid, state: { bucket: 'Bad_Bucket', region: 'eu-west-1' } }, 'config/dev: state.bucket: must be an S3 bucket name'],
-    [{ ...valid, state: undefined }, 'config/dev: state: Invalid input'],
-    [{ ...valid, sampling: { reservoirSize: 1, fixedRate: 2 } }, 'config/dev: sampling.fixedRate: Too big'],
-    [{ ...valid, sampling: { reservoirSize: -1, fixedRate: 0.5 } }, 'config/dev: sampling.reservoirSize: Too small'],
-    [{ ...valid, logRetentionDays: 10 }, 'config/dev: logRetentionDays: must be one of 1, 3, 5, 7, 14'],
-    [{ ...valid, apiThrottling: { rateLimit: 0, burstLimit: 1 } }, 'config/dev: apiThrottling.rateLimit: Too small'],
-    [{ ...valid, hangingException: { enabled: 'yes' } }, 'config/dev: hangingException.enabled: Invalid input'],
-    [{ ...valid, questionRetentionDays: 14 }, 'config/dev: questionRetentionDays: must be at least 15 (the on-failure queue keeps messages 14 days)'],
-    [{ ...valid, questionReplayRoleArns: ['operator'] }, 'config/dev: questionReplayRoleArns.0: must be IAM role ARNs'],
-    [{ ...valid, notifcationEmail: 'typo@example.com' }, 'config/dev: (file): Unrecognized key: "notifcationEmail"'],
-  ] as [unknown, string][]).map(([raw, message]) => [message, raw] as const))('reports "%s"', (message, raw) => {
+  it.each(
+    (
+      [
+        [{ ...valid, notificationEmail: 'not-an-email' }, 'config/dev: notificationEmail: Invalid email address'],
+        [{ ...valid, notificationEmail: undefined }, 'config/dev: notificationEmail: Invalid input'],
+        [{ ...valid, region: 'Europe' }, 'config/dev: region: must be an AWS region'],
+        [
+          { ...valid, website: { domainName: 'https://www.example.org', certificateArn: CERT } },
+          'config/dev: website.domainName: must be a host name',
+        ],
+        [
+          { ...valid, website: { domainName: 'www.example.org' } },
+          'config/dev: website.certificateArn: required with website.domainName',
+        ],
+        [
+          { ...valid, website: { certificateArn: CERT } },
+          'config/dev: website.domainName: required with website.certificateArn',
+        ],
+        [
+          {
+            ...valid,
+            website: { domainName: 'www.example.org', certificateArn: CERT.replace('us-east-1', 'eu-west-1') },
+          },
+          'config/dev: website.certificateArn: must be the ARN of an ACM certificate in us-east-1',
+        ],
+        [
+          { ...valid, websiteOrigin: 'https://www.example.org' },
+          'config/dev: (file): Unrecognized key: "websiteOrigin"',
+        ],
+        [{ ...valid, questionsRateLimit: undefined }, 'config/dev: questionsRateLimit: Invalid input'],
+        [
+          { ...valid, questionsRateLimit: { enabled: true, limit: 9, windowSeconds: 300 } },
+          'config/dev: questionsRateLimit.limit: Too small',
+        ],
+        [
+          { ...valid, questionsRateLimit: { enabled: true, limit: 100, windowSeconds: 30 } },
+          'config/dev: questionsRateLimit.windowSeconds: must be one of 60, 120, 300, 600',
+        ],
+        [
+          { ...valid, questionsRateLimit: { enabled: 'yes', limit: 100, windowSeconds: 300 } },
+          'config/dev: questionsRateLimit.enabled: Invalid input',
+        ],
+        [
+          { ...valid, state: { bucket: 'Bad_Bucket', region: 'eu-west-1' } },
+          'config/dev: state.bucket: must be an S3 bucket name',
+        ],
+        [{ ...valid, state: undefined }, 'config/dev: state: Invalid input'],
+        [{ ...valid, sampling: { reservoirSize: 1, fixedRate: 2 } }, 'config/dev: sampling.fixedRate: Too big'],
+        [
+          { ...valid, sampling: { reservoirSize: -1, fixedRate: 0.5 } },
+          'config/dev: sampling.reservoirSize: Too small',
+        ],
+        [{ ...valid, logRetentionDays: 10 }, 'config/dev: logRetentionDays: must be one of 1, 3, 5, 7, 14'],
+        [
+          { ...valid, apiThrottling: { rateLimit: 0, burstLimit: 1 } },
+          'config/dev: apiThrottling.rateLimit: Too small',
+        ],
+        [{ ...valid, hangingException: { enabled: 'yes' } }, 'config/dev: hangingException.enabled: Invalid input'],
+        [
+          { ...valid, questionRetentionDays: 14 },
+          'config/dev: questionRetentionDays: must be at least 15 (the on-failure queue keeps messages 14 days)',
+        ],
+        [
+          { ...valid, questionReplayRoleArns: ['operator'] },
+          'config/dev: questionReplayRoleArns.0: must be IAM role ARNs',
+        ],
+        [
+          { ...valid, notifcationEmail: 'typo@example.com' },
+          'config/dev: (file): Unrecognized key: "notifcationEmail"',
+        ],
+      ] as [unknown, string][]
+    ).map(([raw, message]) => [message, raw] as const),
+  )('reports "%s"', (message, raw) => {
     expect(errorOf(raw)).toContain(message);
   });
 
   it('accepts a custom domain with its us-east-1 certificate', () => {
-    const config = parseEnvironmentConfig('dev', { ...valid, website: { domainName: 'www.example.org', certificateArn: CERT } });
+    const config = parseEnvironmentConfig('dev', {
+      ...valid,
+      website: { domainName: 'www.example.org', certificateArn: CERT },
+    });
     expect(config.website).toEqual({ domainName: 'www.example.org', certificateArn: CERT });
   });
 

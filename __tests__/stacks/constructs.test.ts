@@ -67,9 +67,14 @@ describe('TracedFunction', () => {
       memory_size: 256,
       timeout: 10,
     });
-    expect(Object.keys(fn.environment.variables).sort()).toEqual(
-      ['ALLOWED_ORIGIN', 'HANGING_EXCEPTION_DELAY_MS', 'HANGING_EXCEPTION_RATE', 'POWERTOOLS_SERVICE_NAME', 'QUESTIONS_TABLE_NAME', 'QUESTION_RETENTION_DAYS'],
-    );
+    expect(Object.keys(fn.environment.variables).sort()).toEqual([
+      'ALLOWED_ORIGIN',
+      'HANGING_EXCEPTION_DELAY_MS',
+      'HANGING_EXCEPTION_RATE',
+      'POWERTOOLS_SERVICE_NAME',
+      'QUESTIONS_TABLE_NAME',
+      'QUESTION_RETENTION_DAYS',
+    ]);
     expect(fn.filename).toMatch(/^assets\/.*\.zip$/);
     expect(only(json.resource.aws_cloudwatch_log_group)).toMatchObject({
       name: '/aws/lambda/mysfits-dev-post-question',
@@ -79,7 +84,10 @@ describe('TracedFunction', () => {
     const statements = json.data.aws_iam_policy_document;
     const permissions = Object.entries<any>(statements).find(([id]) => id.includes('permissions'))![1].statement;
     expect(permissions.map((s: any) => [s.actions, s.resources])).toEqual([
-      [['logs:CreateLogStream', 'logs:PutLogEvents'], [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}:\*$/)]],
+      [
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}:\*$/)],
+      ],
       [['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']],
       [['dynamodb:PutItem'], ['arn:aws:dynamodb:eu-west-1:123456789012:table/questions']],
     ]);
@@ -88,7 +96,8 @@ describe('TracedFunction', () => {
   });
 
   it('has a code hash that changes only when the code does', () => {
-    const hashOf = (dir: string) => only(synthFunction(functionProps(dir)).resource.aws_lambda_function).source_code_hash;
+    const hashOf = (dir: string) =>
+      only(synthFunction(functionProps(dir)).resource.aws_lambda_function).source_code_hash;
     const first = hashOf(codeDir('v1', 'exports.handler = async () => 1;'));
     expect(first).toMatch(/^[0-9A-F]{32}$/i);
     expect(hashOf(codeDir('v1-again', 'exports.handler = async () => 1;'))).toBe(first);
@@ -170,7 +179,7 @@ describe('TracedRestApi', () => {
     );
   }
 
-  it('wires each route of LAMBDA_ROUTES to the function the route names, and refuses a function it was not given', () => {
+  it('wires each route of LAMBDA_ROUTES to the function it names, and refuses a function it was not given', () => {
     const routes = [
       { api: 'questions', method: 'POST', path: '/questions', function: 'postQuestion' },
       { api: 'questions', method: 'GET', path: '/questions/{id}', function: 'mysfitsApi' },
@@ -180,17 +189,26 @@ describe('TracedRestApi', () => {
       Testing.synthScope((scope) => {
         const api = new TracedRestApi(scope, 'api', apiProps);
         const fns = Object.fromEntries(
-          functions.map((key) => [key, new LambdaFunction(scope, key, { functionName: key, role: 'r', tracingConfig: { mode: 'Active' } })]),
+          functions.map((key) => [
+            key,
+            new LambdaFunction(scope, key, { functionName: key, role: 'r', tracingConfig: { mode: 'Active' } }),
+          ]),
         );
         api.addLambdaRoutes(fns, routes);
         api.deploy();
       });
     expect(() => wire(['postQuestion'])).toThrow(
-      'GET /questions/{id} (questions API) names function mysfitsApi, which this stack does not wire (it wires: postQuestion)',
+      'GET /questions/{id} (questions API) names function mysfitsApi, which this stack does not wire (it wires: ' +
+        'postQuestion)',
     );
     const r = JSON.parse(wire(['postQuestion', 'mysfitsApi'])).resource;
     // Only this API's routes, each integrated with its own function.
-    expect(Object.values<any>(r.aws_api_gateway_integration).filter((i) => i.type === 'AWS_PROXY').map((i) => [i.http_method.replace(/_[0-9A-F]{8}\./, '.'), i.uri]).sort()).toEqual([
+    expect(
+      Object.values<any>(r.aws_api_gateway_integration)
+        .filter((i) => i.type === 'AWS_PROXY')
+        .map((i) => [i.http_method.replace(/_[0-9A-F]{8}\./, '.'), i.uri])
+        .sort(),
+    ).toEqual([
       ['${aws_api_gateway_method.api_get-questions-id.http_method}', '${aws_lambda_function.mysfitsApi.invoke_arn}'],
       ['${aws_api_gateway_method.api_post-questions.http_method}', '${aws_lambda_function.postQuestion.invoke_arn}'],
     ]);
@@ -208,9 +226,7 @@ describe('TracedRestApi', () => {
       settings: { throttling_rate_limit: 5, throttling_burst_limit: 10 },
     });
     const logGroups = Object.values<any>(r.aws_cloudwatch_log_group).map((g) => [g.name, g.retention_in_days]);
-    expect(logGroups).toEqual(
-      expect.arrayContaining([['/aws/apigateway/mysfits-dev-questions-api/access', 7]]),
-    );
+    expect(logGroups).toEqual(expect.arrayContaining([['/aws/apigateway/mysfits-dev-questions-api/access', 7]]));
   });
 
   it('builds nested resources and scopes the Lambda permission to the method and path', () => {
@@ -233,14 +249,17 @@ describe('TracedRestApi', () => {
     const preflights = Object.values<any>(r.aws_api_gateway_integration_response);
     expect(preflights).toHaveLength(2);
     for (const p of preflights) {
-      expect(p.response_parameters['method.response.header.Access-Control-Allow-Origin']).toBe("'https://www.example.com'");
+      expect(p.response_parameters['method.response.header.Access-Control-Allow-Origin']).toBe(
+        "'https://www.example.com'",
+      );
     }
-    expect(preflights.map((p) => p.response_parameters['method.response.header.Access-Control-Allow-Methods']).sort()).toEqual([
-      "'GET,OPTIONS'",
-      "'PUT,OPTIONS'",
-    ]);
+    expect(
+      preflights.map((p) => p.response_parameters['method.response.header.Access-Control-Allow-Methods']).sort(),
+    ).toEqual(["'GET,OPTIONS'", "'PUT,OPTIONS'"]);
     for (const g of Object.values<any>(r.aws_api_gateway_gateway_response)) {
-      expect(g.response_parameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe("'https://www.example.com'");
+      expect(g.response_parameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe(
+        "'https://www.example.com'",
+      );
     }
     expect(JSON.stringify(r)).not.toContain("'*'");
   });
@@ -267,7 +286,12 @@ const TLS_ONLY = {
 };
 
 describe('SecureTopic', () => {
-  const publish = (arn: string) => ({ sid: 'Publishers', actions: ['sns:Publish'], resources: [arn], principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:role/p'] }] });
+  const publish = (arn: string) => ({
+    sid: 'Publishers',
+    actions: ['sns:Publish'],
+    resources: [arn],
+    principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:role/p'] }],
+  });
 
   it('is encrypted with the AWS-managed key and its policy denies every topic action without TLS, after the added statements', () => {
     const synthesized = Testing.synthScope((scope) => {
@@ -282,7 +306,11 @@ describe('SecureTopic', () => {
     });
     const statements = json.data.aws_iam_policy_document['questions-policy-document'].statement;
     expect(statements.map((s: any) => s.sid)).toEqual(['Publishers', 'DenyInsecureTransport']);
-    expect(statements[1]).toEqual({ ...TLS_ONLY, actions: SNS_TOPIC_ACTIONS, resources: ['${aws_sns_topic.questions.arn}'] });
+    expect(statements[1]).toEqual({
+      ...TLS_ONLY,
+      actions: SNS_TOPIC_ACTIONS,
+      resources: ['${aws_sns_topic.questions.arn}'],
+    });
     expect(SNS_TOPIC_ACTIONS).toContain('sns:Publish');
   });
 
@@ -312,7 +340,9 @@ describe('SecureQueue', () => {
   });
 
   it('uses SSE-KMS instead when given a key', () => {
-    const json = JSON.parse(Testing.synthScope((scope) => void new SecureQueue(scope, 'q', { name: 'q', kmsKeyId: 'alias/aws/sqs' })));
+    const json = JSON.parse(
+      Testing.synthScope((scope) => void new SecureQueue(scope, 'q', { name: 'q', kmsKeyId: 'alias/aws/sqs' })),
+    );
     const queue = json.resource.aws_sqs_queue.q;
     expect(queue.kms_master_key_id).toBe('alias/aws/sqs');
     expect(queue.sqs_managed_sse_enabled).toBeUndefined();
@@ -326,7 +356,12 @@ describe('constructs inside an environment stack', () => {
     return {
       ...dev,
       name: 'qa',
-      config: { ...dev.config, logRetentionDays: 3, tracing: 'opentelemetry', apiThrottling: { rateLimit: 7, burstLimit: 11 } },
+      config: {
+        ...dev.config,
+        logRetentionDays: 3,
+        tracing: 'opentelemetry',
+        apiThrottling: { rateLimit: 7, burstLimit: 11 },
+      },
     };
   };
   class ProbeStack extends EnvironmentStack {
@@ -335,7 +370,8 @@ describe('constructs inside an environment stack', () => {
       build(this);
     }
   }
-  const synthIn = (build: (stack: ProbeStack) => void) => JSON.parse(Testing.synth(new ProbeStack(Testing.app(), environment(), build)));
+  const synthIn = (build: (stack: ProbeStack) => void) =>
+    JSON.parse(Testing.synth(new ProbeStack(Testing.app(), environment(), build)));
 
   it('give a function the environment name, log retention and service name of the stack', () => {
     const dir = codeDir('in-stack', 'exports.handler = async () => 1;');
@@ -347,30 +383,46 @@ describe('constructs inside an environment stack', () => {
     const fn = only<any>(json.resource.aws_lambda_function);
     expect(fn.function_name).toBe('mysfits-qa-post-question');
     expect(fn.environment.variables.POWERTOOLS_SERVICE_NAME).toBe('mysfits-qa-post-question');
-    expect(only<any>(json.resource.aws_cloudwatch_log_group)).toMatchObject({ name: '/aws/lambda/mysfits-qa-post-question', retention_in_days: 3 });
+    expect(only<any>(json.resource.aws_cloudwatch_log_group)).toMatchObject({
+      name: '/aws/lambda/mysfits-qa-post-question',
+      retention_in_days: 3,
+    });
   });
 
   it('give an API the stage name, throttling and log retention of the stack', () => {
     const json = synthIn((stack) => {
-      const api = new TracedRestApi(stack, 'api', { api: 'questions', description: 'test', allowedOrigin: 'https://www.example.com' });
+      const api = new TracedRestApi(stack, 'api', {
+        api: 'questions',
+        description: 'test',
+        allowedOrigin: 'https://www.example.com',
+      });
       api.method('GET', '/ping');
       api.deploy();
     });
     expect(only<any>(json.resource.aws_api_gateway_stage).stage_name).toBe('qa');
-    expect(only<any>(json.resource.aws_api_gateway_method_settings).settings).toMatchObject({ throttling_rate_limit: 7, throttling_burst_limit: 11 });
-    const retention = Object.values<any>(json.resource.aws_cloudwatch_log_group).map((group) => group.retention_in_days);
+    expect(only<any>(json.resource.aws_api_gateway_method_settings).settings).toMatchObject({
+      throttling_rate_limit: 7,
+      throttling_burst_limit: 11,
+    });
+    const retention = Object.values<any>(json.resource.aws_cloudwatch_log_group).map(
+      (group) => group.retention_in_days,
+    );
     expect(retention).toEqual([3, 3]);
   });
 
-  it('let an explicit value override the stack\'s', () => {
+  it("let an explicit value override the stack's", () => {
     const dir = codeDir('override', 'exports.handler = async () => 1;');
-    const json = synthIn((stack) => void new TracedFunction(stack, 'fn', { ...functionProps(dir), logRetentionDays: 30 }));
+    const json = synthIn(
+      (stack) => void new TracedFunction(stack, 'fn', { ...functionProps(dir), logRetentionDays: 30 }),
+    );
     expect(only<any>(json.resource.aws_cloudwatch_log_group).retention_in_days).toBe(30);
   });
 
   it('refuse to guess a setting outside an environment stack', () => {
     const dir = codeDir('outside', 'exports.handler = async () => 1;');
     const { logRetentionDays: _, ...props } = functionProps(dir);
-    expect(() => new TracedFunction(new TerraformStack(new App(), 'plain'), 'fn', props)).toThrow(/post-question: no logRetentionDays/);
+    expect(() => new TracedFunction(new TerraformStack(new App(), 'plain'), 'fn', props)).toThrow(
+      /post-question: no logRetentionDays/,
+    );
   });
 });

@@ -13,14 +13,26 @@ const shipped = loadEnvironments();
 const dev = shipped.find((e) => e.name === 'dev')!;
 const real = (env: Environment, website = {}): Environment => ({
   ...env,
-  config: { ...env.config, notificationEmail: 'staff@mysfits.dev', state: { ...env.config.state, bucket: 'acme-mysfits-tfstate' }, website },
+  config: {
+    ...env.config,
+    notificationEmail: 'staff@mysfits.dev',
+    state: { ...env.config.state, bucket: 'acme-mysfits-tfstate' },
+    website,
+  },
 });
 
 describe('placeholder configuration', () => {
   it('names the state bucket and the e-mail address of the shipped configuration, and what to put there', () => {
     expect(placeholderProblems(dev)).toEqual([
-      expect.stringMatching(/^config\/dev: state\.bucket: "mysfits-terraform-state-example" is a placeholder: put a globally unique S3 bucket name/),
-      expect.stringMatching(/^config\/dev: notificationEmail: "mysfits-dev-questions@example\.com" is at a reserved domain .*: put the address/),
+      expect.stringMatching(
+        new RegExp(
+          String.raw`^config/dev: state\.bucket: "mysfits-terraform-state-example" is a placeholder: ` +
+            'put a globally unique S3 bucket name',
+        ),
+      ),
+      expect.stringMatching(
+        /^config\/dev: notificationEmail: "mysfits-dev-questions@example\.com" is at a reserved domain .*: put the address/,
+      ),
     ]);
   });
 
@@ -29,7 +41,9 @@ describe('placeholder configuration', () => {
     expect(placeholderProblems(real(dev, { domainName: 'www.example.org', certificateArn: 'arn' }))).toEqual([
       expect.stringMatching(/^config\/dev: website\.domainName: "www\.example\.org" is a reserved domain/),
     ]);
-    expect(placeholderProblems({ ...real(dev), config: { ...real(dev).config, notificationEmail: 'a@mail.test' } })).toHaveLength(1);
+    expect(
+      placeholderProblems({ ...real(dev), config: { ...real(dev).config, notificationEmail: 'a@mail.test' } }),
+    ).toHaveLength(1);
   });
 
   it('checks the environments the named stacks are built from, and only those', () => {
@@ -47,11 +61,15 @@ describe('placeholder configuration', () => {
   });
 
   it('stops `npm run deploy` with exit code 1 and the settings named, before cdktf runs', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'config/cdktf-guard.ts'), 'deploy', 'mysfits-dev-*', '--auto-approve'], {
-      cwd: ROOT,
-      env: { ...process.env, CHECKPOINT_DISABLE: '1', PATH: '/nonexistent', MYSFITS_ENVS: '' },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'config/cdktf-guard.ts'), 'deploy', 'mysfits-dev-*', '--auto-approve'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CHECKPOINT_DISABLE: '1', PATH: '/nonexistent', MYSFITS_ENVS: '' },
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^Not running cdktf deploy: the configuration still holds placeholders\.$/m);
     expect(result.stderr).toMatch(/^config\/dev: state\.bucket: /m);

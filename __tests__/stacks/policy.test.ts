@@ -2,7 +2,7 @@
  * The synth-time policy: each rule is shown with a deliberately wrong construct (synth stops naming it), and the
  * project's own constructs pass.
  */
-import { Aspects, Testing, TerraformStack } from 'cdktf';
+import { Aspects, Testing, type TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -59,8 +59,16 @@ const encryption = (scope: Construct, bucket: S3Bucket) =>
 
 describe('secure-defaults policy aspect', () => {
   it.each<[string, (scope: TerraformStack) => void, RegExp]>([
-    ['a Lambda without tracing', (s) => lambda(s), /aws_lambda_function\.bad-function \(stack\/bad-function\): Lambda tracing mode must be Active/],
-    ['a Lambda in PassThrough mode', (s) => lambda(s, 'PassThrough'), /aws_lambda_function\.bad-function .*tracing mode must be Active/],
+    [
+      'a Lambda without tracing',
+      (s) => lambda(s),
+      /aws_lambda_function\.bad-function \(stack\/bad-function\): Lambda tracing mode must be Active/,
+    ],
+    [
+      'a Lambda in PassThrough mode',
+      (s) => lambda(s, 'PassThrough'),
+      /aws_lambda_function\.bad-function .*tracing mode must be Active/,
+    ],
     [
       'a stage without X-Ray tracing',
       (s) => new ApiGatewayStage(s, 'bad-stage', { restApiId: 'a', deploymentId: 'd', stageName: 'dev' }),
@@ -97,29 +105,53 @@ describe('secure-defaults policy aspect', () => {
     ],
     [
       'a table without server-side encryption',
-      (s) => new DynamodbTable(s, 'bad-table', { name: 't', hashKey: 'k', attribute: [{ name: 'k', type: 'S' }], billingMode: 'PAY_PER_REQUEST' }),
+      (s) =>
+        new DynamodbTable(s, 'bad-table', {
+          name: 't',
+          hashKey: 'k',
+          attribute: [{ name: 'k', type: 'S' }],
+          billingMode: 'PAY_PER_REQUEST',
+        }),
       /aws_dynamodb_table\.bad-table .*table must enable server-side encryption/,
     ],
-    ['an unencrypted topic', (s) => new SnsTopic(s, 'bad-topic', { name: 't' }), /aws_sns_topic\.bad-topic .*topic must be encrypted/],
-    ['an unencrypted queue', (s) => new SqsQueue(s, 'bad-queue', { name: 'q', sqsManagedSseEnabled: false }), /aws_sqs_queue\.bad-queue .*queue must be encrypted/],
+    [
+      'an unencrypted topic',
+      (s) => new SnsTopic(s, 'bad-topic', { name: 't' }),
+      /aws_sns_topic\.bad-topic .*topic must be encrypted/,
+    ],
+    [
+      'an unencrypted queue',
+      (s) => new SqsQueue(s, 'bad-queue', { name: 'q', sqsManagedSseEnabled: false }),
+      /aws_sqs_queue\.bad-queue .*queue must be encrypted/,
+    ],
     [
       'a wildcard action',
-      (s) => new DataAwsIamPolicyDocument(s, 'bad-doc', { statement: [{ actions: ['dynamodb:*'], resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/t'] }] }),
+      (s) =>
+        new DataAwsIamPolicyDocument(s, 'bad-doc', {
+          statement: [{ actions: ['dynamodb:*'], resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/t'] }],
+        }),
       /data\.aws_iam_policy_document\.bad-doc \(stack\/bad-doc\): IAM statement has a wildcard action \(dynamodb:\*\)/,
     ],
     [
       'a partial wildcard action',
-      (s) => new DataAwsIamPolicyDocument(s, 'bad-doc', { statement: [{ sid: 'Reads', actions: ['s3:Get*'], resources: ['arn:aws:s3:::b/*'] }] }),
+      (s) =>
+        new DataAwsIamPolicyDocument(s, 'bad-doc', {
+          statement: [{ sid: 'Reads', actions: ['s3:Get*'], resources: ['arn:aws:s3:::b/*'] }],
+        }),
       /aws_iam_policy_document\.bad-doc .*statement Reads has a wildcard action \(s3:Get\*\)/,
     ],
     [
       'a wildcard resource for a non-X-Ray action',
-      (s) => new DataAwsIamPolicyDocument(s, 'bad-doc', { statement: [{ actions: ['sns:Publish'], resources: ['*'] }] }),
+      (s) =>
+        new DataAwsIamPolicyDocument(s, 'bad-doc', { statement: [{ actions: ['sns:Publish'], resources: ['*'] }] }),
       /aws_iam_policy_document\.bad-doc .*wildcard resource for sns:Publish/,
     ],
     [
       'a wildcard resource shared by X-Ray and another action',
-      (s) => new DataAwsIamPolicyDocument(s, 'bad-doc', { statement: [{ actions: ['xray:PutTraceSegments', 'logs:PutLogEvents'], resources: ['*'] }] }),
+      (s) =>
+        new DataAwsIamPolicyDocument(s, 'bad-doc', {
+          statement: [{ actions: ['xray:PutTraceSegments', 'logs:PutLogEvents'], resources: ['*'] }],
+        }),
       /wildcard resource for logs:PutLogEvents/,
     ],
     [
@@ -127,7 +159,10 @@ describe('secure-defaults policy aspect', () => {
       (s) =>
         new IamRolePolicy(s, 'bad-inline', {
           role: 'r',
-          policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+          policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+          }),
         }),
       /aws_iam_role_policy\.bad-inline .*wildcard action \(\*\)/,
     ],
@@ -149,7 +184,9 @@ describe('secure-defaults policy aspect', () => {
     try {
       synthWithPolicy((s) => {
         new SnsTopic(s, 'bad-topic', { name: 't' });
-        new DataAwsIamPolicyDocument(s, 'bad-doc', { statement: [{ sid: 'All', actions: ['sns:*'], resources: ['*'] }] });
+        new DataAwsIamPolicyDocument(s, 'bad-doc', {
+          statement: [{ sid: 'All', actions: ['sns:*'], resources: ['*'] }],
+        });
       });
     } catch (error) {
       caught = error;
@@ -182,15 +219,30 @@ describe('secure-defaults policy aspect', () => {
     ]);
   });
 
-  it('judges elements given as data, finding a bucket\'s companions by its logical id', () => {
-    const at = (type: string, logicalId: string) => ({ type, logicalId, address: `${type}.${logicalId}`, path: `s/${logicalId}` });
+  it("judges elements given as data, finding a bucket's companions by its logical id", () => {
+    const at = (type: string, logicalId: string) => ({
+      type,
+      logicalId,
+      address: `${type}.${logicalId}`,
+      path: `s/${logicalId}`,
+    });
     const bucketRef = '${aws_s3_bucket.logs.id}';
-    const rules = (elements: Parameters<typeof checkElements>[0]) => checkElements(elements).map((v) => `${v.logicalId}:${v.rule}`);
+    const rules = (elements: Parameters<typeof checkElements>[0]) =>
+      checkElements(elements).map((v) => `${v.logicalId}:${v.rule}`);
     const bucket = { ...at('aws_s3_bucket', 'logs'), config: {} };
-    const encryption = { ...at('aws_s3_bucket_server_side_encryption_configuration', 'sse'), config: { bucket: bucketRef, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }] } };
+    const encryption = {
+      ...at('aws_s3_bucket_server_side_encryption_configuration', 'sse'),
+      config: { bucket: bucketRef, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }] },
+    };
     const block = {
       ...at('aws_s3_bucket_public_access_block', 'pab'),
-      config: { bucket: bucketRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+      config: {
+        bucket: bucketRef,
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      },
     };
     expect(rules([bucket, encryption, block])).toEqual([]);
     expect(rules([bucket, block])).toEqual(['logs:bucket-encryption']);

@@ -27,7 +27,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-const stackJson = (key: string) => JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stackName('dev', key as never), 'cdk.tf.json'), 'utf8'));
+const stackJson = (key: string) =>
+  JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stackName('dev', key as never), 'cdk.tf.json'), 'utf8'));
 const STACK_OF: Record<FunctionKey, string> = {
   postQuestion: 'questions',
   processQuestionsStream: 'questions',
@@ -55,7 +56,9 @@ describe.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s with tracing: opentel
 
   it('keeps the X-Ray write actions in its role', () => {
     const documents = Object.values(stackJson(STACK_OF[key]).data.aws_iam_policy_document as Record<string, any>);
-    const actions = documents.flatMap((d) => (d.statement ?? []).flatMap((s: { actions?: string[] }) => s.actions ?? []));
+    const actions = documents.flatMap((d) =>
+      (d.statement ?? []).flatMap((s: { actions?: string[] }) => s.actions ?? []),
+    );
     expect(actions).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
   });
 });

@@ -15,7 +15,10 @@ import { loadEnvironments } from '../../config/load';
 import { buildApp } from '../../stacks/app';
 import { names, stackName, STACKS, type StackKey } from '../../system/definition';
 
-/** Who needs a permission. `role` principals are checked against an IAM role; `resource-policy` ones against a Lambda permission. */
+/**
+ * Who needs a permission. `role` principals are checked against an IAM role; `resource-policy` ones against a Lambda
+ * permission.
+ */
 export interface Principal {
   readonly kind: 'function' | 'event-source-mapping' | 'firehose' | 'api-integration' | 'api-invoke';
   /** The function, delivery stream or stage the principal belongs to (names of the checked environment). */
@@ -44,7 +47,10 @@ export type Synth = ReadonlyMap<string, any>;
 /** The stacks of `env` as `cdktf synth` writes them, into `dir`. */
 export function synthesize(dir: string, env = 'dev'): Synth {
   const app = new App({ outdir: dir });
-  buildApp(app, loadEnvironments().filter((e) => e.name === env));
+  buildApp(
+    app,
+    loadEnvironments().filter((e) => e.name === env),
+  );
   app.synth();
   const read = (stack: string) => JSON.parse(fs.readFileSync(path.join(dir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
   return new Map(STACKS.map((key) => [stackName(env, key), read(stackName(env, key))]));
@@ -76,7 +82,14 @@ interface Segment {
 }
 
 /** Service prefixes of the `aws` subsegments the X-Ray SDK names after the client (DynamoDB, SNS, ...). */
-const SERVICE_PREFIX: Record<string, string> = { DynamoDB: 'dynamodb', SNS: 'sns', SQS: 'sqs', S3: 's3', Lambda: 'lambda', Firehose: 'firehose' };
+const SERVICE_PREFIX: Record<string, string> = {
+  DynamoDB: 'dynamodb',
+  SNS: 'sns',
+  SQS: 'sqs',
+  S3: 's3',
+  Lambda: 'lambda',
+  Firehose: 'firehose',
+};
 
 export interface DeriveOptions {
   /** The environment the traces were recorded in (`local` for the sandbox). */
@@ -90,12 +103,18 @@ export interface DeriveOptions {
 export function deriveNeeds(traces: readonly TraceDocuments[], options: DeriveOptions): Need[] {
   // Names differ by environment only in their prefix, and a stage segment (`<api>/<stage>`) in its stage too.
   const rename = (s: string) =>
-    s.split(`${names.prefix(options.tracedEnv)}-`).join(`${names.prefix(options.env)}-`).replace(new RegExp(`-api/${options.tracedEnv}$`), `-api/${options.env}`);
+    s
+      .split(`${names.prefix(options.tracedEnv)}-`)
+      .join(`${names.prefix(options.env)}-`)
+      .replace(new RegExp(`-api/${options.tracedEnv}$`), `-api/${options.env}`);
   const needs = new Map<string, Need>();
-  const add = (need: Need) => needs.set(`${need.principal.kind}|${need.principal.name}|${need.action}|${need.resource}|${need.sourceArn}`, need);
+  const add = (need: Need) =>
+    needs.set(`${need.principal.kind}|${need.principal.name}|${need.action}|${need.resource}|${need.sourceArn}`, need);
 
   for (const trace of traces) {
-    const documents = trace.documents.map((d) => (typeof d === 'string' ? JSON.parse(d) : d) as Segment).filter((d) => !d.inferred);
+    const documents = trace.documents
+      .map((d) => (typeof d === 'string' ? JSON.parse(d) : d) as Segment)
+      .filter((d) => !d.inferred);
     const context = traceContext(documents);
     const ownerOf = owners(documents);
     for (const doc of documents) {
@@ -103,21 +122,29 @@ export function deriveNeeds(traces: readonly TraceDocuments[], options: DeriveOp
         const owner = ownerOf.get(element.id);
         if (!owner) return;
         if (element === doc && owner.origin === 'AWS::Lambda::Function') {
-          for (const need of runtimeNeeds(rename(owner.name), context, options.synth, `trace ${trace.traceId}`)) add(need);
+          for (const need of runtimeNeeds(rename(owner.name), context, options.synth, `trace ${trace.traceId}`))
+            add(need);
         }
         if (element.namespace !== 'aws' || !element.aws?.operation) return;
         const where = `trace ${trace.traceId}: ${owner.name} › ${element.name} ${element.aws.operation}`;
         if (owner.origin === 'AWS::Lambda::Function') {
-          add({ principal: { kind: 'function', name: rename(owner.name) }, ...callNeed(element, context, rename), because: where });
+          add({
+            principal: { kind: 'function', name: rename(owner.name) },
+            ...callNeed(element, context, rename),
+            because: where,
+          });
         } else if (owner.origin === 'AWS::ApiGateway::Stage') {
           for (const need of stageNeeds(owner, element, context, rename, where)) add(need);
         } else {
-          throw new Error(`${where}: an AWS call from a ${owner.origin ?? 'segment without origin'} is not mapped to a principal`);
+          throw new Error(
+            `${where}: an AWS call from a ${owner.origin ?? 'segment without origin'} is not mapped to a principal`,
+          );
         }
       });
       // A function invoked with no trace context is invoked by a service: its event source mapping or Firehose.
       if (doc.origin === 'AWS::Lambda' && !doc.parent_id) {
-        for (const need of serviceInvokerNeeds(rename(doc.name), context, options.synth, `trace ${trace.traceId}`)) add(need);
+        for (const need of serviceInvokerNeeds(rename(doc.name), context, options.synth, `trace ${trace.traceId}`))
+          add(need);
       }
     }
   }
@@ -162,24 +189,37 @@ function traceContext(documents: readonly Segment[]): TraceContext {
 }
 
 /** The IAM action and resource of one traced SDK call. Calls this does not know fail loudly, never pass unchecked. */
-function callNeed(call: Segment, context: TraceContext, rename: (s: string) => string): { action: string; resource: string } {
+function callNeed(
+  call: Segment,
+  context: TraceContext,
+  rename: (s: string) => string,
+): { action: string; resource: string } {
   const prefix = SERVICE_PREFIX[call.name];
   const aws = call.aws!;
   const region = aws.region ?? context.region;
   const { account } = context;
   const action = `${prefix}:${aws.operation}`;
-  if (prefix === 'dynamodb' && aws.table_name) return { action, resource: `arn:aws:dynamodb:${region}:${account}:table/${rename(aws.table_name)}` };
-  if (prefix === 'sns' && aws.topic_arn) return { action, resource: rename(aws.topic_arn).replace(/:\d{12}:/, `:${account}:`) };
+  if (prefix === 'dynamodb' && aws.table_name)
+    return { action, resource: `arn:aws:dynamodb:${region}:${account}:table/${rename(aws.table_name)}` };
+  if (prefix === 'sns' && aws.topic_arn)
+    return { action, resource: rename(aws.topic_arn).replace(/:\d{12}:/, `:${account}:`) };
   if (prefix === 'sqs' && aws.queue_url) {
     const queue = new URL(aws.queue_url).pathname.split('/').pop();
     return { action, resource: `arn:aws:sqs:${region}:${account}:${rename(queue!)}` };
   }
-  throw new Error(`an AWS call this test cannot map to a resource yet: ${call.name} ${aws.operation} ${JSON.stringify(aws)}`);
+  throw new Error(
+    `an AWS call this test cannot map to a resource yet: ${call.name} ${aws.operation} ${JSON.stringify(aws)}`,
+  );
 }
 
 /** What every function that ran needs for its own logs and traces. */
 function runtimeNeeds(fn: string, context: TraceContext, synth: Synth, because: string): Need[] {
-  const { stack, resource } = findResource(synth, 'aws_lambda_function', (f) => f.function_name === fn, `function ${fn}`);
+  const { stack, resource } = findResource(
+    synth,
+    'aws_lambda_function',
+    (f) => f.function_name === fn,
+    `function ${fn}`,
+  );
   const principal: Principal = { kind: 'function', name: fn };
   const ran = `${because}: ${fn} ran`;
   // "By default, CloudWatch automatically creates a log group named /aws/lambda/<function name> for your function when
@@ -188,15 +228,28 @@ function runtimeNeeds(fn: string, context: TraceContext, synth: Synth, because: 
   // "needs the following permissions to upload logs: logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents"
   // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html). CreateLogGroup only matters when
   // the group may be missing at the first invocation: not when the synth creates it before the function.
-  const group = resource.logging_config?.log_group ? resolveIn(synth, stack, resource.logging_config.log_group) : `/aws/lambda/${fn}`;
+  const group = resource.logging_config?.log_group
+    ? resolveIn(synth, stack, resource.logging_config.log_group)
+    : `/aws/lambda/${fn}`;
   const groupArn = `arn:aws:logs:${context.region}:${context.account}:log-group:${group}`;
   const stream = `${groupArn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
   const groupFirst = (resource.depends_on ?? []).some((dep: string) => {
     const [type, id] = dep.split('.');
-    return type === 'aws_cloudwatch_log_group' && resolveIn(synth, stack, synth.get(stack).resource[type][id].name) === group;
+    return (
+      type === 'aws_cloudwatch_log_group' && resolveIn(synth, stack, synth.get(stack).resource[type][id].name) === group
+    );
   });
   return [
-    ...(groupFirst ? [] : [{ principal, action: 'logs:CreateLogGroup', resource: groupArn, because: `${ran}, and its log group is not created before it` }]),
+    ...(groupFirst
+      ? []
+      : [
+          {
+            principal,
+            action: 'logs:CreateLogGroup',
+            resource: groupArn,
+            because: `${ran}, and its log group is not created before it`,
+          },
+        ]),
     { principal, action: 'logs:CreateLogStream', resource: stream, because: ran },
     { principal, action: 'logs:PutLogEvents', resource: stream, because: ran },
     // Active tracing sends segments: xray:PutTraceSegments and xray:PutTelemetryRecords, on "*" (X-Ray has no
@@ -207,8 +260,16 @@ function runtimeNeeds(fn: string, context: TraceContext, synth: Synth, because: 
   ];
 }
 
-/** A stage's AWS calls: a Lambda proxy invocation (the function's resource policy), or a service integration (its role). */
-function stageNeeds(stage: Segment, call: Segment, context: TraceContext, rename: (s: string) => string, because: string): Need[] {
+/**
+ * A stage's AWS calls: a Lambda proxy invocation (the function's resource policy), or a service integration (its role).
+ */
+function stageNeeds(
+  stage: Segment,
+  call: Segment,
+  context: TraceContext,
+  rename: (s: string) => string,
+  because: string,
+): Need[] {
   const aws = call.aws!;
   const stageName = rename(stage.name);
   const { region, account } = context;
@@ -220,7 +281,10 @@ function stageNeeds(stage: Segment, call: Segment, context: TraceContext, rename
     // arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<METHOD>/<path>
     // (https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html).
     const tracedStage = stage.aws?.api_gateway?.stage;
-    const path = tracedStage && url.pathname.startsWith(`/${tracedStage}/`) ? url.pathname.slice(tracedStage.length + 1) : url.pathname;
+    const path =
+      tracedStage && url.pathname.startsWith(`/${tracedStage}/`)
+        ? url.pathname.slice(tracedStage.length + 1)
+        : url.pathname;
     return [
       {
         principal: { kind: 'api-invoke', name: stageName },
@@ -244,13 +308,18 @@ function stageNeeds(stage: Segment, call: Segment, context: TraceContext, rename
   throw new Error(`${because}: a stage's ${call.name} ${aws.operation} call is not mapped to a principal`);
 }
 
-/** What the service that invoked `fn` without a trace context needs: found in the synth (a stream mapping, a delivery stream). */
+/**
+ * What the service that invoked `fn` without a trace context needs: found in the synth (a stream mapping, a delivery
+ * stream).
+ */
 function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, because: string): Need[] {
   const needs: Need[] = [];
   const { region, account } = context;
   // A reference names the function when it resolves to its ARN (unqualified, or with a version or alias).
   const fnRef = (stack: string, value: unknown) =>
-    typeof value === 'string' && resolveIn(synth, stack, value).replace(/:function:([^:]+)(:[^:]+)?$/, ':function:$1') === `arn:aws:lambda:*:*:function:${fn}`;
+    typeof value === 'string' &&
+    resolveIn(synth, stack, value).replace(/:function:([^:]+)(:[^:]+)?$/, ':function:$1') ===
+      `arn:aws:lambda:*:*:function:${fn}`;
 
   for (const [stack, mapping] of resources(synth, 'aws_lambda_event_source_mapping')) {
     if (!fnRef(stack, mapping.function_name)) continue;
@@ -259,7 +328,12 @@ function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, be
     // The execution role reads the stream: "dynamodb:GetRecords, dynamodb:GetShardIterator, dynamodb:DescribeStream,
     // dynamodb:ListStreams" on the table's stream
     // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html).
-    for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']) {
+    for (const action of [
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]) {
       needs.push({ principal, action, resource: source, because: `${because}: ${fn} invoked by its stream mapping` });
     }
     // "Your execution role must have permissions for the destination: For SQS destinations: sqs:SendMessage; For SNS
@@ -267,9 +341,19 @@ function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, be
     const destination = mapping.destination_config?.on_failure?.destination_arn;
     if (destination) {
       const arn = concreteArn(synth, stack, destination, context);
-      const action = arn.startsWith('arn:aws:sqs:') ? 'sqs:SendMessage' : arn.startsWith('arn:aws:sns:') ? 'sns:Publish' : undefined;
-      if (!action) throw new Error(`the stream mapping of ${fn} has an on-failure destination of an unknown kind: ${arn}`);
-      needs.push({ principal, action, resource: arn, because: `${because}: ${fn}'s stream mapping keeps failed batches there` });
+      const action = arn.startsWith('arn:aws:sqs:')
+        ? 'sqs:SendMessage'
+        : arn.startsWith('arn:aws:sns:')
+          ? 'sns:Publish'
+          : undefined;
+      if (!action)
+        throw new Error(`the stream mapping of ${fn} has an on-failure destination of an unknown kind: ${arn}`);
+      needs.push({
+        principal,
+        action,
+        resource: arn,
+        because: `${because}: ${fn}'s stream mapping keeps failed batches there`,
+      });
     }
   }
 
@@ -280,25 +364,38 @@ function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, be
       .find((p: any) => p.parameter_name === 'LambdaArn' && fnRef(stack, p.parameter_value));
     if (!processor) continue;
     const principal: Principal = { kind: 'firehose', name: delivery.name };
-    const why = `${because}: ${fn} invoked by Firehose ${delivery.name} (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3)`;
+    const why =
+      `${because}: ${fn} invoked by Firehose ${delivery.name} ` +
+      `(https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3)`;
     // "lambda:InvokeFunction", "lambda:GetFunctionConfiguration" on the processor's function
     const fnArn = concreteArn(synth, stack, processor.parameter_value, context);
     needs.push({ principal, action: 'lambda:InvokeFunction', resource: fnArn, because: why });
     needs.push({ principal, action: 'lambda:GetFunctionConfiguration', resource: fnArn, because: why });
     // The S3 actions, each on the resource type it acts on: the bucket, or an object in it.
     const bucket = concreteArn(synth, stack, s3.bucket_arn, context);
-    for (const action of ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads']) needs.push({ principal, action, resource: bucket, because: why });
+    for (const action of ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'])
+      needs.push({ principal, action, resource: bucket, because: why });
     const object = `${bucket}/${s3.prefix ?? ''}2026/01/01/00/${delivery.name}-1-2026-01-01-00-00-00-0123`;
-    for (const action of ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']) needs.push({ principal, action, resource: object, because: why });
+    for (const action of ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'])
+      needs.push({ principal, action, resource: object, because: why });
     // With error logging on, "logs:PutLogEvents" on the log stream it names.
     const logging = s3.cloudwatch_logging_options;
     if (logging?.enabled) {
       const group = resolveIn(synth, stack, logging.log_group_name);
       const stream = resolveIn(synth, stack, logging.log_stream_name);
-      needs.push({ principal, action: 'logs:PutLogEvents', resource: `arn:aws:logs:${region}:${account}:log-group:${group}:log-stream:${stream}`, because: why });
+      needs.push({
+        principal,
+        action: 'logs:PutLogEvents',
+        resource: `arn:aws:logs:${region}:${account}:log-group:${group}:log-stream:${stream}`,
+        because: why,
+      });
     }
   }
-  if (needs.length === 0) throw new Error(`${because}: ${fn} was invoked without a trace context, but no stream mapping or delivery stream of the synth invokes it`);
+  if (needs.length === 0)
+    throw new Error(
+      `${because}: ${fn} was invoked without a trace context, but no stream mapping or delivery stream of the synth ` +
+        `invokes it`,
+    );
   return needs;
 }
 
@@ -306,16 +403,21 @@ function serviceInvokerNeeds(fn: string, context: TraceContext, synth: Synth, be
 // The synth: resources, references, roles
 
 function* resources(synth: Synth, type: string): Generator<[string, any, string]> {
-  for (const [stack, json] of synth) for (const [id, value] of Object.entries(json.resource?.[type] ?? {})) yield [stack, value, id];
+  for (const [stack, json] of synth)
+    for (const [id, value] of Object.entries(json.resource?.[type] ?? {})) yield [stack, value, id];
 }
 
-function findResource(synth: Synth, type: string, where: (r: any) => boolean, what: string): { stack: string; resource: any; id: string } {
+function findResource(
+  synth: Synth,
+  type: string,
+  where: (r: any) => boolean,
+  what: string,
+): { stack: string; resource: any; id: string } {
   const found = [...resources(synth, type)].filter(([, r]) => where(r));
   if (found.length !== 1) throw new Error(`synth: expected one ${type} for ${what}, found ${found.length}`);
   const [stack, resource, id] = found[0];
   return { stack, resource, id };
 }
-
 
 interface ArnParts {
   readonly region: string;
@@ -412,7 +514,8 @@ function statementsOf(synth: Synth, stack: string, policy: string): Statement[] 
   const doc = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policy);
   const raw = doc ? synth.get(stack).data.aws_iam_policy_document[doc[1]].statement : JSON.parse(policy).Statement;
   return (Array.isArray(raw) ? raw : [raw]).map((s: any) => {
-    if (s.not_actions || s.not_resources || s.NotAction || s.NotResource) throw new Error(`synth ${stack}: NotAction/NotResource are not supported by this test`);
+    if (s.not_actions || s.not_resources || s.NotAction || s.NotResource)
+      throw new Error(`synth ${stack}: NotAction/NotResource are not supported by this test`);
     const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]) as string[];
     return {
       effect: (s.effect ?? s.Effect ?? 'Allow') as 'Allow' | 'Deny',
@@ -428,16 +531,23 @@ function roleGrants(synth: Synth, stack: string, roleRef: unknown): Grants {
   const id = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(String(roleRef))?.[1];
   const role = id && synth.get(stack).resource.aws_iam_role?.[id];
   if (!role) throw new Error(`synth ${stack}: ${String(roleRef)} is not a role of the stack`);
-  if (role.inline_policy || role.managed_policy_arns) throw new Error(`synth ${stack}: role ${role.name}'s inline_policy/managed_policy_arns are not supported by this test`);
+  if (role.inline_policy || role.managed_policy_arns)
+    throw new Error(
+      `synth ${stack}: role ${role.name}'s inline_policy/managed_policy_arns are not supported by this test`,
+    );
   const json = synth.get(stack);
-  const mine = (value: unknown) => value === `\${aws_iam_role.${id}.id}` || value === `\${aws_iam_role.${id}.name}` || value === role.name;
+  const mine = (value: unknown) =>
+    value === `\${aws_iam_role.${id}.id}` || value === `\${aws_iam_role.${id}.name}` || value === role.name;
   const statements = Object.values<any>(json.resource.aws_iam_role_policy ?? {})
     .filter((p) => mine(p.role))
     .flatMap((p) => statementsOf(synth, stack, p.policy));
   for (const attachment of Object.values<any>(json.resource.aws_iam_role_policy_attachment ?? {})) {
     if (!mine(attachment.role)) continue;
     const policyId = /^\$\{aws_iam_policy\.([^.]+)\.arn\}$/.exec(attachment.policy_arn)?.[1];
-    if (!policyId) throw new Error(`synth ${stack}: role ${role.name} has managed policy ${attachment.policy_arn}, which this test cannot read`);
+    if (!policyId)
+      throw new Error(
+        `synth ${stack}: role ${role.name} has managed policy ${attachment.policy_arn}, which this test cannot read`,
+      );
     statements.push(...statementsOf(synth, stack, json.resource.aws_iam_policy[policyId].policy));
   }
   return { grantor: `role ${role.name}`, statements };
@@ -448,30 +558,57 @@ export function grantsFor(synth: Synth, principal: Principal): Grants {
   switch (principal.kind) {
     case 'function':
     case 'event-source-mapping': {
-      const { stack, resource } = findResource(synth, 'aws_lambda_function', (f) => f.function_name === principal.name, describePrincipal(principal));
+      const { stack, resource } = findResource(
+        synth,
+        'aws_lambda_function',
+        (f) => f.function_name === principal.name,
+        describePrincipal(principal),
+      );
       return roleGrants(synth, stack, resource.role);
     }
     case 'firehose': {
-      const { stack, resource } = findResource(synth, 'aws_kinesis_firehose_delivery_stream', (d) => d.name === principal.name, describePrincipal(principal));
+      const { stack, resource } = findResource(
+        synth,
+        'aws_kinesis_firehose_delivery_stream',
+        (d) => d.name === principal.name,
+        describePrincipal(principal),
+      );
       return roleGrants(synth, stack, resource.extended_s3_configuration.role_arn);
     }
     case 'api-integration': {
-      // The stage segment is named `<api name>/<stage>`; its service integrations call AWS with their `credentials` role.
+      // The stage segment is named `<api name>/<stage>`; its service integrations call AWS with their `credentials`
+      // role.
       const apiName = principal.name.split('/')[0];
-      const { stack, id } = findResource(synth, 'aws_api_gateway_rest_api', (a) => a.name === apiName, describePrincipal(principal));
+      const { stack, id } = findResource(
+        synth,
+        'aws_api_gateway_rest_api',
+        (a) => a.name === apiName,
+        describePrincipal(principal),
+      );
       const integrations = Object.values<any>(synth.get(stack).resource.aws_api_gateway_integration ?? {}).filter(
         (i) => i.rest_api_id === `\${aws_api_gateway_rest_api.${id}.id}` && i.type === 'AWS' && i.credentials,
       );
-      if (integrations.length !== 1) throw new Error(`synth ${stack}: expected one AWS service integration with a role on ${apiName}, found ${integrations.length}`);
+      if (integrations.length !== 1)
+        throw new Error(
+          `synth ${stack}: expected one AWS service integration with a role on ${apiName}, found ` +
+            `${integrations.length}`,
+        );
       return roleGrants(synth, stack, integrations[0].credentials);
     }
     case 'api-invoke': {
       // API Gateway invokes a proxy function through the function's resource policy: aws_lambda_permission
       // (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html#apigateway-permissions).
       const apiName = principal.name.split('/')[0];
-      const { stack, id } = findResource(synth, 'aws_api_gateway_rest_api', (a) => a.name === apiName, describePrincipal(principal));
+      const { stack, id } = findResource(
+        synth,
+        'aws_api_gateway_rest_api',
+        (a) => a.name === apiName,
+        describePrincipal(principal),
+      );
       const permissions = Object.values<any>(synth.get(stack).resource.aws_lambda_permission ?? {}).filter(
-        (p) => p.principal === 'apigateway.amazonaws.com' && String(p.source_arn).startsWith(`\${aws_api_gateway_rest_api.${id}.execution_arn}`),
+        (p) =>
+          p.principal === 'apigateway.amazonaws.com' &&
+          String(p.source_arn).startsWith(`\${aws_api_gateway_rest_api.${id}.execution_arn}`),
       );
       return {
         grantor: `the Lambda permissions for ${apiName}`,
@@ -492,7 +629,10 @@ export function grantsFor(synth: Synth, principal: Principal): Grants {
 
 /** IAM's wildcards: `*` any run of characters, `?` one; actions case-insensitively. */
 function wildcard(pattern: string, flags = ''): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, flags);
 }
 
@@ -510,7 +650,10 @@ export function missingPermissions(synth: Synth, needs: readonly Need[]): string
     const denied = grants.statements.some((s) => s.effect === 'Deny' && covers(s, need));
     if (!allowed || denied) {
       const from = need.sourceArn ? ` from ${need.sourceArn}` : '';
-      missing.push(`${describePrincipal(need.principal)} needs ${need.action} on ${need.resource}${from}, which ${grants.grantor} does not ${denied ? 'allow (denied)' : 'grant'} (${need.because})`);
+      missing.push(
+        `${describePrincipal(need.principal)} needs ${need.action} on ${need.resource}${from}, which ` +
+          `${grants.grantor} does not ${denied ? 'allow (denied)' : 'grant'} (${need.because})`,
+      );
     }
   }
   return missing;
@@ -533,7 +676,8 @@ export function unusedGrants(synth: Synth, needs: readonly Need[]): string[] {
     for (const s of grants.statements.filter((st) => st.effect === 'Allow')) {
       for (const action of s.actions) {
         const narrowed = { ...s, actions: [action] };
-        if (!used.some((need) => covers(narrowed, need))) unused.push(`${grants.grantor} grants ${action} on ${s.resources.join(', ')}, which no traced call used`);
+        if (!used.some((need) => covers(narrowed, need)))
+          unused.push(`${grants.grantor} grants ${action} on ${s.resources.join(', ')}, which no traced call used`);
       }
     }
   }

@@ -140,7 +140,11 @@ export async function readStreamRecords(endpoint: string, tableName: string): Pr
     const records: DynamoDBRecord[] = [];
     for (const shard of StreamDescription?.Shards ?? []) {
       let { ShardIterator: iterator } = await streams.send(
-        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
       );
       while (iterator) {
         const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
@@ -183,9 +187,7 @@ export async function createTopicWithQueue(endpoint: string, name: string): Prom
   const sqs = new SQSClient({ endpoint, region: REGION, credentials: CREDENTIALS });
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-inbox` }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
   return {
     topicArn: TopicArn!,

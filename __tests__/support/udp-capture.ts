@@ -97,7 +97,12 @@ export async function startUdpCapture(): Promise<UdpCapture> {
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`segments did not arrive within ${timeoutMs} ms; got:\n${JSON.stringify(flatten(received), null, 1).slice(0, 4000)}`));
+          reject(
+            new Error(
+              `segments did not arrive within ${timeoutMs} ms; ` +
+                `got:\n${JSON.stringify(flatten(received), null, 1).slice(0, 4000)}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);

@@ -42,9 +42,7 @@ function diagnosticsOf(configPath: string, name: string, source: string): string
   host.fileExists = (file) => path.resolve(file) === probe || fileExists.call(host, file);
   host.readFile = (file) => (path.resolve(file) === probe ? source : readFile.call(host, file));
   const program = ts.createProgram({ rootNames: [probe], options, host });
-  return ts
-    .getPreEmitDiagnostics(program)
-    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
 
 function cached(

@@ -25,7 +25,14 @@ import { getFreePort } from '../../sandbox/services/local-services';
 // The test's own SDK clients would print the SDK's Node 20 support warning: noise here.
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts/website');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
@@ -86,7 +93,11 @@ const preflights = (resourcePath: string, from = 0) =>
   accessLog.slice(from).filter((l) => l.httpMethod === 'OPTIONS' && l.resourcePath === resourcePath);
 
 const cardNames = (page: Page) => page.locator('#gallery .card-name').allTextContents();
-const namesWhere = (pick: (m: (typeof mysfits)[number]) => boolean) => mysfits.filter(pick).map((m) => m.Name).sort();
+const namesWhere = (pick: (m: (typeof mysfits)[number]) => boolean) =>
+  mysfits
+    .filter(pick)
+    .map((m) => m.Name)
+    .sort();
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -105,8 +116,12 @@ describe('Mythical Mysfits website', () => {
     expect((await cardNames(page)).sort()).toEqual(namesWhere(() => true));
     await expect(page.locator('#gallery-status').textContent()).resolves.toBe('12 mysfits');
     // Every picture decoded (the SVG files exist and are served with an image type).
-    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete));
-    const broken = await page.$$eval('#gallery img', (imgs) => (imgs as HTMLImageElement[]).filter((i) => i.naturalWidth === 0).map((i) => i.src));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll<HTMLImageElement>('#gallery img')).every((i) => i.complete),
+    );
+    const broken = await page.$$eval('#gallery img', (imgs) =>
+      (imgs as HTMLImageElement[]).filter((i) => i.naturalWidth === 0).map((i) => i.src),
+    );
     expect(broken).toEqual([]);
     expect(await page.locator('img:not([alt])').count()).toBe(0);
     await shot(page, 'gallery');
@@ -143,7 +158,7 @@ describe('Mythical Mysfits website', () => {
     await context.close();
   });
 
-  it('opens a profile and the click, preflighted cross-origin, is accepted and delivered to the clicks bucket', async () => {
+  it('opens a profile; the click, preflighted cross-origin, is accepted and lands in the clicks bucket', async () => {
     const { page, context } = await visit();
     const logged = accessLog.length;
     const gary = mysfits.find((m) => m.Name === 'Gary')!;
@@ -176,7 +191,11 @@ describe('Mythical Mysfits website', () => {
     await page.getByRole('link', { name: /CoCo/ }).click();
     expect(((await second).postDataJSON() as { userId: string }).userId).toBe(click.userId);
 
-    const record = await waitFor('the click in the clicks bucket', () => findClick(click.userId, gary.MysfitId), 90_000);
+    const record = await waitFor(
+      'the click in the clicks bucket',
+      () => findClick(click.userId, gary.MysfitId),
+      90_000,
+    );
     expect(record).toMatchObject({ userId: click.userId, mysfitId: gary.MysfitId, species: 'Kraken' });
     await context.close();
   });
@@ -194,13 +213,15 @@ describe('Mythical Mysfits website', () => {
 
   it('says so when a profile link names no mysfit, and records no click for it', async () => {
     const { page, context, requests } = await visit('#/mysfits/no-such-mysfit');
-    await page.waitForFunction(() => document.querySelector('#profile-status')?.textContent?.startsWith('There is no mysfit'));
+    await page.waitForFunction(() =>
+      document.querySelector('#profile-status')?.textContent?.startsWith('There is no mysfit'),
+    );
     expect(await page.locator('#profile').isHidden()).toBe(true);
     expect(requests.map((r) => r.url()).filter((url) => url.endsWith('/clicks'))).toEqual([]);
     await context.close();
   });
 
-  it('sends a valid question cross-origin (preflight first), shows success, and the question is in the table', async () => {
+  it('sends a valid question cross-origin (preflight first), shows success; the question is in the table', async () => {
     const { page, context } = await visit('#/contact');
     const logged = accessLog.length;
     await page.fill('#email', '  visitor@example.com ');
@@ -217,14 +238,18 @@ describe('Mythical Mysfits website', () => {
     await shot(page, 'question-sent');
 
     const item = await aws.dynamodb.send(
-      new GetItemCommand({ TableName: sandbox.resources.questionsTable, Key: { QuestionId: { S: questionId } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: sandbox.resources.questionsTable,
+        Key: { QuestionId: { S: questionId } },
+        ConsistentRead: true,
+      }),
     );
     expect(item.Item?.UserEmailAddress?.S).toBe('visitor@example.com');
     expect(item.Item?.QuestionText?.S).toBe('Does Hasla get along with cats?');
     await context.close();
   });
 
-  it('a retry after a lost answer sends the same Idempotency-Key: one question stored, the first answer shown', async () => {
+  it('a retry after a lost answer sends the same Idempotency-Key: one question stored, first answer shown', async () => {
     const { page, context } = await visit('#/contact');
     const text = `Lost answer ${Date.now()}: does Gretta sing?`;
     const keys: string[] = [];
@@ -250,7 +275,12 @@ describe('Mythical Mysfits website', () => {
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(keys[1]).toBe(keys[0]);
     const stored = await aws.dynamodb.send(
-      new ScanCommand({ TableName: sandbox.resources.questionsTable, FilterExpression: 'QuestionText = :t', ExpressionAttributeValues: { ':t': { S: text } }, ConsistentRead: true }),
+      new ScanCommand({
+        TableName: sandbox.resources.questionsTable,
+        FilterExpression: 'QuestionText = :t',
+        ExpressionAttributeValues: { ':t': { S: text } },
+        ConsistentRead: true,
+      }),
     );
     expect(stored.Items).toHaveLength(1);
     // The next question gets a new key.
@@ -338,7 +368,9 @@ describe('Mythical Mysfits website', () => {
     const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     expect(await fits()).toBe(true);
     // Two cards per row.
-    const [a, b, c] = await page.locator('#gallery li').evaluateAll((items) => items.slice(0, 3).map((i) => i.getBoundingClientRect().top));
+    const [a, b, c] = await page
+      .locator('#gallery li')
+      .evaluateAll((items) => items.slice(0, 3).map((i) => i.getBoundingClientRect().top));
     expect(a).toBe(b);
     expect(c).toBeGreaterThan(a);
     await shot(page, 'phone-gallery');
@@ -440,7 +472,9 @@ describe('Mythical Mysfits website', () => {
     it('the browser blocks the gallery call and the page says the API cannot be reached', async () => {
       const { page, context, console } = await openWrong();
       await page.locator('#site-notice').waitFor();
-      expect(await page.locator('#site-notice').textContent()).toContain(`The mysfits API cannot be reached (${wrong.apis.mysfits})`);
+      expect(await page.locator('#site-notice').textContent()).toContain(
+        `The mysfits API cannot be reached (${wrong.apis.mysfits})`,
+      );
       // The API did answer (the function ran); the browser refused to hand the answer to the page.
       expect(invoked).toContain('mysfitsApi');
       expect(console.join('\n')).toMatch(/blocked by CORS policy/);
@@ -456,7 +490,9 @@ describe('Mythical Mysfits website', () => {
       await page.fill('#questionText', 'Is anyone there?');
       await page.click('#question-submit');
       await page.waitForFunction(() => document.querySelector('#form-error')?.textContent);
-      expect(await page.locator('#form-error').textContent()).toContain(`The questions API cannot be reached (${wrong.apis.questions})`);
+      expect(await page.locator('#form-error').textContent()).toContain(
+        `The questions API cannot be reached (${wrong.apis.questions})`,
+      );
       expect(invoked).not.toContain('postQuestion');
       expect(console.join('\n')).toMatch(/preflight/i);
       expect(await page.inputValue('#questionText')).toBe('Is anyone there?');
@@ -483,7 +519,9 @@ async function findClick(userId: string, mysfitId: string): Promise<Record<strin
   const bucket = sandbox.resources.clicksBucket;
   const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
   for (const object of listed.Contents ?? []) {
-    const body = await (await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }))).Body!.transformToString();
+    const body = await (
+      await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }))
+    ).Body!.transformToString();
     for (const line of body.split('\n').filter(Boolean)) {
       const record = JSON.parse(line) as Record<string, unknown>;
       if (record.userId === userId && record.mysfitId === mysfitId) return record;

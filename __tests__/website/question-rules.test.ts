@@ -25,13 +25,25 @@ describe('Contact Us form rules', () => {
     ['no domain dot', { email: 'fan@localhost', questionText: 'hi' }, ['email']],
     ['two @', { email: 'a@b@example.com', questionText: 'hi' }, ['email']],
     ['blank question', { email: 'a@example.com', questionText: ' \n\t ' }, ['questionText']],
-    ['invisible characters only', { email: 'a@example.com', questionText: '\u200b\u2060\ufeff\u3164 ' }, ['questionText']],
+    [
+      'invisible characters only',
+      { email: 'a@example.com', questionText: '\u200b\u2060\ufeff\u3164 ' },
+      ['questionText'],
+    ],
     ['a lone surrogate in the question', { email: 'a@example.com', questionText: 'x \ud800' }, ['questionText']],
     ['a lone surrogate in the e-mail', { email: 'a\udc00@example.com', questionText: 'hi' }, ['email']],
     ['both wrong', { email: 'nope', questionText: '' }, ['email', 'questionText']],
     ['too long e-mail', { email: `${'a'.repeat(250)}@example.com`, questionText: 'hi' }, ['email']],
-    ['question at the limit', { email: 'a@example.com', questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength) }, []],
-    ['question over the limit', { email: 'a@example.com', questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) }, ['questionText']],
+    [
+      'question at the limit',
+      { email: 'a@example.com', questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength) },
+      [],
+    ],
+    [
+      'question over the limit',
+      { email: 'a@example.com', questionText: 'x'.repeat(QUESTION_RULES.maxQuestionLength + 1) },
+      ['questionText'],
+    ],
     // Counted as a person counts: 2000 emoji are 2000 characters (4000 UTF-16 units).
     ['2000 emoji', { email: 'a@example.com', questionText: '🐉'.repeat(QUESTION_RULES.maxQuestionLength) }, []],
   ])('%s: the browser and the API flag the same fields', (_name, input, expected) => {
@@ -51,14 +63,27 @@ describe('Contact Us form rules', () => {
     const emailish = fc.oneof(
       fc.emailAddress(),
       fc.string({ maxLength: 40 }),
-      fc.tuple(fc.string({ maxLength: 10 }), fc.emailAddress(), fc.string({ maxLength: 10 })).map(([a, e, b]) => `${a}${e}${b}`),
-      fc.constantFrom(' a@b.co ', 'a@b.c', 'a.@b.co', '.a@b.co', 'a..b@c.co', 'a@-b.co', "o'brien@example.ie", 'x@y.z1'),
+      fc
+        .tuple(fc.string({ maxLength: 10 }), fc.emailAddress(), fc.string({ maxLength: 10 }))
+        .map(([a, e, b]) => `${a}${e}${b}`),
+      fc.constantFrom(
+        ' a@b.co ',
+        'a@b.c',
+        'a.@b.co',
+        '.a@b.co',
+        'a..b@c.co',
+        'a@-b.co',
+        "o'brien@example.ie",
+        'x@y.z1',
+      ),
     );
     const question = fc.oneof(
       fc.string({ maxLength: 30 }),
       fc.string({ unit: 'grapheme', maxLength: 30 }),
       fc.constantFrom('', '   ', '\n', '\u200b', '\u200bok\u200b', 'x \ud800', '\udfff'),
-      fc.integer({ min: QUESTION_RULES.maxQuestionLength - 2, max: QUESTION_RULES.maxQuestionLength + 2 }).map((n) => 'q'.repeat(n)),
+      fc
+        .integer({ min: QUESTION_RULES.maxQuestionLength - 2, max: QUESTION_RULES.maxQuestionLength + 2 })
+        .map((n) => 'q'.repeat(n)),
     );
     fc.assert(
       fc.property(emailish, question, (email, questionText) => {
@@ -70,6 +95,8 @@ describe('Contact Us form rules', () => {
   });
 
   it('measures the body in UTF-8 bytes, as the API does', () => {
-    expect(bodyBytes({ email: 'a@b.co', questionText: 'é' })).toBe(Buffer.byteLength(JSON.stringify({ email: 'a@b.co', questionText: 'é' })));
+    expect(bodyBytes({ email: 'a@b.co', questionText: 'é' })).toBe(
+      Buffer.byteLength(JSON.stringify({ email: 'a@b.co', questionText: 'é' })),
+    );
   });
 });

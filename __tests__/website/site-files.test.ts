@@ -54,7 +54,10 @@ describe('website build', () => {
   it('loads nothing from another host (works offline)', () => {
     for (const file of files.filter((f) => /\.(html|css|svg|js)$/.test(f.key))) {
       const text = fs.readFileSync(file.absolutePath, 'utf8').replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '');
-      expect({ file: file.key, remote: text.match(/(?:src|href)=["']?(?:https?:)?\/\/|url\(\s*["']?(?:https?:)?\/\/|@import/g) }).toEqual({
+      expect({
+        file: file.key,
+        remote: text.match(/(?:src|href)=["']?(?:https?:)?\/\/|url\(\s*["']?(?:https?:)?\/\/|@import/g),
+      }).toEqual({
         file: file.key,
         remote: null,
       });
@@ -111,6 +114,7 @@ describe('routes', () => {
   });
 
   it('round-trips every route through its link', () => {
-    for (const hash of ['#/', '#/filter/GoodEvil/Good', '#/mysfits/a%2Fb', '#/contact']) expect(hrefOf(parseRoute(hash))).toBe(hash);
+    for (const hash of ['#/', '#/filter/GoodEvil/Good', '#/mysfits/a%2Fb', '#/contact'])
+      expect(hrefOf(parseRoute(hash))).toBe(hash);
   });
 });

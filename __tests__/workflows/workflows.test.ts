@@ -44,7 +44,10 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const FILES = fs.readdirSync(WORKFLOWS_DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
+const FILES = fs
+  .readdirSync(WORKFLOWS_DIR)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
 const source = (file: string) => fs.readFileSync(path.join(WORKFLOWS_DIR, file), 'utf8');
 const load = (file: string): Workflow => YAML.parse(source(file), { uniqueKeys: true, prettyErrors: true });
 const allSteps = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps ?? []);
@@ -125,10 +128,11 @@ describe('every workflow file', () => {
       }
     }
     expect(pins.size).toBeGreaterThan(0);
-    for (const [action, shas] of pins) expect({ action, shas: [...shas] }).toEqual({ action, shas: [...shas].slice(0, 1) });
+    for (const [action, shas] of pins)
+      expect({ action, shas: [...shas] }).toEqual({ action, shas: [...shas].slice(0, 1) });
   });
 
-  it.each(FILES)('%s needs no silencing of the AWS SDK\'s Node.js version warning', (file) => {
+  it.each(FILES)("%s needs no silencing of the AWS SDK's Node.js version warning", (file) => {
     expect(source(file)).not.toMatch(/AWS_SDK_JS_\w*(NODE|DEPRECATION)\w*/);
   });
 
@@ -142,19 +146,22 @@ describe('every workflow file', () => {
     }
   });
 
-  it.each(FILES)('%s installs from the lock file with the npm cache and checks out without persisted credentials', (file) => {
-    const workflow = load(file);
-    for (const [name, job] of Object.entries(workflow.jobs)) {
-      if (!job.steps) continue;
-      const setupNode = job.steps.find(usesAction('actions/setup-node'));
-      expect({ job: name, cache: setupNode?.with?.cache }).toEqual({ job: name, cache: 'npm' });
-      // The Node.js major the functions deploy on, as package.json's engines asks.
-      expect(resolveEnv(workflow, setupNode?.with?.['node-version'])).toBe(String(LAMBDA_NODE_MAJOR));
-      expect(job.steps.some(runs(/^npm ci\b/m))).toBe(true);
-      expect(job.steps.some(runs(/\bnpm (install|i)\b/))).toBe(false);
-      expect(job.steps.find(usesAction('actions/checkout'))?.with?.['persist-credentials']).toBe(false);
-    }
-  });
+  it.each(FILES)(
+    '%s installs from the lock file with the npm cache and checks out without persisted credentials',
+    (file) => {
+      const workflow = load(file);
+      for (const [name, job] of Object.entries(workflow.jobs)) {
+        if (!job.steps) continue;
+        const setupNode = job.steps.find(usesAction('actions/setup-node'));
+        expect({ job: name, cache: setupNode?.with?.cache }).toEqual({ job: name, cache: 'npm' });
+        // The Node.js major the functions deploy on, as package.json's engines asks.
+        expect(resolveEnv(workflow, setupNode?.with?.['node-version'])).toBe(String(LAMBDA_NODE_MAJOR));
+        expect(job.steps.some(runs(/^npm ci\b/m))).toBe(true);
+        expect(job.steps.some(runs(/\bnpm (install|i)\b/))).toBe(false);
+        expect(job.steps.find(usesAction('actions/checkout'))?.with?.['persist-credentials']).toBe(false);
+      }
+    },
+  );
 });
 
 describe('Terraform and AWS credentials', () => {
@@ -184,7 +191,10 @@ describe('Terraform and AWS credentials', () => {
 
   it('gets AWS credentials only through OIDC, with id-token granted to that job alone', () => {
     const awsJobs = jobsUsing('aws-actions/configure-aws-credentials');
-    expect(awsJobs.map(({ file, name }) => `${file}:${name}`).sort()).toEqual(['deploy.yml:deploy', 'pull-request.yml:diff']);
+    expect(awsJobs.map(({ file, name }) => `${file}:${name}`).sort()).toEqual([
+      'deploy.yml:deploy',
+      'pull-request.yml:diff',
+    ]);
     for (const { job, workflow } of awsJobs) {
       expect(job.permissions?.['id-token']).toBe('write');
       expect(workflow.permissions?.['id-token']).toBeUndefined();
@@ -193,14 +203,19 @@ describe('Terraform and AWS credentials', () => {
       expect(Object.keys(step.with ?? {})).not.toEqual(expect.arrayContaining(['aws-access-key-id']));
       expect(Object.keys(step.with ?? {})).not.toContain('aws-secret-access-key');
       // Credentials and Terraform are in place before cdktf talks to AWS.
-      const credentials = indexOfStep(job, usesAction('aws-actions/configure-aws-credentials'), 'configuring credentials');
+      const credentials = indexOfStep(
+        job,
+        usesAction('aws-actions/configure-aws-credentials'),
+        'configuring credentials',
+      );
       const terraform = indexOfStep(job, usesAction('hashicorp/setup-terraform'), 'setting up Terraform');
       const firstCdktf = indexOfStep(job, runs(/cdktf (diff|deploy)/), 'running cdktf diff/deploy');
       expect(Math.max(credentials, terraform)).toBeLessThan(firstCdktf);
     }
     for (const file of FILES) {
       for (const [name, job] of Object.entries(load(file).jobs)) {
-        if (!awsJobs.some((aws) => aws.file === file && aws.name === name)) expect(job.permissions?.['id-token']).toBeUndefined();
+        if (!awsJobs.some((aws) => aws.file === file && aws.name === name))
+          expect(job.permissions?.['id-token']).toBeUndefined();
       }
     }
   });
@@ -252,7 +267,7 @@ describe('pull-request.yml', () => {
     expect(workflow.env?.TARGET_ENV).toMatch(/inputs\.environment .*'dev' \}\}$/);
   });
 
-  it('resolves the stacks, synthesizes, diffs every stack, keeps the plans, comments, then fails on a failed plan', () => {
+  it('resolves the stacks, synthesizes, diffs every stack, keeps the plans, comments, fails on a failed plan', () => {
     const order = [
       indexOfStep(diff, (s) => s.name === 'Resolve stacks', 'resolving stacks'),
       indexOfStep(diff, runs(/^npx cdktf synth$/m), 'synthesizing'),
@@ -262,7 +277,9 @@ describe('pull-request.yml', () => {
       indexOfStep(diff, (s) => s.if === "steps.diff.outputs.failed != ''", 'failing on a failed plan'),
     ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(stepNamed(diff, 'Diff every stack').run).toMatch(/for stack in \$STACK_NAMES; do[\s\S]*cdktf diff "\$stack"/);
+    expect(stepNamed(diff, 'Diff every stack').run).toMatch(
+      /for stack in \$STACK_NAMES; do[\s\S]*cdktf diff "\$stack"/,
+    );
   });
 });
 
@@ -279,7 +296,13 @@ describe('the CDK Terrain check', () => {
   it('runs in .ci/run too, on the Node.js 24 that .ci/run puts first on PATH before installing', () => {
     const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').split('\n');
     const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
-    const order = [/^source tools\/node24\.sh$/, /^npm ci\b/, /^npm run typecheck$/, /^npm run cdktn-check$/, /^npm test$/].map(at);
+    const order = [
+      /^source tools\/node24\.sh$/,
+      /^npm ci\b/,
+      /^npm run typecheck$/,
+      /^npm run cdktn-check$/,
+      /^npm test$/,
+    ].map(at);
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
@@ -302,13 +325,15 @@ describe('deploy.yml', () => {
     expect(workflow.jobs.verify.uses).toBe('./.github/workflows/verify.yml');
   });
 
-  it('deploys all stacks in one ordered, serial cdktf run with dependency checks on, then outputs, then check-traces', () => {
+  it('deploys all stacks in one ordered, serial cdktf run with dependency checks, then outputs, check-traces', () => {
     const resolve = indexOfStep(deploy, (s) => s.name === 'Resolve stacks', 'resolving stacks');
     const deployStep = indexOfStep(deploy, runs(/npx cdktf deploy /), 'deploying');
     const output = indexOfStep(deploy, runs(/npx cdktf output /), 'writing outputs');
     const check = indexOfStep(deploy, runs(/npm run check-traces/), 'checking traces');
     const upload = indexOfStep(deploy, usesAction('actions/upload-artifact'), 'uploading the report');
-    expect([resolve, deployStep, output, check, upload]).toEqual([resolve, deployStep, output, check, upload].sort((a, b) => a - b));
+    expect([resolve, deployStep, output, check, upload]).toEqual(
+      [resolve, deployStep, output, check, upload].sort((a, b) => a - b),
+    );
 
     const deployRun = deploy.steps![deployStep].run!;
     expect(deployRun).toMatch(/npx cdktf deploy \$STACK_NAMES .*--auto-approve/);
@@ -338,7 +363,11 @@ describe('"Resolve stacks"', () => {
   beforeAll(() => {
     // Environment files of our own: one that can deploy, one without a region, one that still holds placeholders.
     work = tempDir('resolve');
-    const real = { ...DEV_CONFIG, state: { bucket: 'acme-mysfits-state', region: 'ap-northeast-2' }, notificationEmail: 'staff@acme.io' };
+    const real = {
+      ...DEV_CONFIG,
+      state: { bucket: 'acme-mysfits-state', region: 'ap-northeast-2' },
+      notificationEmail: 'staff@acme.io',
+    };
     fs.writeFileSync(path.join(work, 'qa.json'), JSON.stringify({ ...real, region: 'ap-northeast-2' }));
     fs.writeFileSync(path.join(work, 'noregion.json'), JSON.stringify({ ...real, region: undefined }));
     fs.writeFileSync(path.join(work, 'sample.json'), JSON.stringify(DEV_CONFIG));
@@ -357,12 +386,18 @@ describe('"Resolve stacks"', () => {
     expect(stepNamed(load('deploy.yml').jobs.deploy, 'Resolve stacks').run?.trim()).toBe(RUN);
   });
 
-  it('writes the stack names in deploy order (the account stack first) and the region from the environment config', () => {
+  it('writes the stack names in deploy order (account stack first) and the region from the environment config', () => {
     const result = resolve('qa');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split('\n')).toEqual([`STACK_NAMES=${expectedStackNames('qa', 'ap-northeast-2')}`, 'AWS_REGION=ap-northeast-2']);
-    expect(expectedStackNames('qa', 'ap-northeast-2').split(' ')).toEqual([accountStackName('ap-northeast-2'), ...STACKS.map((s) => stackName('qa', s))]);
+    expect(result.stdout.trim().split('\n')).toEqual([
+      `STACK_NAMES=${expectedStackNames('qa', 'ap-northeast-2')}`,
+      'AWS_REGION=ap-northeast-2',
+    ]);
+    expect(expectedStackNames('qa', 'ap-northeast-2').split(' ')).toEqual([
+      accountStackName('ap-northeast-2'),
+      ...STACKS.map((s) => stackName('qa', s)),
+    ]);
   });
 
   it.each([
@@ -402,7 +437,8 @@ describe('"Diff every stack" (executed with a stand-in cdktf)', () => {
         'echo "$*" >> "$CALLS"',
         'case "$3" in',
         '  *-questions) echo "Error: AccessDenied: not authorized to perform: dynamodb:DescribeTable"; exit 1 ;;',
-        '  *-website) head -c 30000 /dev/zero | tr "\\0" "~"; echo; echo "mysfits-dev-website  Plan: 3 to add, 1 to change, 0 to destroy." ;;',
+        '  *-website) head -c 30000 /dev/zero | tr "\\0" "~"; echo; echo "mysfits-dev-website  Plan: 3 to add, 1 to ' +
+          'change, 0 to destroy." ;;',
         '  *) echo "$3  No changes. Your infrastructure matches the configuration." ;;',
         'esac',
       ].join('\n'),
@@ -444,7 +480,9 @@ describe('"Diff every stack" (executed with a stand-in cdktf)', () => {
   it('cuts a long plan to fit a comment, keeping its end, and keeps the full plan for the artifact', () => {
     expect(report.length).toBeLessThan(65_000);
     expect(report).toMatch(/characters cut: the full plan is in the cdktf-diff artifact/);
-    expect(fs.statSync(path.join(work, step.env!.DIFF_LOG_DIR, 'mysfits-dev-website.log')).size).toBeGreaterThan(30_000);
+    expect(fs.statSync(path.join(work, step.env!.DIFF_LOG_DIR, 'mysfits-dev-website.log')).size).toBeGreaterThan(
+      30_000,
+    );
     expect(fs.readFileSync(path.join(work, 'summary'), 'utf8')).toBe(report);
   });
 
@@ -477,8 +515,14 @@ describe('the sticky pull-request comment (executed with a stand-in GitHub API)'
       rest: {
         issues: {
           listComments: () => undefined,
-          createComment: async (params: Record<string, unknown>) => (created.push(params), { data: { id: 99 } }),
-          updateComment: async (params: Record<string, unknown>) => (updated.push(params), { data: {} }),
+          createComment: async (params: Record<string, unknown>) => {
+            created.push(params);
+            return { data: { id: 99 } };
+          },
+          updateComment: async (params: Record<string, unknown>) => {
+            updated.push(params);
+            return { data: {} };
+          },
         },
       },
     };

@@ -25,7 +25,12 @@ const subject = (overrides: Partial<FilterSubject> = {}): FilterSubject => ({
     { name: 'post-question', type: 'AWS::Lambda::Function' },
     { name: 'DynamoDB', type: 'AWS::DynamoDB::Table' },
   ],
-  edges: [[{ name: 'post-question', type: 'AWS::Lambda::Function' }, { name: 'DynamoDB', type: 'AWS::DynamoDB::Table' }]],
+  edges: [
+    [
+      { name: 'post-question', type: 'AWS::Lambda::Function' },
+      { name: 'DynamoDB', type: 'AWS::DynamoDB::Table' },
+    ],
+  ],
   ...overrides,
 });
 
@@ -112,7 +117,14 @@ describe('filter expressions', () => {
   });
 
   test('! flips any valid expression', () => {
-    const atoms = fc.constantFrom('ok', 'error', 'fault', 'service("DynamoDB")', 'annotation.Attempt > 2', 'responsetime < 0.1');
+    const atoms = fc.constantFrom(
+      'ok',
+      'error',
+      'fault',
+      'service("DynamoDB")',
+      'annotation.Attempt > 2',
+      'responsetime < 0.1',
+    );
     const expressions: fc.Arbitrary<string> = fc.letrec<{ expr: string }>((tie) => ({
       expr: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },

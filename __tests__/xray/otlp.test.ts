@@ -9,7 +9,12 @@ import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentele
 import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import * as http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { startXRayDaemon, type XRayDaemon } from '../../sandbox/xray/daemon';
@@ -20,19 +25,30 @@ let daemon: XRayDaemon;
 let receiver: OtlpHttpReceiver;
 let xray: XRayClient;
 const exported = new InMemorySpanExporter();
-const resource = resourceFromAttributes({ 'service.name': 'post-question', 'cloud.provider': 'aws', 'cloud.platform': 'aws_lambda' });
+const resource = resourceFromAttributes({
+  'service.name': 'post-question',
+  'cloud.provider': 'aws',
+  'cloud.platform': 'aws_lambda',
+});
 const provider = new BasicTracerProvider({
   resource,
   idGenerator: new AWSXRayIdGenerator(),
   spanProcessors: [new SimpleSpanProcessor(exported)],
 });
 const tracer: Tracer = provider.getTracer('test');
-const randomIdTracer: Tracer = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exported)] }).getTracer('test');
+const randomIdTracer: Tracer = new BasicTracerProvider({
+  resource,
+  spanProcessors: [new SimpleSpanProcessor(exported)],
+}).getTracer('test');
 
 beforeAll(async () => {
   daemon = await startXRayDaemon({ port: 0 });
   receiver = await startOtlpHttpReceiver(daemon.store, { port: 0 });
-  xray = new XRayClient({ endpoint: daemon.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  xray = new XRayClient({
+    endpoint: daemon.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 
 afterAll(async () => {
@@ -43,23 +59,54 @@ afterAll(async () => {
 
 beforeEach(() => exported.reset());
 
-/** A Lambda-like invocation: `## handler` under a remote parent (Lambda's function segment), a DynamoDB call, an HTTP call. */
-function recordInvocation(options: { fail?: 'fault' | 'client-error' } = {}): { traceId: string; parentId: string; spans: ReadableSpan[] } {
+/**
+ * A Lambda-like invocation: `## handler` under a remote parent (Lambda's function segment), a DynamoDB call, an HTTP
+ * call.
+ */
+function recordInvocation(options: { fail?: 'fault' | 'client-error' } = {}): {
+  traceId: string;
+  parentId: string;
+  spans: ReadableSpan[];
+} {
   const traceId = new AWSXRayIdGenerator().generateTraceId();
   const parentId = '53995c3f42cd8ad8';
   const remote = trace.setSpanContext(context.active(), { traceId, spanId: parentId, traceFlags: 1, isRemote: true });
   const handler = tracer.startSpan('## handler', { kind: SpanKind.INTERNAL }, remote);
-  handler.setAttributes({ QuestionId: 'q-1', ColdStart: true, Service: 'post-question', 'aws.xray.annotations': ['QuestionId', 'ColdStart', 'Service'] });
+  handler.setAttributes({
+    QuestionId: 'q-1',
+    ColdStart: true,
+    Service: 'post-question',
+    'aws.xray.annotations': ['QuestionId', 'ColdStart', 'Service'],
+  });
   const inHandler = trace.setSpan(remote, handler);
-  const dynamo = tracer.startSpan('DynamoDB.PutItem', {
-    kind: SpanKind.CLIENT,
-    attributes: { 'rpc.system': 'aws-api', 'rpc.service': 'DynamoDB', 'rpc.method': 'PutItem', 'aws.region': 'eu-west-1', 'http.status_code': 200 },
-  }, inHandler);
+  const dynamo = tracer.startSpan(
+    'DynamoDB.PutItem',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'rpc.system': 'aws-api',
+        'rpc.service': 'DynamoDB',
+        'rpc.method': 'PutItem',
+        'aws.region': 'eu-west-1',
+        'http.status_code': 200,
+      },
+    },
+    inHandler,
+  );
   dynamo.end();
-  const http = tracer.startSpan('GET', {
-    kind: SpanKind.CLIENT,
-    attributes: { 'net.peer.name': 'api.example.org', 'http.method': 'GET', 'http.url': 'https://api.example.org/mysfits/1', 'http.status_code': 404 },
-  }, inHandler);
+  const http = tracer.startSpan(
+    'GET',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'net.peer.name': 'api.example.org',
+        'http.method': 'GET',
+        'http.url': 'https://api.example.org/mysfits/1',
+        'http.status_code': 404,
+      },
+    },
+    inHandler,
+  );
   http.setStatus({ code: SpanStatusCode.ERROR });
   http.end();
   if (options.fail === 'fault') {
@@ -71,7 +118,9 @@ function recordInvocation(options: { fail?: 'fault' | 'client-error' } = {}): { 
 }
 
 const t1s = (spans: ReadableSpan[]) =>
-  Buffer.from(`{"format":"json","version":1}\nT1S${Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!).toString('base64')}`);
+  Buffer.from(
+    `{"format":"json","version":1}\nT1S${Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!).toString('base64')}`,
+  );
 
 async function waitForReceived(count: number) {
   for (let i = 0; i < 300 && daemon.store.stats().received < count; i++) await new Promise((r) => setTimeout(r, 10));
@@ -85,14 +134,21 @@ async function documentsOf(xrayTraceId: string) {
     all.push(entity);
     (entity.subsegments ?? []).forEach(visit);
   };
-  (Traces?.[0]?.Segments ?? []).forEach((s) => visit(JSON.parse(s.Document!)));
+  for (const s of Traces?.[0]?.Segments ?? []) visit(JSON.parse(s.Document!));
   return all.filter((d) => d.origin !== 'AWS::Lambda::Function' && !d.inferred);
 }
 
 /** The `AWS::Lambda::Function` segment the Lambda service records (the parent of the handler's spans). */
 function functionSegment(traceId: string, parentId: string) {
   const now = Date.now() / 1000;
-  return { trace_id: asXRay(traceId), id: parentId, name: 'post-question', origin: 'AWS::Lambda::Function', start_time: now - 1, end_time: now };
+  return {
+    trace_id: asXRay(traceId),
+    id: parentId,
+    name: 'post-question',
+    origin: 'AWS::Lambda::Function',
+    start_time: now - 1,
+    end_time: now,
+  };
 }
 
 const asXRay = (traceId: string) => `1-${traceId.slice(0, 8)}-${traceId.slice(8)}`;
@@ -108,15 +164,25 @@ test('X-Ray UDP exporter datagrams become segment documents under the Lambda fun
   expect(Object.keys(byName).sort()).toEqual(['## handler', 'DynamoDB', 'api.example.org']);
   const handler = byName['## handler'];
   // Grafted under Lambda's function segment (its parent_id), as the X-Ray SDK's subsegments are.
-  expect(daemon.store.trace(asXRay(traceId))!.segments[0]).toMatchObject({ id: parentId, subsegments: [{ id: handler.id }] });
-  expect(daemon.store.segments().find((d) => d.id === handler.id)).toMatchObject({ type: 'subsegment', parent_id: parentId });
+  expect(daemon.store.trace(asXRay(traceId))!.segments[0]).toMatchObject({
+    id: parentId,
+    subsegments: [{ id: handler.id }],
+  });
+  expect(daemon.store.segments().find((d) => d.id === handler.id)).toMatchObject({
+    type: 'subsegment',
+    parent_id: parentId,
+  });
   expect(handler).toMatchObject({ annotations: { QuestionId: 'q-1', ColdStart: true, Service: 'post-question' } });
   expect(handler.annotations).not.toHaveProperty('aws.xray.annotations');
   expect(handler.subsegments.map((d: { name: string }) => d.name).sort()).toEqual(['DynamoDB', 'api.example.org']);
   expect(byName.DynamoDB).toMatchObject({ namespace: 'aws', aws: { operation: 'PutItem', region: 'eu-west-1' } });
   expect(byName.DynamoDB.annotations).toBeUndefined();
   // A 404 from the callee is an error (4xx), not a fault, even with status ERROR.
-  expect(byName['api.example.org']).toMatchObject({ namespace: 'remote', error: true, http: { request: { method: 'GET' }, response: { status: 404 } } });
+  expect(byName['api.example.org']).toMatchObject({
+    namespace: 'remote',
+    error: true,
+    http: { request: { method: 'GET' }, response: { status: 404 } },
+  });
   expect(byName['api.example.org'].fault).toBeUndefined();
 });
 
@@ -130,15 +196,18 @@ test('a failed handler span is a fault with its exception as the cause', async (
   expect(handler?.error).toBeUndefined();
 });
 
-test('unsampled spans (T1U) are not stored; a random (non X-Ray) trace id and a bad payload are counted as malformed', async () => {
+test('unsampled spans (T1U) are not stored; a non-X-Ray trace id and a bad payload count as malformed', async () => {
   const { spans } = recordInvocation();
   const randomSpan = randomIdTracer.startSpan('orphan', { kind: SpanKind.SERVER });
   randomSpan.end();
   const random = exported.getFinishedSpans().filter((s) => s.name === 'orphan');
   const before = daemon.store.stats();
-  const unsampled = Buffer.from(`{"format":"json","version":1}\nT1U${Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!).toString('base64')}`);
+  const unsampled = Buffer.from(
+    `{"format":"json","version":1}\nT1U${Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!).toString('base64')}`,
+  );
   await sendDatagrams(daemon.address, [unsampled, t1s(random), '{"format":"json","version":1}\nT1S%%%notbase64']);
-  for (let i = 0; i < 300 && daemon.store.stats().malformed < before.malformed + 2; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 300 && daemon.store.stats().malformed < before.malformed + 2; i++)
+    await new Promise((r) => setTimeout(r, 10));
   const after = daemon.store.stats();
   expect(after.malformed).toBe(before.malformed + 2);
   expect(after.received).toBe(before.received);
@@ -156,7 +225,11 @@ describe('OTLP/HTTP', () => {
     const response = await post(body, { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
     expect(response.status).toBe(200);
     expect((await response.arrayBuffer()).byteLength).toBe(0);
-    expect((await documentsOf(asXRay(traceId))).map((d) => d.name).sort()).toEqual(['## handler', 'DynamoDB', 'api.example.org']);
+    expect((await documentsOf(asXRay(traceId))).map((d) => d.name).sort()).toEqual([
+      '## handler',
+      'DynamoDB',
+      'api.example.org',
+    ]);
   });
 
   test('OTLP/JSON is stored the same way', async () => {
@@ -175,7 +248,9 @@ describe('OTLP/HTTP', () => {
     request.resourceSpans[0].scopeSpans[0].spans[1].spanId = 'not-hex';
     const response = await post(JSON.stringify(request), { 'content-type': 'application/json' });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { message: string }).message).toMatch(/resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]\.spanId must be 16 hex digits/);
+    expect(((await response.json()) as { message: string }).message).toMatch(
+      /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]\.spanId must be 16 hex digits/,
+    );
     expect(await documentsOf(asXRay(traceId))).toEqual([]);
   });
 
@@ -209,7 +284,7 @@ describe('OTLP/HTTP', () => {
     });
   }
 
-  test('listens on loopback only, and refuses a foreign Host (DNS rebinding) with 403 before storing anything', async () => {
+  test('listens on loopback only; refuses a foreign Host (DNS rebinding) with 403 before storing anything', async () => {
     expect(new URL(receiver.endpoint).hostname).toBe('127.0.0.1');
     const { traceId, parentId, spans } = recordInvocation();
     await sendDatagrams(daemon.address, [functionSegment(traceId, parentId)]);

@@ -95,7 +95,11 @@ describe('GetTraceSummaries', () => {
       annotations: { QuestionId: 'q-1', Attempt: 2, Urgent: true },
       dynamo: true,
     });
-    const q2 = sdkRequest({ name: 'questions-api/dev', status: 200, annotations: { QuestionId: 'q-2', Attempt: 5, Urgent: false } });
+    const q2 = sdkRequest({
+      name: 'questions-api/dev',
+      status: 200,
+      annotations: { QuestionId: 'q-2', Attempt: 5, Urgent: false },
+    });
     await settle(2);
 
     const byString = await summaries('annotation.QuestionId = "q-1"');
@@ -107,7 +111,11 @@ describe('GetTraceSummaries', () => {
         ServiceIds: [{ Name: 'questions-api/dev', Names: ['questions-api/dev'], Type: 'AWS::ApiGateway::Stage' }],
       },
     ]);
-    expect(summary.Http).toMatchObject({ HttpStatus: 200, HttpMethod: 'POST', HttpURL: 'https://api.example/dev/questions' });
+    expect(summary.Http).toMatchObject({
+      HttpStatus: 200,
+      HttpMethod: 'POST',
+      HttpURL: 'https://api.example/dev/questions',
+    });
     expect(summary.EntryPoint).toMatchObject({ Name: 'questions-api/dev', Type: 'AWS::ApiGateway::Stage' });
     expect(summary.ServiceIds?.map((s) => s.Name).sort()).toEqual(['DynamoDB', 'questions-api/dev']);
     expect(summary).toMatchObject({ HasError: false, HasFault: false, IsPartial: false });
@@ -195,9 +203,9 @@ describe('GetTraceSummaries', () => {
   });
 
   test.each([
-    ['3,000 nested parentheses', '('.repeat(3000) + 'ok' + ')'.repeat(3000), /nested more than 100 deep/],
-    ['9,990 negations', '!'.repeat(9_990) + 'ok', /nested more than 100 deep/],
-    ['an expression of 20,000 characters', 'ok OR '.repeat(3400) + 'ok', /longer than 10000 characters/],
+    ['3,000 nested parentheses', `${'('.repeat(3000)}ok${')'.repeat(3000)}`, /nested more than 100 deep/],
+    ['9,990 negations', `${'!'.repeat(9_990)}ok`, /nested more than 100 deep/],
+    ['an expression of 20,000 characters', `${'ok OR '.repeat(3400)}ok`, /longer than 10000 characters/],
   ])('%s is a 400 ValidationException, not a crash', async (_what, expression, message) => {
     // Before the limit, the recursive parser overflowed its stack and the daemon answered 500.
     await expect(summaries(expression)).rejects.toMatchObject({
@@ -213,11 +221,15 @@ describe('segment documents over UDP', () => {
     const traceId = newTraceId();
     const id = newEntityId();
     const start = Date.now() / 1000;
-    await sendDatagrams(daemon.address, [{ trace_id: traceId, id, name: 'slow', start_time: start, in_progress: true }]);
+    await sendDatagrams(daemon.address, [
+      { trace_id: traceId, id, name: 'slow', start_time: start, in_progress: true },
+    ]);
     await settle(1);
     expect((await summaries()).map((t) => [t.Id, t.IsPartial])).toEqual([[traceId, true]]);
 
-    await sendDatagrams(daemon.address, [{ trace_id: traceId, id, name: 'slow', start_time: start, end_time: start + 0.25 }]);
+    await sendDatagrams(daemon.address, [
+      { trace_id: traceId, id, name: 'slow', start_time: start, end_time: start + 0.25 },
+    ]);
     await settle(2);
     const [summary] = await summaries('partial');
     expect(summary).toBeUndefined();
@@ -235,7 +247,13 @@ describe('segment documents over UDP', () => {
       '{"format":"xml","version":1}\n{}',
       datagram({ trace_id: traceId, id: newEntityId(), name: 'no end', start_time: 1 }),
       Buffer.from([0xff, 0x00, 0x0a, 0x7b]),
-      datagram({ trace_id: traceId, id: newEntityId(), name: 'fine', start_time: Date.now() / 1000, end_time: Date.now() / 1000 }),
+      datagram({
+        trace_id: traceId,
+        id: newEntityId(),
+        name: 'fine',
+        start_time: Date.now() / 1000,
+        end_time: Date.now() / 1000,
+      }),
     ]);
     await settle(1, 5);
     expect(daemon.store.stats()).toMatchObject({ received: 1, malformed: 5 });
@@ -294,7 +312,7 @@ describe('a traced question, as API Gateway, Lambda and the SDK send it', () => 
     return { traceId, documents: status === 200 ? [dynamo, fn, lambda, stage] : [fn, lambda, stage] };
   }
 
-  test('GetServiceGraph has client -> stage -> Lambda -> Lambda::Function -> DynamoDB with counts and errors', async () => {
+  test('GetServiceGraph: client -> stage -> Lambda -> Lambda::Function -> DynamoDB with counts and errors', async () => {
     const ok1 = questionDocuments(200);
     const ok2 = questionDocuments(200);
     const invalid = questionDocuments(400);
@@ -305,7 +323,9 @@ describe('a traced question, as API Gateway, Lambda and the SDK send it', () => 
     const services = graph.Services ?? [];
     const byRef = new Map(services.map((s) => [s.ReferenceId, s]));
     const label = (s: { Name?: string; Type?: string }) => `${s.Name} (${s.Type})`;
-    const edges = services.flatMap((s) => (s.Edges ?? []).map((e) => `${label(s)} -> ${label(byRef.get(e.ReferenceId)!)}`));
+    const edges = services.flatMap((s) =>
+      (s.Edges ?? []).map((e) => `${label(s)} -> ${label(byRef.get(e.ReferenceId)!)}`),
+    );
     expect(edges.sort()).toEqual(
       [
         'client (client) -> mysfits-test-questions-api/test (AWS::ApiGateway::Stage)',
@@ -377,13 +397,39 @@ describe('a traced question, as API Gateway, Lambda and the SDK send it', () => 
   test('a remote call infers a node named by its host, unless the callee is traced', async () => {
     const traceId = newTraceId();
     const t = Date.now() / 1000;
-    const untraced = { id: newEntityId(), name: 'mysfits.example', namespace: 'remote', start_time: t, end_time: t + 0.02,
-      http: { request: { url: 'http://127.0.0.1:3000/mysfits/1', method: 'GET' }, response: { status: 404 } } };
-    const traced = { id: newEntityId(), name: 'other', namespace: 'remote', start_time: t, end_time: t + 0.03,
-      http: { request: { url: 'http://127.0.0.1:4000/x' }, response: { status: 200 } } };
+    const untraced = {
+      id: newEntityId(),
+      name: 'mysfits.example',
+      namespace: 'remote',
+      start_time: t,
+      end_time: t + 0.02,
+      http: { request: { url: 'http://127.0.0.1:3000/mysfits/1', method: 'GET' }, response: { status: 404 } },
+    };
+    const traced = {
+      id: newEntityId(),
+      name: 'other',
+      namespace: 'remote',
+      start_time: t,
+      end_time: t + 0.03,
+      http: { request: { url: 'http://127.0.0.1:4000/x' }, response: { status: 200 } },
+    };
     await sendDatagrams(daemon.address, [
-      { trace_id: traceId, id: newEntityId(), name: 'caller', start_time: t, end_time: t + 0.05, subsegments: [untraced, traced] },
-      { trace_id: traceId, id: newEntityId(), parent_id: traced.id, name: 'callee', start_time: t + 0.001, end_time: t + 0.02 },
+      {
+        trace_id: traceId,
+        id: newEntityId(),
+        name: 'caller',
+        start_time: t,
+        end_time: t + 0.05,
+        subsegments: [untraced, traced],
+      },
+      {
+        trace_id: traceId,
+        id: newEntityId(),
+        parent_id: traced.id,
+        name: 'callee',
+        start_time: t + 0.001,
+        end_time: t + 0.02,
+      },
     ]);
     await settle(2);
     const graph = await xray.send(new GetServiceGraphCommand(lastHour()));
@@ -479,7 +525,13 @@ describe('ports', () => {
       expect(other.address).toBe(`127.0.0.1:${other.port}`);
       expect(other.endpoint).toBe(`http://127.0.0.1:${other.port}`);
       await sendDatagrams(other.address, [
-        { trace_id: newTraceId(), id: newEntityId(), name: 'x', start_time: Date.now() / 1000, end_time: Date.now() / 1000 },
+        {
+          trace_id: newTraceId(),
+          id: newEntityId(),
+          name: 'x',
+          start_time: Date.now() / 1000,
+          end_time: Date.now() / 1000,
+        },
       ]);
       const stats = await (async () => {
         for (let i = 0; i < 100 && other.store.stats().received === 0; i++) await new Promise((r) => setTimeout(r, 10));

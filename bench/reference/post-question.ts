@@ -88,7 +88,10 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
     }
     const key = headerOf(event, IDEMPOTENCY_KEY.header);
     if (key !== undefined && !IDEMPOTENCY_KEY.pattern.test(key)) {
-      return respond(400, { message: 'The Idempotency-Key header is not valid', errors: [{ field: IDEMPOTENCY_KEY.header }] });
+      return respond(400, {
+        message: 'The Idempotency-Key header is not valid',
+        errors: [{ field: IDEMPOTENCY_KEY.header }],
+      });
     }
     const questionId = key ? sha256(key).slice(0, 32) : randomUUID();
     const honeypot = parsed.data[QUESTION_RULES.honeypotField];
@@ -113,7 +116,8 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
       );
     } catch (err) {
       if (!key || !(err instanceof ConditionalCheckFailedException)) throw err;
-      if (unmarshall(err.Item ?? {}).RequestHash !== item.RequestHash) return respond(422, { message: 'Idempotency-Key reused' });
+      if (unmarshall(err.Item ?? {}).RequestHash !== item.RequestHash)
+        return respond(422, { message: 'Idempotency-Key reused' });
     }
     tracer.putAnnotation(ANNOTATIONS.questionId, item.QuestionId);
     logger.info('question stored', { questionId: item.QuestionId });

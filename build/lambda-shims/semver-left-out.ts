@@ -3,5 +3,7 @@
  * SDK v2 patcher (`captureAWS`, `captureAWSClient`) uses it, to check the v2 SDK's version; the handlers use SDK v3.
  */
 export function gte(): never {
-  throw new Error('semver is left out of Lambda bundles (build/bundle.ts): SDK v2 capture (captureAWS) is not supported');
+  throw new Error(
+    'semver is left out of Lambda bundles (build/bundle.ts): SDK v2 capture (captureAWS) is not supported',
+  );
 }

@@ -59,7 +59,12 @@ const bodyError = (reason: string): ParsedQuestion => ({ ok: false, status: 400,
 function charsetOf(contentType: string): string | undefined {
   for (const parameter of contentType.split(';').slice(1)) {
     const [name, ...value] = parameter.split('=');
-    if (name.trim().toLowerCase() === 'charset') return value.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (name.trim().toLowerCase() === 'charset')
+      return value
+        .join('=')
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
   }
   return undefined;
 }
@@ -70,7 +75,9 @@ function bodyText(request: RequestLike): { ok: true; text: string; bytes: number
   if (request.isBase64Encoded) {
     const raw = Buffer.from(body, 'base64');
     const decoded = decodeUtf8(raw);
-    return decoded.ok ? { ok: true, text: decoded.text, bytes: raw.byteLength } : { ok: false, reason: 'is not valid UTF-8' };
+    return decoded.ok
+      ? { ok: true, text: decoded.text, bytes: raw.byteLength }
+      : { ok: false, reason: 'is not valid UTF-8' };
   }
   // A lone surrogate in the string would be replaced by U+FFFD when encoded: refuse rather than store it mangled.
   if (!isWellFormedText(body)) return { ok: false, reason: 'is not valid UTF-8' };
@@ -82,7 +89,9 @@ export function parseQuestionRequest(request: RequestLike): ParsedQuestion {
   const contentType = header(request.headers, 'content-type');
   const mediaType = contentType?.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
-    return bodyError(`must be sent as application/json (Content-Type was ${contentType ? `"${contentType}"` : 'missing'})`);
+    return bodyError(
+      `must be sent as application/json (Content-Type was ${contentType ? `"${contentType}"` : 'missing'})`,
+    );
   }
   const charset = charsetOf(contentType!);
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {

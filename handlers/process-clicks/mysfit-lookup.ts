@@ -70,7 +70,9 @@ export function createMysfitLookup(baseUrl: URL, timeoutMs: number): MysfitLooku
         () => request.destroy(new LookupFailed(`mysfits API did not answer within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      request.on('timeout', () => request.destroy(new LookupFailed(`mysfits API did not answer within ${timeoutMs} ms`)));
+      request.on('timeout', () =>
+        request.destroy(new LookupFailed(`mysfits API did not answer within ${timeoutMs} ms`)),
+      );
       request.on('error', (err) => {
         clearTimeout(deadline);
         reject(err instanceof LookupFailed ? err : new LookupFailed(`mysfits API unreachable: ${err.message}`));

@@ -29,7 +29,10 @@ export const internalError = (origin: string, requestId: string) =>
   jsonResponse(origin, 500, { message: 'Internal server error', requestId });
 
 /** Header lookup ignoring case, as HTTP does (API Gateway passes the client's spelling). */
-export function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+export function header(
+  headers: Record<string, string | undefined> | null | undefined,
+  name: string,
+): string | undefined {
   if (!headers) return undefined;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;

@@ -32,7 +32,7 @@ export function createLogger(service: string): Logger {
       xray_trace_id: currentTraceId(),
       ...extra,
     };
-    process.stdout.write(JSON.stringify(entry, errorReplacer) + '\n');
+    process.stdout.write(`${JSON.stringify(entry, errorReplacer)}\n`);
   };
   return {
     debug: (m, e) => write('DEBUG', m, e),

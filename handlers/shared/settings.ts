@@ -3,7 +3,10 @@
  * error that names the setting, so a misconfigured function fails its first invocation loudly and clearly.
  */
 export class SettingError extends Error {
-  constructor(readonly setting: string, reason: string) {
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
     super(`Setting ${setting} ${reason}`);
     this.name = 'SettingError';
   }
@@ -24,7 +27,12 @@ export function numberSetting(
   if (raw === undefined || raw === '') return options.defaultValue;
   const value = Number(raw);
   const kind = options.integer ? 'an integer' : 'a number';
-  if (!Number.isFinite(value) || (options.integer && !Number.isInteger(value)) || value < options.min || value > options.max) {
+  if (
+    !Number.isFinite(value) ||
+    (options.integer && !Number.isInteger(value)) ||
+    value < options.min ||
+    value > options.max
+  ) {
     throw new SettingError(name, `must be ${kind} from ${options.min} to ${options.max}, got "${raw}"`);
   }
   return value;

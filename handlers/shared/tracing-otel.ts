@@ -18,7 +18,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { AWSXRayPropagator, AWSXRAY_TRACE_ID_HEADER } from '@opentelemetry/propagator-aws-xray';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, BasicTracerProvider, ParentBasedSampler, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  BasicTracerProvider,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { instrumentAwsClient } from './otel/aws-sdk';
 import { instrumentHttpModule } from './otel/http';
 import { XRayUdpSpanExporter } from './otel/xray-udp-exporter';
@@ -152,7 +157,8 @@ export async function traceInvocation<T>(service: string, fn: (subsegment?: Subs
 /** The trace id of the current invocation (for logs), X-Ray style, if any. */
 export function currentTraceId(): string | undefined {
   const span = current();
-  const traceId = span?.spanContext().traceId ?? trace.getSpan(invocationContext() ?? ROOT_CONTEXT)?.spanContext().traceId;
+  const traceId =
+    span?.spanContext().traceId ?? trace.getSpan(invocationContext() ?? ROOT_CONTEXT)?.spanContext().traceId;
   return traceId ? `1-${traceId.slice(0, 8)}-${traceId.slice(8)}` : undefined;
 }
 

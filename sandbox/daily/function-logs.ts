@@ -25,7 +25,9 @@ export function openFunctionLogs(dir: string, functionNames: readonly string[]):
       streams.get(functionName)?.write(text);
     },
     async close() {
-      await Promise.all([...streams.values()].map((stream) => new Promise<void>((resolve) => stream.end(() => resolve()))));
+      await Promise.all(
+        [...streams.values()].map((stream) => new Promise<void>((resolve) => stream.end(() => resolve()))),
+      );
     },
   };
 }

@@ -63,7 +63,10 @@ export function endpointsRecord(parts: {
     functions: (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => localNames.function(key)),
     tables: [resources.questionsTable, resources.mysfitsTable],
     topicArn: resources.topicArn,
-    queues: { [localNames.mailboxQueue]: resources.mailboxQueueUrl, [localNames.onFailureQueue]: resources.onFailureQueueUrl },
+    queues: {
+      [localNames.mailboxQueue]: resources.mailboxQueueUrl,
+      [localNames.onFailureQueue]: resources.onFailureQueueUrl,
+    },
     bucket: resources.clicksBucket,
     ...(parts.logsDir ? { logsDir: parts.logsDir } : {}),
   };

@@ -83,16 +83,22 @@ export function findSandbox(environment: NodeJS.ProcessEnv = process.env): Sandb
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new SandboxNotFoundError(`no running sandbox: ${file} does not exist (start one with npm start, or set SANDBOX_STATE_DIR)`);
+    throw new SandboxNotFoundError(
+      `no running sandbox: ${file} does not exist (start one with npm start, or set SANDBOX_STATE_DIR)`,
+    );
   }
   let endpoints: SandboxEndpoints;
   try {
     endpoints = JSON.parse(text) as SandboxEndpoints;
   } catch (err) {
-    throw new SandboxNotFoundError(`${file} is not JSON (${(err as Error).message}); restart the sandbox with npm start`);
+    throw new SandboxNotFoundError(
+      `${file} is not JSON (${(err as Error).message}); restart the sandbox with npm start`,
+    );
   }
   if (typeof endpoints.pid !== 'number' || !isAlive(endpoints.pid)) {
-    throw new SandboxNotFoundError(`no running sandbox: ${file} names process ${endpoints.pid}, which is not running (start one with npm start)`);
+    throw new SandboxNotFoundError(
+      `no running sandbox: ${file} names process ${endpoints.pid}, which is not running (start one with npm start)`,
+    );
   }
   return endpoints;
 }

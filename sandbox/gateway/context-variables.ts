@@ -41,7 +41,10 @@ const VARIABLE = /\$context\.([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)/g
 export function substituteContext(template: string, values: Partial<ContextValues>): string {
   // Whatever `$` or `#` directive is not a `$context` variable would be VTL, which these templates do not get.
   const vtl = /\$(?!context\.)|#(?:set|if|foreach|else|end)\b/.exec(template);
-  if (vtl) throw new TemplateError(`template uses "${template.slice(vtl.index, vtl.index + 12)}…", which is not a $context variable`);
+  if (vtl)
+    throw new TemplateError(
+      `template uses "${template.slice(vtl.index, vtl.index + 12)}…", which is not a $context variable`,
+    );
   return template.replace(VARIABLE, (_match, name: string) => {
     const derive = DERIVED[name];
     const value = derive ? derive(values) : (values as Record<string, string | undefined>)[name];

@@ -135,6 +135,7 @@ export function proxyResultToHttp(result: unknown): HttpAnswer {
   for (const [name, values] of Object.entries((r.multiValueHeaders as Record<string, unknown>) ?? {})) {
     if (Array.isArray(values)) headers[name] = values.map(String);
   }
-  const body = typeof r.body === 'string' ? Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  const body =
+    typeof r.body === 'string' ? Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   return { statusCode, headers, body };
 }

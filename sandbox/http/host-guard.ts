@@ -18,7 +18,8 @@ export function servedHosts(localPort: number): string[] {
 export function foreignHostProblem(req: http.IncomingMessage): string | undefined {
   const host = req.headers.host;
   const served = servedHosts(req.socket.localPort ?? 0);
-  if (host === undefined || host === '') return `the Host header is missing (this server answers to ${served.join(', ')})`;
+  if (host === undefined || host === '')
+    return `the Host header is missing (this server answers to ${served.join(', ')})`;
   if (served.includes(host.toLowerCase())) return undefined;
   return `Host ${JSON.stringify(host)} is not a name this server answers to (${served.join(', ')})`;
 }

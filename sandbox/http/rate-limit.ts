@@ -33,7 +33,8 @@ export interface RateLimiter {
 }
 
 export function createRateLimiter(rule: RateLimit, now: () => number = Date.now): RateLimiter {
-  if (!Number.isInteger(rule.limit) || rule.limit < 1) throw new Error(`rate limit: limit must be a positive integer, got ${rule.limit}`);
+  if (!Number.isInteger(rule.limit) || rule.limit < 1)
+    throw new Error(`rate limit: limit must be a positive integer, got ${rule.limit}`);
   if (!Number.isInteger(rule.windowSeconds) || rule.windowSeconds < 1) {
     throw new Error(`rate limit: windowSeconds must be a positive integer, got ${rule.windowSeconds}`);
   }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
  * Characters no website file name has: NUL (which makes fs calls throw rather than fail), the other C0 controls
  * and DEL, and the backslash (a separator on Windows).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose.
 const INVALID_IN_PATH = /[\u0000-\u001f\u007f\\]/;
 
 /**

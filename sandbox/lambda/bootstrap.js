@@ -8,9 +8,9 @@
 const path = require('node:path');
 const { handlerShapeProblem } = require('./handler-shape');
 
-const send = (message) => process.send && process.send(message);
+const send = (message) => process.send?.(message);
 const describe = (err) => ({
-  errorType: (err && err.name) || 'Error',
+  errorType: err?.name || 'Error',
   errorMessage: err && err.message !== undefined ? String(err.message) : String(err),
 });
 
@@ -21,7 +21,8 @@ try {
   const problem = handlerShapeProblem(handlerModule.handler);
   if (problem) {
     const err = new Error(problem);
-    err.name = typeof handlerModule.handler === 'function' ? 'Runtime.CallbackHandlerNotSupported' : 'Runtime.HandlerNotFound';
+    err.name =
+      typeof handlerModule.handler === 'function' ? 'Runtime.CallbackHandlerNotSupported' : 'Runtime.HandlerNotFound';
     throw err;
   }
   handler = handlerModule.handler;
@@ -49,7 +50,7 @@ process.on('unhandledRejection', fail('Runtime.UnhandledPromiseRejection'));
 process.on('disconnect', () => process.exit(0));
 
 process.on('message', async (message) => {
-  if (!message || message.type !== 'invoke' || !handler) return;
+  if (message?.type !== 'invoke' || !handler) return;
   const { requestId, event, traceHeader, deadlineMs } = message;
   current = requestId;
   process.env._X_AMZN_TRACE_ID = traceHeader;
@@ -71,7 +72,15 @@ process.on('message', async (message) => {
     const result = JSON.parse(JSON.stringify(value === undefined ? null : value));
     send({ type: 'result', requestId, ok: true, result, startMs, endMs: Date.now(), maxRssKb: maxRssKb() });
   } catch (err) {
-    send({ type: 'result', requestId, ok: false, error: describe(err), startMs, endMs: Date.now(), maxRssKb: maxRssKb() });
+    send({
+      type: 'result',
+      requestId,
+      ok: false,
+      error: describe(err),
+      startMs,
+      endMs: Date.now(),
+      maxRssKb: maxRssKb(),
+    });
   } finally {
     current = undefined;
   }

@@ -69,7 +69,16 @@ const OUTPUT_TAIL_CHARS = 4000;
 
 type ChildMessage =
   | { type: 'init'; ok: boolean; startMs: number; endMs: number; error?: InvokeResult['error'] }
-  | { type: 'result'; requestId: string; ok: boolean; result?: unknown; error?: InvokeResult['error']; startMs?: number; endMs?: number; maxRssKb?: number };
+  | {
+      type: 'result';
+      requestId: string;
+      ok: boolean;
+      result?: unknown;
+      error?: InvokeResult['error'];
+      startMs?: number;
+      endMs?: number;
+      maxRssKb?: number;
+    };
 
 interface ExecutionEnvironment {
   child: ChildProcess;
@@ -378,7 +387,8 @@ class LocalFunctionRuntime implements FunctionRuntime {
     await new Promise((resolve) => setImmediate(resolve));
     env.tap = undefined;
     // Lambda's own line for a timeout, ahead of END: `<time> <request id> Task timed out after 1.00 seconds`.
-    if (outcome.error?.errorType === 'Sandbox.Timedout') platformLine(`${new Date().toISOString()} ${requestId} ${outcome.error.errorMessage}\n`);
+    if (outcome.error?.errorType === 'Sandbox.Timedout')
+      platformLine(`${new Date().toISOString()} ${requestId} ${outcome.error.errorMessage}\n`);
     platformLine(endLine(requestId));
     platformLine(
       reportLine({

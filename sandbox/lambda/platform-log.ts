@@ -4,7 +4,8 @@
  *
  *   START RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac Version: $LATEST
  *   END RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac
- *   REPORT RequestId: c793869b-…\tDuration: 170.19 ms\tBilled Duration: 326 ms\tMemory Size: 128 MB\tMax Memory Used: 73 MB\tInit Duration: 155.10 ms\tXRAY TraceId: 1-…\tSegmentId: 3d752…\tSampled: true\t
+ * REPORT RequestId: c793869b-…\tDuration: 170.19 ms\tBilled Duration: 326 ms\tMemory Size: 128 MB\tMax Memory Used: 73
+ * MB\tInit Duration: 155.10 ms\tXRAY TraceId: 1-…\tSegmentId: 3d752…\tSampled: true\t
  *
  * Format and fields: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html (log format example; the
  * REPORT fields RequestId, Duration, Billed Duration, Memory Size, Max Memory Used, Init Duration on the first
@@ -23,7 +24,8 @@ export interface InvocationReport {
   xray?: { traceId: string; segmentId: string; sampled: boolean };
 }
 
-export const startLine = (requestId: string, version = '$LATEST') => `START RequestId: ${requestId} Version: ${version}\n`;
+export const startLine = (requestId: string, version = '$LATEST') =>
+  `START RequestId: ${requestId} Version: ${version}\n`;
 
 export const endLine = (requestId: string) => `END RequestId: ${requestId}\n`;
 
@@ -46,9 +48,13 @@ export function reportLine(report: InvocationReport): string {
   ];
   if (report.initDurationMs !== undefined) fields.push(`Init Duration: ${report.initDurationMs.toFixed(2)} ms`);
   if (report.xray) {
-    fields.push(`XRAY TraceId: ${report.xray.traceId}`, `SegmentId: ${report.xray.segmentId}`, `Sampled: ${report.xray.sampled}`);
+    fields.push(
+      `XRAY TraceId: ${report.xray.traceId}`,
+      `SegmentId: ${report.xray.segmentId}`,
+      `Sampled: ${report.xray.sampled}`,
+    );
   }
-  return fields.map((field) => `${field}\t`).join('') + '\n';
+  return `${fields.map((field) => `${field}\t`).join('')}\n`;
 }
 
 /** What REPORT says, read back (tests, and `npm run logs` summaries). */

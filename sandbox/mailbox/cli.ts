@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   try {
     res = await fetch(`${base}/_sandbox/mailbox.json`);
   } catch (err) {
-    console.error(`✗ No sandbox answers at ${base} (start it with npm start, or set SANDBOX_URL): ${(err as Error).message}`);
+    console.error(
+      `✗ No sandbox answers at ${base} (start it with npm start, or set SANDBOX_URL): ${(err as Error).message}`,
+    );
     process.exit(1);
   }
   if (!res.ok) {

@@ -54,13 +54,11 @@ async function seedMysfits(clients: LocalClients, tableName: string): Promise<vo
   // BatchWriteItem takes at most 25 items per call.
   for (let i = 0; i < mysfits.length; i += 25) {
     const chunk = mysfits.slice(i, i + 25);
-    let unprocessed: Record<string, any> | undefined = {
+    let unprocessed: BatchWriteCommandInput['RequestItems'] = {
       [tableName]: chunk.map((item) => ({ PutRequest: { Item: item } })),
     };
     while (unprocessed && Object.keys(unprocessed).length > 0) {
-      const out: { UnprocessedItems?: Record<string, any> } = await doc.send(
-        new BatchWriteCommand({ RequestItems: unprocessed }),
-      );
+      const out: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: unprocessed }));
       unprocessed = out.UnprocessedItems;
     }
   }

@@ -1,6 +1,7 @@
 // SQS's query protocol (form-encoded `Action=...` requests, XML answers) in front of fauxqs, which speaks only
 // SQS's JSON protocol. AWS CLI and SDK releases from before SQS moved to JSON (Debian's AWS CLI 2.9 among them)
-// send the query form; SQS answers both (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html).
+// send the query form; SQS answers both
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-faqs.html).
 // A request is SQS's when its SigV4 credential scope names the `sqs` service; SNS's form requests pass untouched.
 // Each call is translated to the JSON request fauxqs already handles, so both protocols see the same queues.
 
@@ -35,8 +36,11 @@ export function queryToJson(form) {
   return json;
 }
 
-const escape = (text) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]);
+const escapeXml = (text) =>
+  String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c],
+  );
 
 /** A JSON answer's members as the query protocol's XML: lists and maps are flattened, named in the singular. */
 function toXml(key, value) {
@@ -47,16 +51,20 @@ function toXml(key, value) {
       const element = key.replace(/s$/, '');
       const keyName = key === 'Tags' ? 'Key' : 'Name';
       return Object.entries(value)
-        .map(([name, v]) => `<${element}><${keyName}>${escape(name)}</${keyName}>${toXml('Value', v)}</${element}>`)
+        .map(([name, v]) => `<${element}><${keyName}>${escapeXml(name)}</${keyName}>${toXml('Value', v)}</${element}>`)
         .join('');
     }
-    return `<${key}>${Object.entries(value).map(([k, v]) => toXml(k, v)).join('')}</${key}>`;
+    return `<${key}>${Object.entries(value)
+      .map(([k, v]) => toXml(k, v))
+      .join('')}</${key}>`;
   }
-  return `<${key}>${escape(value)}</${key}>`;
+  return `<${key}>${escapeXml(value)}</${key}>`;
 }
 
 export function jsonToXml(action, result, requestId) {
-  const members = Object.entries(result ?? {}).map(([k, v]) => toXml(k, v)).join('');
+  const members = Object.entries(result ?? {})
+    .map(([k, v]) => toXml(k, v))
+    .join('');
   return (
     `<?xml version="1.0"?><${action}Response xmlns="${XMLNS}"><${action}Result>${members}</${action}Result>` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
@@ -66,21 +74,31 @@ export function jsonToXml(action, result, requestId) {
 export function errorXml(code, message, senderFault, requestId) {
   return (
     `<?xml version="1.0"?><ErrorResponse xmlns="${XMLNS}"><Error><Type>${senderFault ? 'Sender' : 'Receiver'}</Type>` +
-    `<Code>${escape(code)}</Code><Message>${escape(message)}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+    `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
   );
 }
 
 /** Answers SQS query-protocol calls on fauxqs's app (before its own handler, which would take them for SNS). */
 export function addSqsQueryProtocol(app) {
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' || !String(request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return;
-    if (!SQS_SCOPE.test(String(request.headers.authorization ?? '')) || typeof request.body?.Action !== 'string') return;
+    if (
+      request.method !== 'POST' ||
+      !String(request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')
+    )
+      return;
+    if (!SQS_SCOPE.test(String(request.headers.authorization ?? '')) || typeof request.body?.Action !== 'string')
+      return;
     const action = request.body.Action;
     if (/Batch$/.test(action)) {
       // Their entries (`SendMessageBatchRequestEntry.1.Id`, ...) are not translated: refuse rather than half-do.
       const requestId = crypto.randomUUID();
-      const message = `${action} is not available over SQS's query protocol in the sandbox; use a client that speaks SQS's JSON protocol (the AWS SDK for JavaScript v3, a recent AWS CLI)`;
-      return reply.status(400).header('content-type', 'text/xml').send(errorXml('AWS.SimpleQueueService.UnsupportedOperation', message, true, requestId));
+      const message =
+        `${action} is not available over SQS's query protocol in the sandbox; use a client that speaks ` +
+        `SQS's JSON protocol (the AWS SDK for JavaScript v3, a recent AWS CLI)`;
+      return reply
+        .status(400)
+        .header('content-type', 'text/xml')
+        .send(errorXml('AWS.SimpleQueueService.UnsupportedOperation', message, true, requestId));
     }
     const answer = await app.inject({
       method: 'POST',
@@ -99,7 +117,11 @@ export function addSqsQueryProtocol(app) {
     if (answer.statusCode >= 400) {
       // The query protocol's error code is the legacy one fauxqs puts in x-amzn-query-error.
       const [legacy, fault] = String(answer.headers['x-amzn-query-error'] ?? '').split(';');
-      const code = legacy || String(json.__type ?? 'InternalError').split('#').pop();
+      const code =
+        legacy ||
+        String(json.__type ?? 'InternalError')
+          .split('#')
+          .pop();
       return reply.send(errorXml(code, json.message ?? '', fault !== 'Receiver', requestId));
     }
     return reply.send(jsonToXml(action, json, requestId));

@@ -35,7 +35,12 @@ export interface SupervisorOptions {
 /** "exited with code 1" / "was killed by SIGKILL", and the last lines it printed, indented. */
 export function describeExit(name: string, exit: ServiceExit): string {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const tail = exit.lastOutput.trim().split('\n').slice(-10).map((line) => `      ${line}`).join('\n');
+  const tail = exit.lastOutput
+    .trim()
+    .split('\n')
+    .slice(-10)
+    .map((line) => `      ${line}`)
+    .join('\n');
   return `${name} ${how}; its last output:\n${tail || '      (none)'}`;
 }
 
@@ -60,7 +65,8 @@ function probe(name: string, port: number, log: (line: string) => void, paused: 
     if (!paused()) {
       const ok = await answersHttp(port);
       if (stopped) return;
-      if (answering && !ok) log(`  ✗ ${name} on port ${port} is not answering (stopped, or stuck): requests that need it will fail`);
+      if (answering && !ok)
+        log(`  ✗ ${name} on port ${port} is not answering (stopped, or stuck): requests that need it will fail`);
       if (!answering && ok) log(`  ✓ ${name} on port ${port} answers again`);
       answering = ok;
     }

@@ -36,7 +36,8 @@ function checkNode(node: unknown, pattern: string, path: string): void {
           operator.length === 1 &&
           ((operator[0] === 'prefix' && typeof rule.prefix === 'string') ||
             (operator[0] === 'exists' && typeof rule.exists === 'boolean'));
-        if (!ok) throw new FilterPatternError(pattern, `${where}: ${JSON.stringify(rule)} is not supported by the sandbox`);
+        if (!ok)
+          throw new FilterPatternError(pattern, `${where}: ${JSON.stringify(rule)} is not supported by the sandbox`);
       }
     } else {
       checkNode(value, pattern, where);
@@ -69,7 +70,7 @@ function matchesRule(rule: unknown, present: boolean, value: unknown): boolean {
 
 function matchesNode(node: PatternNode, data: unknown): boolean {
   return Object.entries(node).every(([field, expected]) => {
-    const present = isPlainObject(data) && Object.prototype.hasOwnProperty.call(data, field);
+    const present = isPlainObject(data) && Object.hasOwn(data, field);
     const value = present ? (data as Record<string, unknown>)[field] : undefined;
     if (Array.isArray(expected)) return expected.some((rule) => matchesRule(rule, present, value));
     return present && matchesNode(expected as PatternNode, value);

@@ -7,7 +7,7 @@
  * socket to its daemon rather than through the SDK's process-wide emitter, so several sandboxes (tests) in one
  * process never send to each other's daemon.
  */
-import { Segment, Subsegment, utils } from 'aws-xray-sdk-core';
+import { Segment, type Subsegment, utils } from 'aws-xray-sdk-core';
 import * as dgram from 'node:dgram';
 import type { IncomingMessage } from 'node:http';
 

@@ -4,7 +4,8 @@
  *
  *   const daemon = await startXRayDaemon({ port: 0 });
  *   process.env.AWS_XRAY_DAEMON_ADDRESS = daemon.address;
- *   new XRayClient({ endpoint: daemon.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+ * new XRayClient({ endpoint: daemon.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey:
+ * 'x' } });
  */
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
@@ -79,7 +80,13 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   }
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string, headers: http.OutgoingHttpHeaders = {}) {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: http.OutgoingHttpHeaders = {},
+) {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }

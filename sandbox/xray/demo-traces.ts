@@ -49,7 +49,12 @@ function lambdaInvocation(
 ): SegmentDocument[] {
   const workEnd = Math.max(start + 0.004, ...work.map((w) => w.start + w.duration));
   const service: SegmentDocument = {
-    ...entity({ name: functionName, start, duration: workEnd - start + 0.006, outcome: outcome === 'fault' ? 'error' : outcome }),
+    ...entity({
+      name: functionName,
+      start,
+      duration: workEnd - start + 0.006,
+      outcome: outcome === 'fault' ? 'error' : outcome,
+    }),
     trace_id: traceId,
     origin: 'AWS::Lambda',
     ...(parentId ? { parent_id: parentId } : {}),
@@ -63,7 +68,10 @@ function lambdaInvocation(
       start: start + 0.002,
       duration: workEnd - start,
       outcome,
-      children: [{ name: 'Invocation', start: start + 0.002, duration: workEnd - start - 0.002, outcome, children: work }, { name: 'Overhead', start: workEnd, duration: 0.001 }],
+      children: [
+        { name: 'Invocation', start: start + 0.002, duration: workEnd - start - 0.002, outcome, children: work },
+        { name: 'Overhead', start: workEnd, duration: 0.001 },
+      ],
     }),
     trace_id: traceId,
     origin: 'AWS::Lambda::Function',
@@ -135,7 +143,10 @@ function questionTrace(env: string, at: number, kind: 'ok' | 'invalid' | 'hangin
     traceId,
     fnName,
     invokeStart + 0.002,
-    work.map((w) => ({ ...w, extra: { ...w.extra, ...(kind === 'ok' ? { annotations: { [ANNOTATIONS.questionId]: questionId } } : {}) } })),
+    work.map((w) => ({
+      ...w,
+      extra: { ...w.extra, ...(kind === 'ok' ? { annotations: { [ANNOTATIONS.questionId]: questionId } } : {}) },
+    })),
     kind === 'ok' ? 'ok' : kind === 'invalid' ? 'error' : 'fault',
     invoke.id,
   );
@@ -149,7 +160,12 @@ function questionTrace(env: string, at: number, kind: 'ok' | 'invalid' | 'hangin
     end_time: invoke.end_time + 0.003,
     ...(kind === 'invalid' ? { error: true } : kind === 'hanging' ? { fault: true } : {}),
     http: {
-      request: { method: 'POST', url: `https://${apiHost('questions')}/${env}/questions`, user_agent: 'Mozilla/5.0', client_ip: '203.0.113.7' },
+      request: {
+        method: 'POST',
+        url: `https://${apiHost('questions')}/${env}/questions`,
+        user_agent: 'Mozilla/5.0',
+        client_ip: '203.0.113.7',
+      },
       response: { status },
     },
     annotations: kind === 'ok' ? { [ANNOTATIONS.questionId]: questionId } : undefined,
@@ -200,7 +216,10 @@ function clickTraces(env: string, at: number): SegmentDocument[] {
     origin: 'AWS::ApiGateway::Stage',
     start_time: at,
     end_time: firehose.end_time! + 0.003,
-    http: { request: { method: 'PUT', url: `https://${apiHost('clicks')}/${env}/clicks`, client_ip: '203.0.113.7' }, response: { status: 200 } },
+    http: {
+      request: { method: 'PUT', url: `https://${apiHost('clicks')}/${env}/clicks`, client_ip: '203.0.113.7' },
+      response: { status: 200 },
+    },
     subsegments: [firehose],
   };
   const enrichAt = at + 1.5;
@@ -211,10 +230,16 @@ function clickTraces(env: string, at: number): SegmentDocument[] {
     extra: {
       namespace: 'remote',
       annotations: { [ANNOTATIONS.mysfitId]: mysfitId },
-      http: { request: { method: 'GET', url: `https://${apiHost('mysfits')}/${env}/mysfits/${mysfitId}` }, response: { status: 200 } },
+      http: {
+        request: { method: 'GET', url: `https://${apiHost('mysfits')}/${env}/mysfits/${mysfitId}` },
+        response: { status: 200 },
+      },
     },
   };
-  return [stage, ...lambdaInvocation(newTraceId(enrichAt), names.function(env, 'processClicks'), enrichAt, [lookup], 'ok')];
+  return [
+    stage,
+    ...lambdaInvocation(newTraceId(enrichAt), names.function(env, 'processClicks'), enrichAt, [lookup], 'ok'),
+  ];
 }
 
 /** Builds `rounds` rounds of traffic spread over the last few minutes. */

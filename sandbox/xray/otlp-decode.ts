@@ -56,7 +56,10 @@ const WIRE = { varint: 0, fixed64: 1, lengthDelimited: 2, fixed32: 5 } as const;
 /** A minimal protobuf reader: just the wire types OTLP uses. */
 class ProtoReader {
   private offset = 0;
-  constructor(private readonly bytes: Uint8Array, private readonly what: string) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly what: string,
+  ) {}
 
   get done(): boolean {
     return this.offset >= this.bytes.length;
@@ -127,7 +130,11 @@ class ProtoReader {
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** Reads every field of a message, calling `onField` for each; unknown fields are skipped, as protobuf allows. */
-function readMessage(bytes: Uint8Array, what: string, onField: (reader: ProtoReader, field: number, wire: number) => boolean): void {
+function readMessage(
+  bytes: Uint8Array,
+  what: string,
+  onField: (reader: ProtoReader, field: number, wire: number) => boolean,
+): void {
   const reader = new ProtoReader(bytes, what);
   while (!reader.done) {
     const { field, wire } = reader.tag();
@@ -139,10 +146,22 @@ function decodeAnyValue(bytes: Uint8Array): OtlpValue {
   let value: OtlpValue = null;
   readMessage(bytes, 'AnyValue', (r, field, wire) => {
     switch (field) {
-      case 1: r.expect(wire, WIRE.lengthDelimited, 'string_value'); value = r.string(); return true;
-      case 2: r.expect(wire, WIRE.varint, 'bool_value'); value = r.varint() !== 0n; return true;
-      case 3: r.expect(wire, WIRE.varint, 'int_value'); value = Number(BigInt.asIntN(64, r.varint())); return true;
-      case 4: r.expect(wire, WIRE.fixed64, 'double_value'); value = r.double(); return true;
+      case 1:
+        r.expect(wire, WIRE.lengthDelimited, 'string_value');
+        value = r.string();
+        return true;
+      case 2:
+        r.expect(wire, WIRE.varint, 'bool_value');
+        value = r.varint() !== 0n;
+        return true;
+      case 3:
+        r.expect(wire, WIRE.varint, 'int_value');
+        value = Number(BigInt.asIntN(64, r.varint()));
+        return true;
+      case 4:
+        r.expect(wire, WIRE.fixed64, 'double_value');
+        value = r.double();
+        return true;
       case 5: {
         r.expect(wire, WIRE.lengthDelimited, 'array_value');
         const values: OtlpValue[] = [];
@@ -169,8 +188,12 @@ function decodeAnyValue(bytes: Uint8Array): OtlpValue {
         return true;
       }
       // bytes_value: X-Ray has no bytes type; keep it readable as base64.
-      case 7: r.expect(wire, WIRE.lengthDelimited, 'bytes_value'); value = Buffer.from(r.bytesField()).toString('base64'); return true;
-      default: return false;
+      case 7:
+        r.expect(wire, WIRE.lengthDelimited, 'bytes_value');
+        value = Buffer.from(r.bytesField()).toString('base64');
+        return true;
+      default:
+        return false;
     }
   });
   return value;
@@ -180,8 +203,16 @@ function decodeKeyValue(bytes: Uint8Array): [string, OtlpValue] {
   let key = '';
   let value: OtlpValue = null;
   readMessage(bytes, 'KeyValue', (r, field, wire) => {
-    if (field === 1) { r.expect(wire, WIRE.lengthDelimited, 'key'); key = r.string(); return true; }
-    if (field === 2) { r.expect(wire, WIRE.lengthDelimited, 'value'); value = decodeAnyValue(r.bytesField()); return true; }
+    if (field === 1) {
+      r.expect(wire, WIRE.lengthDelimited, 'key');
+      key = r.string();
+      return true;
+    }
+    if (field === 2) {
+      r.expect(wire, WIRE.lengthDelimited, 'value');
+      value = decodeAnyValue(r.bytesField());
+      return true;
+    }
     return false;
   });
   return [key, value];
@@ -197,8 +228,16 @@ function addAttribute(target: OtlpAttributes, r: ProtoReader, wire: number): tru
 function decodeEvent(bytes: Uint8Array): OtlpEvent {
   const event: OtlpEvent = { name: '', timeUnixNano: 0n, attributes: {} };
   readMessage(bytes, 'Span.Event', (r, field, wire) => {
-    if (field === 1) { r.expect(wire, WIRE.fixed64, 'time_unix_nano'); event.timeUnixNano = r.fixed64(); return true; }
-    if (field === 2) { r.expect(wire, WIRE.lengthDelimited, 'name'); event.name = r.string(); return true; }
+    if (field === 1) {
+      r.expect(wire, WIRE.fixed64, 'time_unix_nano');
+      event.timeUnixNano = r.fixed64();
+      return true;
+    }
+    if (field === 2) {
+      r.expect(wire, WIRE.lengthDelimited, 'name');
+      event.name = r.string();
+      return true;
+    }
     if (field === 3) return addAttribute(event.attributes, r, wire);
     return false;
   });
@@ -208,8 +247,16 @@ function decodeEvent(bytes: Uint8Array): OtlpEvent {
 function decodeStatus(bytes: Uint8Array): OtlpSpan['status'] {
   const status = { code: STATUS_CODE.unset as number, message: '' };
   readMessage(bytes, 'Status', (r, field, wire) => {
-    if (field === 2) { r.expect(wire, WIRE.lengthDelimited, 'message'); status.message = r.string(); return true; }
-    if (field === 3) { r.expect(wire, WIRE.varint, 'code'); status.code = Number(r.varint()); return true; }
+    if (field === 2) {
+      r.expect(wire, WIRE.lengthDelimited, 'message');
+      status.message = r.string();
+      return true;
+    }
+    if (field === 3) {
+      r.expect(wire, WIRE.varint, 'code');
+      status.code = Number(r.varint());
+      return true;
+    }
     return false;
   });
   return status;
@@ -217,27 +264,60 @@ function decodeStatus(bytes: Uint8Array): OtlpSpan['status'] {
 
 function decodeSpan(bytes: Uint8Array): OtlpSpan {
   const span: OtlpSpan = {
-    traceId: '', spanId: '', name: '', kind: SPAN_KIND.unspecified,
-    startTimeUnixNano: 0n, endTimeUnixNano: 0n, attributes: {}, events: [], status: { code: STATUS_CODE.unset, message: '' },
+    traceId: '',
+    spanId: '',
+    name: '',
+    kind: SPAN_KIND.unspecified,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: {},
+    events: [],
+    status: { code: STATUS_CODE.unset, message: '' },
   };
   readMessage(bytes, 'Span', (r, field, wire) => {
     switch (field) {
-      case 1: r.expect(wire, WIRE.lengthDelimited, 'trace_id'); span.traceId = hex(r.bytesField()); return true;
-      case 2: r.expect(wire, WIRE.lengthDelimited, 'span_id'); span.spanId = hex(r.bytesField()); return true;
+      case 1:
+        r.expect(wire, WIRE.lengthDelimited, 'trace_id');
+        span.traceId = hex(r.bytesField());
+        return true;
+      case 2:
+        r.expect(wire, WIRE.lengthDelimited, 'span_id');
+        span.spanId = hex(r.bytesField());
+        return true;
       case 4: {
         r.expect(wire, WIRE.lengthDelimited, 'parent_span_id');
         const parent = hex(r.bytesField());
         if (parent) span.parentSpanId = parent;
         return true;
       }
-      case 5: r.expect(wire, WIRE.lengthDelimited, 'name'); span.name = r.string(); return true;
-      case 6: r.expect(wire, WIRE.varint, 'kind'); span.kind = Number(r.varint()); return true;
-      case 7: r.expect(wire, WIRE.fixed64, 'start_time_unix_nano'); span.startTimeUnixNano = r.fixed64(); return true;
-      case 8: r.expect(wire, WIRE.fixed64, 'end_time_unix_nano'); span.endTimeUnixNano = r.fixed64(); return true;
-      case 9: return addAttribute(span.attributes, r, wire);
-      case 11: r.expect(wire, WIRE.lengthDelimited, 'events'); span.events.push(decodeEvent(r.bytesField())); return true;
-      case 15: r.expect(wire, WIRE.lengthDelimited, 'status'); span.status = decodeStatus(r.bytesField()); return true;
-      default: return false;
+      case 5:
+        r.expect(wire, WIRE.lengthDelimited, 'name');
+        span.name = r.string();
+        return true;
+      case 6:
+        r.expect(wire, WIRE.varint, 'kind');
+        span.kind = Number(r.varint());
+        return true;
+      case 7:
+        r.expect(wire, WIRE.fixed64, 'start_time_unix_nano');
+        span.startTimeUnixNano = r.fixed64();
+        return true;
+      case 8:
+        r.expect(wire, WIRE.fixed64, 'end_time_unix_nano');
+        span.endTimeUnixNano = r.fixed64();
+        return true;
+      case 9:
+        return addAttribute(span.attributes, r, wire);
+      case 11:
+        r.expect(wire, WIRE.lengthDelimited, 'events');
+        span.events.push(decodeEvent(r.bytesField()));
+        return true;
+      case 15:
+        r.expect(wire, WIRE.lengthDelimited, 'status');
+        span.status = decodeStatus(r.bytesField());
+        return true;
+      default:
+        return false;
     }
   });
   return checkSpan(span);
@@ -281,10 +361,14 @@ export function decodeOtlpProtobuf(bytes: Uint8Array): OtlpResourceSpans[] {
 /** The fields every span must have, whichever encoding it came in (otlp-json.ts checks its spans with it too). */
 export function checkSpan(span: OtlpSpan): OtlpSpan {
   const name = span.name || span.spanId || 'span';
-  if (!/^[0-9a-f]{32}$/.test(span.traceId) || /^0+$/.test(span.traceId)) throw new OtlpDecodeError(`span ${name}: trace_id must be 16 non-zero bytes`);
-  if (!/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.spanId)) throw new OtlpDecodeError(`span ${name}: span_id must be 8 non-zero bytes`);
-  if (span.parentSpanId !== undefined && !/^[0-9a-f]{16}$/.test(span.parentSpanId)) throw new OtlpDecodeError(`span ${name}: parent_span_id must be 8 bytes`);
+  if (!/^[0-9a-f]{32}$/.test(span.traceId) || /^0+$/.test(span.traceId))
+    throw new OtlpDecodeError(`span ${name}: trace_id must be 16 non-zero bytes`);
+  if (!/^[0-9a-f]{16}$/.test(span.spanId) || /^0+$/.test(span.spanId))
+    throw new OtlpDecodeError(`span ${name}: span_id must be 8 non-zero bytes`);
+  if (span.parentSpanId !== undefined && !/^[0-9a-f]{16}$/.test(span.parentSpanId))
+    throw new OtlpDecodeError(`span ${name}: parent_span_id must be 8 bytes`);
   if (span.startTimeUnixNano === 0n) throw new OtlpDecodeError(`span ${name}: start_time_unix_nano is required`);
-  if (span.endTimeUnixNano < span.startTimeUnixNano) throw new OtlpDecodeError(`span ${name}: end_time_unix_nano is before start_time_unix_nano`);
+  if (span.endTimeUnixNano < span.startTimeUnixNano)
+    throw new OtlpDecodeError(`span ${name}: end_time_unix_nano is before start_time_unix_nano`);
   return span;
 }

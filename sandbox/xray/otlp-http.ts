@@ -68,11 +68,19 @@ function sendStatus(res: http.ServerResponse, status: number, encoding: Encoding
     encoding === 'json'
       ? Buffer.from(JSON.stringify({ code: INVALID_ARGUMENT, message }))
       : Buffer.concat([protobufField(1, INVALID_ARGUMENT), protobufField(2, message)]);
-  res.writeHead(status, { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf', 'content-length': body.length });
+  res.writeHead(status, {
+    'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+    'content-length': body.length,
+  });
   res.end(body);
 }
 
-function sendText(res: http.ServerResponse, status: number, message: string, headers: http.OutgoingHttpHeaders = {}): void {
+function sendText(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ message }));
 }
@@ -105,7 +113,8 @@ function requestHandler(store: TraceStore) {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (refuseForeignHost(req, res)) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== OTLP_TRACES_PATH) return sendText(res, 404, `no OTLP endpoint at ${path}: traces go to POST ${OTLP_TRACES_PATH}`);
+    if (path !== OTLP_TRACES_PATH)
+      return sendText(res, 404, `no OTLP endpoint at ${path}: traces go to POST ${OTLP_TRACES_PATH}`);
     if (req.method !== 'POST') return sendText(res, 405, `${req.method} is not supported: use POST`, { allow: 'POST' });
     const encoding = encodingOf(req.headers['content-type']);
     if (!encoding) return sendText(res, 415, 'content-type must be application/x-protobuf or application/json');
@@ -124,13 +133,19 @@ function requestHandler(store: TraceStore) {
     }
     // An empty ExportTraceServiceResponse: no partial_success, everything was accepted.
     const ok = encoding === 'json' ? Buffer.from('{}') : Buffer.alloc(0);
-    res.writeHead(200, { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf', 'content-length': ok.length });
+    res.writeHead(200, {
+      'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+      'content-length': ok.length,
+    });
     res.end(ok);
   };
 }
 
 /** Listens on `port` (0: a free one) on 127.0.0.1 only; spans go into `store`. */
-export async function startOtlpHttpReceiver(store: TraceStore, options: { port?: number } = {}): Promise<OtlpHttpReceiver> {
+export async function startOtlpHttpReceiver(
+  store: TraceStore,
+  options: { port?: number } = {},
+): Promise<OtlpHttpReceiver> {
   const host = '127.0.0.1';
   const server = http.createServer((req, res) => {
     requestHandler(store)(req, res).catch((err: Error) => {

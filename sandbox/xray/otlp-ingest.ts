@@ -24,7 +24,10 @@ export const UNSAMPLED_SPANS_PREFIX = 'T1U';
 /** Whether a UDP datagram carries OTLP spans rather than a segment document. */
 export function isOtlpDatagram(datagram: Buffer): boolean {
   const body = datagram.subarray(UDP_HEADER.length, UDP_HEADER.length + 3).toString('latin1');
-  return (body === SAMPLED_SPANS_PREFIX || body === UNSAMPLED_SPANS_PREFIX) && datagram.subarray(0, UDP_HEADER.length).toString('latin1') === UDP_HEADER;
+  return (
+    (body === SAMPLED_SPANS_PREFIX || body === UNSAMPLED_SPANS_PREFIX) &&
+    datagram.subarray(0, UDP_HEADER.length).toString('latin1') === UDP_HEADER
+  );
 }
 
 export type IngestResult = { ok: true; stored: number } | { ok: false; reason: string };

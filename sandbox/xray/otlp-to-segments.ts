@@ -16,7 +16,14 @@
  *   from OpenTelemetry's default (random) id generator is refused, as X-Ray refuses it.
  */
 import { randomBytes } from 'node:crypto';
-import { SPAN_KIND, STATUS_CODE, type OtlpAttributes, type OtlpResourceSpans, type OtlpSpan, type OtlpValue } from './otlp-decode';
+import {
+  SPAN_KIND,
+  STATUS_CODE,
+  type OtlpAttributes,
+  type OtlpResourceSpans,
+  type OtlpSpan,
+  type OtlpValue,
+} from './otlp-decode';
 import type { AnnotationScalar, SegmentDocument, XRayEntity } from './segment-document';
 
 /** X-Ray keeps traces 30 days; the collector's translator refuses ids older than 28 days or 5 minutes ahead. */
@@ -32,7 +39,8 @@ export class SpanConversionError extends Error {
   override name = 'SpanConversionError';
 }
 
-const str = (value: OtlpValue | undefined): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const str = (value: OtlpValue | undefined): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 const num = (value: OtlpValue | undefined): number | undefined => (typeof value === 'number' ? value : undefined);
 
 /** `1-<8 hex epoch>-<24 hex>` from a 32-hex OTLP trace id; refuses ids whose epoch X-Ray would not accept. */
@@ -50,7 +58,8 @@ export function xrayTraceId(otlpTraceId: string, nowSeconds = Date.now() / 1000)
 
 function segmentName(span: OtlpSpan, resource: OtlpAttributes): { name: string; namespace?: 'aws' | 'remote' } {
   const a = span.attributes;
-  const outbound = span.kind === SPAN_KIND.client || span.kind === SPAN_KIND.producer || span.kind === SPAN_KIND.consumer;
+  const outbound =
+    span.kind === SPAN_KIND.client || span.kind === SPAN_KIND.producer || span.kind === SPAN_KIND.consumer;
   const awsSdk = a['rpc.system'] === 'aws-api';
   let name: string | undefined;
   if (span.kind === SPAN_KIND.server) name = str(a['aws.local.service']);
@@ -140,7 +149,8 @@ function makeAttributes(span: OtlpSpan, resource: OtlpAttributes, isSegment: boo
     if (indexed.has(key) && scalar !== undefined) annotations[annotationKey(key)] = scalar;
     else if (value !== null) metadata[key] = value;
   }
-  if (isSegment) for (const [key, value] of Object.entries(resource)) if (value !== null) metadata[`otel.resource.${key}`] = value;
+  if (isSegment)
+    for (const [key, value] of Object.entries(resource)) if (value !== null) metadata[`otel.resource.${key}`] = value;
   return {
     ...(Object.keys(annotations).length ? { annotations } : {}),
     ...(Object.keys(metadata).length ? { metadata: { default: metadata } } : {}),

@@ -93,7 +93,9 @@ export function walkEntities(entity: XRayEntity, visit: (e: XRayEntity, parent: 
 
 /** Seconds between start and end; undefined while in progress. */
 export function entityDuration(entity: XRayEntity): number | undefined {
-  return entity.end_time === undefined || entity.in_progress ? undefined : Math.max(0, entity.end_time - entity.start_time);
+  return entity.end_time === undefined || entity.in_progress
+    ? undefined
+    : Math.max(0, entity.end_time - entity.start_time);
 }
 
 /** HTTP status family as X-Ray counts it: throttle (429) is an error too. */

@@ -244,7 +244,11 @@ const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
  * Merges the graphs of many traces into GetServiceGraph's `Services`, keeping only requests that overlap
  * [startTime, endTime] (epoch seconds).
  */
-export function aggregateServiceGraph(graphs: readonly TraceGraph[], startTime: number, endTime: number): ServiceJson[] {
+export function aggregateServiceGraph(
+  graphs: readonly TraceGraph[],
+  startTime: number,
+  endTime: number,
+): ServiceJson[] {
   const aggregate = new ServiceGraphAggregate(startTime, endTime);
   for (const graph of graphs) aggregate.add(graph);
   return aggregate.services();

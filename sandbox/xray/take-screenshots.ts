@@ -25,7 +25,9 @@ async function main() {
     await page.screenshot({ path: path.join(OUT, 'xray-service-map.png'), fullPage: true });
 
     // The timeline of a successful question: stage -> Lambda -> function -> DynamoDB.
-    await page.goto(`${daemon.endpoint}/traces?filter=${encodeURIComponent('annotation.QuestionId BEGINSWITH "q-" AND service("DynamoDB")')}`);
+    await page.goto(
+      `${daemon.endpoint}/traces?filter=${encodeURIComponent('annotation.QuestionId BEGINSWITH "q-" AND service("DynamoDB")')}`,
+    );
     const link = page.locator('#result a').first();
     await link.waitFor();
     await link.click();

@@ -3,7 +3,13 @@
  * Documents are kept as received (a repeated id replaces the earlier one, as an in-progress segment is
  * later sent completed); a trace is assembled on read, grafting independent subsegments into their parents.
  */
-import { parseDatagram, traceIdEpochSeconds, walkEntities, type SegmentDocument, type XRayEntity } from './segment-document';
+import {
+  parseDatagram,
+  traceIdEpochSeconds,
+  walkEntities,
+  type SegmentDocument,
+  type XRayEntity,
+} from './segment-document';
 
 /** Oldest traces are dropped beyond this, so a long-running sandbox does not grow without bound. */
 export const MAX_TRACES = 20000;

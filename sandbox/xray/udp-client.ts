@@ -25,7 +25,9 @@ export async function sendDatagrams(address: string, payloads: readonly (string 
   try {
     for (const payload of payloads) {
       const data = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : datagram(payload);
-      await new Promise<void>((resolve, reject) => socket.send(data, port, host, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        socket.send(data, port, host, (err) => (err ? reject(err) : resolve())),
+      );
     }
   } finally {
     await new Promise<void>((resolve) => socket.close(() => resolve()));

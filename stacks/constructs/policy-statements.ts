@@ -1,5 +1,8 @@
 /** IAM statements as data: the project writes every policy as an `aws_iam_policy_document` data source. */
-import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import type { Construct } from 'constructs';
 
 export type Statement = DataAwsIamPolicyDocumentStatement;

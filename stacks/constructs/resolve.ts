@@ -4,6 +4,7 @@ import type { IConstruct } from 'constructs';
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
 
+// biome-ignore lint/suspicious/noExplicitAny: the result is untyped Terraform JSON, read by policy checks and tests.
 export function resolveTokens<T>(scope: IConstruct, value: T): any {
   return Tokenization.resolve(value, { scope, preparing: false, resolver: RESOLVER });
 }

@@ -37,7 +37,10 @@ export class SecureQueue {
     const encryption = kmsKeyId ? { kmsMasterKeyId: kmsKeyId } : { sqsManagedSseEnabled: true };
     this.queue = new SqsQueue(scope, id, { ...queueConfig, ...encryption });
     this.policyDocument = new DataAwsIamPolicyDocument(scope, `${id}-policy-document`, { statement: this.document() });
-    this.policy = new SqsQueuePolicy(scope, `${id}-policy`, { queueUrl: this.queue.url, policy: this.policyDocument.json });
+    this.policy = new SqsQueuePolicy(scope, `${id}-policy`, {
+      queueUrl: this.queue.url,
+      policy: this.policyDocument.json,
+    });
   }
 
   get arn(): string {

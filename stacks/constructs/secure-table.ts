@@ -1,4 +1,6 @@
-/** A DynamoDB table from `TABLES`: on-demand, server-side encrypted, point-in-time recovery, its stream and TTL if any. */
+/**
+ * A DynamoDB table from `TABLES`: on-demand, server-side encrypted, point-in-time recovery, its stream and TTL if any.
+ */
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { names, TABLES } from '../../system/definition';

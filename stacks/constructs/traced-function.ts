@@ -47,7 +47,11 @@ export class TracedFunction extends Construct {
   constructor(scope: Construct, id: string, props: TracedFunctionProps) {
     super(scope, id);
     const definition = FUNCTIONS[props.fn];
-    const settings = EnvironmentStack.settingsFor(this, { env: props.env, logRetentionDays: props.logRetentionDays, tracing: props.tracing });
+    const settings = EnvironmentStack.settingsFor(this, {
+      env: props.env,
+      logRetentionDays: props.logRetentionDays,
+      tracing: props.tracing,
+    });
     const functionName = names.function(requireSetting(settings, 'env', definition.name), props.fn);
     const environment = withServiceName(props.fn, functionName, props.environment);
     checkEnvironment(props.fn, environment);
@@ -101,9 +105,15 @@ export class TracedFunction extends Construct {
 }
 
 /** The service name its traces and logs carry is the function's name, unless the caller gives one. */
-function withServiceName(fn: FunctionKey, functionName: string, environment: Readonly<Record<string, string>>): Record<string, string> {
+function withServiceName(
+  fn: FunctionKey,
+  functionName: string,
+  environment: Readonly<Record<string, string>>,
+): Record<string, string> {
   const listed = (FUNCTIONS[fn].environment as readonly string[]).includes(ENV.serviceName);
-  return listed && environment[ENV.serviceName] === undefined ? { ...environment, [ENV.serviceName]: functionName } : { ...environment };
+  return listed && environment[ENV.serviceName] === undefined
+    ? { ...environment, [ENV.serviceName]: functionName }
+    : { ...environment };
 }
 
 /** The function gets exactly the variables the system definition lists for it: no more, no fewer. */

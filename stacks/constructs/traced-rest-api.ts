@@ -136,7 +136,8 @@ export class TracedRestApi extends Construct {
       const fn = functions[route.function];
       if (!fn) {
         throw new Error(
-          `${route.method} ${route.path} (${route.api} API) names function ${route.function}, which this stack does not wire ` +
+          `${route.method} ${route.path} (${route.api} API) names function ${route.function}, which this stack does ` +
+            `not wire ` +
             `(it wires: ${Object.keys(functions).join(', ') || 'none'})`,
         );
       }
@@ -242,7 +243,9 @@ export class TracedRestApi extends Construct {
       resourceId: method.resourceId,
       httpMethod: 'OPTIONS',
       statusCode: String(PREFLIGHT_STATUS),
-      responseParameters: Object.fromEntries(Object.keys(headers).map((name) => [`method.response.header.${name}`, true])),
+      responseParameters: Object.fromEntries(
+        Object.keys(headers).map((name) => [`method.response.header.${name}`, true]),
+      ),
     });
     const integrationResponse = new ApiGatewayIntegrationResponse(this, `${id}-integration-response`, {
       restApiId: this.restApi.id,

@@ -14,6 +14,7 @@ import { TerraformResource, TerraformDataSource, TerraformStack, type IAspect } 
 import type { IConstruct } from 'constructs';
 import { resolveTokens } from '../constructs/resolve';
 
+// biome-ignore lint/suspicious/noExplicitAny: a resource's resolved Terraform arguments, untyped JSON.
 type Config = Record<string, any>;
 
 /** What each check enforces; a violation names the one it broke. */
@@ -60,7 +61,10 @@ export class PolicyViolationError extends Error {
     readonly stackName: string,
     readonly violations: readonly PolicyViolation[],
   ) {
-    super(`policy: ${violations.length} violation(s) in stack ${stackName}:\n` + violations.map((v) => `  - ${describeViolation(v)}`).join('\n'));
+    super(
+      `policy: ${violations.length} violation(s) in stack ${stackName}:\n` +
+        violations.map((v) => `  - ${describeViolation(v)}`).join('\n'),
+    );
   }
 }
 
@@ -70,13 +74,22 @@ export class SecureDefaultsPolicy implements IAspect {
     const stack = node;
     const elements: Element[] = stack.node
       .findAll()
-      .filter((c): c is TerraformResource | TerraformDataSource => c instanceof TerraformResource || c instanceof TerraformDataSource)
+      .filter(
+        (c): c is TerraformResource | TerraformDataSource =>
+          c instanceof TerraformResource || c instanceof TerraformDataSource,
+      )
       .map((element) => {
         const type = element.terraformResourceType;
         // The logical id as Terraform will know it, plus the construct path so the author finds it.
         const logicalId = stack.getLogicalId(element);
         const address = `${element instanceof TerraformDataSource ? 'data.' : ''}${type}.${logicalId}`;
-        return { type, address, logicalId, path: element.node.path, config: firstConfig(resolveTokens(stack, element.toTerraform())) };
+        return {
+          type,
+          address,
+          logicalId,
+          path: element.node.path,
+          config: firstConfig(resolveTokens(stack, element.toTerraform())),
+        };
       });
     const violations = checkElements(elements);
     if (violations.length > 0) throw new PolicyViolationError(stack.node.id, violations);
@@ -107,21 +120,29 @@ export function checkElements(elements: readonly Element[]): PolicyViolation[] {
   const bucketsWith = (type: string, ok: (config: Config) => boolean) =>
     new Set(elements.filter((e) => e.type === type && ok(e.config)).map((e) => String(e.config.bucket)));
   const encryptedBuckets = bucketsWith('aws_s3_bucket_server_side_encryption_configuration', (c) =>
-    list(c.rule).some((rule) => Boolean(block((rule as Config).apply_server_side_encryption_by_default)?.sse_algorithm)),
+    list(c.rule).some((rule) =>
+      Boolean(block((rule as Config).apply_server_side_encryption_by_default)?.sse_algorithm),
+    ),
   );
   const blockedBuckets = bucketsWith(
     'aws_s3_bucket_public_access_block',
-    (c) => c.block_public_acls === true && c.block_public_policy === true && c.ignore_public_acls === true && c.restrict_public_buckets === true,
+    (c) =>
+      c.block_public_acls === true &&
+      c.block_public_policy === true &&
+      c.ignore_public_acls === true &&
+      c.restrict_public_buckets === true,
   );
 
   for (const element of elements) {
     const { type, config } = element;
     switch (type) {
       case 'aws_lambda_function':
-        if (block(config.tracing_config)?.mode !== 'Active') violation(element, 'lambda-tracing', 'Lambda tracing mode must be Active');
+        if (block(config.tracing_config)?.mode !== 'Active')
+          violation(element, 'lambda-tracing', 'Lambda tracing mode must be Active');
         break;
       case 'aws_api_gateway_stage':
-        if (config.xray_tracing_enabled !== true) violation(element, 'stage-tracing', 'stage must have X-Ray tracing enabled');
+        if (config.xray_tracing_enabled !== true)
+          violation(element, 'stage-tracing', 'stage must have X-Ray tracing enabled');
         break;
       case 'aws_s3_bucket': {
         // Companion resources name the bucket by `${aws_s3_bucket.<id>.id}` (or `.bucket`).
@@ -130,7 +151,11 @@ export function checkElements(elements: readonly Element[]): PolicyViolation[] {
           violation(element, 'bucket-encryption', 'bucket has no server-side encryption configuration');
         }
         if (!refs.some((ref) => blockedBuckets.has(ref))) {
-          violation(element, 'bucket-public-access-block', 'bucket has no public access block with all four settings true');
+          violation(
+            element,
+            'bucket-public-access-block',
+            'bucket has no public access block with all four settings true',
+          );
         }
         break;
       }
@@ -140,16 +165,22 @@ export function checkElements(elements: readonly Element[]): PolicyViolation[] {
         }
         break;
       case 'aws_sns_topic':
-        if (!config.kms_master_key_id) violation(element, 'topic-encryption', 'topic must be encrypted (kms_master_key_id)');
+        if (!config.kms_master_key_id)
+          violation(element, 'topic-encryption', 'topic must be encrypted (kms_master_key_id)');
         break;
       case 'aws_sqs_queue':
         if (config.sqs_managed_sse_enabled !== true && !config.kms_master_key_id) {
-          violation(element, 'queue-encryption', 'queue must be encrypted (sqs_managed_sse_enabled or kms_master_key_id)');
+          violation(
+            element,
+            'queue-encryption',
+            'queue must be encrypted (sqs_managed_sse_enabled or kms_master_key_id)',
+          );
         }
         break;
       case 'aws_iam_policy_document':
         for (const s of list(config.statement)) {
-          for (const [rule, message] of checkStatement(normalizeDocumentStatement(s as Config))) violation(element, rule, message);
+          for (const [rule, message] of checkStatement(normalizeDocumentStatement(s as Config)))
+            violation(element, rule, message);
         }
         break;
       default:
@@ -213,13 +244,15 @@ function checkStatement(s: NormalizedStatement): [PolicyRule, string][] {
   const what = `IAM statement${s.sid ? ` ${s.sid}` : ''}`;
   const broken: [PolicyRule, string][] = [];
   const wildcardActions = s.actions.filter((action) => action.includes('*'));
-  if (wildcardActions.length > 0) broken.push(['iam-wildcard-action', `${what} has a wildcard action (${wildcardActions.join(', ')})`]);
+  if (wildcardActions.length > 0)
+    broken.push(['iam-wildcard-action', `${what} has a wildcard action (${wildcardActions.join(', ')})`]);
   if (s.notActions.length > 0) broken.push(['iam-not-action', `${what} uses NotAction in an Allow statement`]);
   if (s.notResources.length > 0) broken.push(['iam-not-resource', `${what} uses NotResource in an Allow statement`]);
   // Trust policies carry no resources; Allow statements with the `*` resource are for X-Ray writes only.
   if (s.resources.includes('*')) {
     const others = s.actions.filter((action) => !isXrayAction(action));
-    if (others.length > 0) broken.push(['iam-wildcard-resource', `${what} has a wildcard resource for ${others.join(', ')}`]);
+    if (others.length > 0)
+      broken.push(['iam-wildcard-resource', `${what} has a wildcard resource for ${others.join(', ')}`]);
   }
   return broken;
 }

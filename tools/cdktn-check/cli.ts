@@ -47,9 +47,14 @@ function ensureToolchain(): void {
   fs.rmSync(stampFile, { force: true });
   for (const file of MANIFESTS) fs.copyFileSync(path.join(TOOLCHAIN, file), path.join(CACHE, file));
   // No install scripts: synth needs none (they build the CLI's terminal helper for `cdktn deploy`'s prompts).
-  run('install cdktn, cdktn-cli, @cdktn/provider-aws', 'npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: CACHE,
-  });
+  run(
+    'install cdktn, cdktn-cli, @cdktn/provider-aws',
+    'npm',
+    ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    {
+      cwd: CACHE,
+    },
+  );
   fs.writeFileSync(stampFile, stamp);
 }
 
@@ -94,11 +99,19 @@ function readStacks(outdir: string): Record<string, StackJson> {
   const stacksDir = path.join(outdir, 'stacks');
   if (!fs.existsSync(stacksDir)) throw new CheckError(`no stacks in ${outdir}`);
   return Object.fromEntries(
-    fs.readdirSync(stacksDir).map((stack) => [stack, JSON.parse(fs.readFileSync(path.join(stacksDir, stack, 'cdk.tf.json'), 'utf8'))]),
+    fs
+      .readdirSync(stacksDir)
+      .map((stack) => [stack, JSON.parse(fs.readFileSync(path.join(stacksDir, stack, 'cdk.tf.json'), 'utf8'))]),
   );
 }
 
-function synthesize(what: string, cli: string, cwd: string, outdir: string, env: NodeJS.ProcessEnv = {}): Record<string, StackJson> {
+function synthesize(
+  what: string,
+  cli: string,
+  cwd: string,
+  outdir: string,
+  env: NodeJS.ProcessEnv = {},
+): Record<string, StackJson> {
   run(what, process.execPath, [cli, 'synth', '--output', outdir], {
     cwd,
     env: { ...process.env, CHECKPOINT_DISABLE: '1', CI: 'true', ...env },
@@ -111,13 +124,24 @@ export function main(): number {
   let app: string | undefined;
   try {
     ensureToolchain();
-    const cdktf = synthesize('cdktf synth', path.join(ROOT, 'node_modules/cdktf-cli/bundle/bin/cdktf'), ROOT, path.join(work, 'cdktf'));
+    const cdktf = synthesize(
+      'cdktf synth',
+      path.join(ROOT, 'node_modules/cdktf-cli/bundle/bin/cdktf'),
+      ROOT,
+      path.join(work, 'cdktf'),
+    );
     app = prepareCdktnApp();
     // The copied sources find cdktn, @cdktn/provider-aws and its constructs in the cache first, then the rest
     // (zod, esbuild, fflate...) in the project's node_modules.
-    const cdktn = synthesize('cdktn synth', path.join(CACHE, 'node_modules/cdktn-cli/bin/cdktn'), app, path.join(work, 'cdktn'), {
-      NODE_PATH: [path.join(CACHE, 'node_modules'), path.join(ROOT, 'node_modules')].join(path.delimiter),
-    });
+    const cdktn = synthesize(
+      'cdktn synth',
+      path.join(CACHE, 'node_modules/cdktn-cli/bin/cdktn'),
+      app,
+      path.join(work, 'cdktn'),
+      {
+        NODE_PATH: [path.join(CACHE, 'node_modules'), path.join(ROOT, 'node_modules')].join(path.delimiter),
+      },
+    );
     const comparison = compareSynths(cdktf, cdktn);
     console.log(formatComparison(comparison, Object.keys(cdktf).length));
     if (comparison.unexpected.length > 0) {

@@ -147,7 +147,10 @@ export function describeDifference(d: Difference): string {
 
 /** The report the CLI prints: what was allowed and why, then what was not. */
 export function formatComparison(comparison: Comparison, stackCount: number): string {
-  const lines = [`compared ${stackCount} stack(s): ${comparison.allowed.length} allowed difference(s), ${comparison.unexpected.length} unexpected`];
+  const lines = [
+    `compared ${stackCount} stack(s): ${comparison.allowed.length} allowed difference(s), ` +
+      `${comparison.unexpected.length} unexpected`,
+  ];
   for (const rule of new Set(comparison.allowed.map((a) => a.rule))) {
     const hits = comparison.allowed.filter((a) => a.rule === rule);
     lines.push(`allowed: ${rule.name} (${hits.length}x): ${rule.why}`);

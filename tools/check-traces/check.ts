@@ -105,7 +105,11 @@ export interface CheckReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const PROBE_API: Record<TraceProbe, ApiKey> = { question: 'questions', click: 'clicks', 'invalid-question': 'questions' };
+const PROBE_API: Record<TraceProbe, ApiKey> = {
+  question: 'questions',
+  click: 'clicks',
+  'invalid-question': 'questions',
+};
 
 /** The probe's own request trace is a trace of this flow when the flow starts at the probe's stage. */
 const startsAtProbeRequest = (flow: ResolvedFlow, env: string) =>
@@ -130,7 +134,12 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
   });
   try {
     const stage = names.stageSegment(config.env, 'questions');
-    await source.findTraceIds(`service("${stage}")`, new Date(startedAt - 1000), new Date(startedAt), AbortSignal.timeout(Math.min(30_000, config.timeoutMs)));
+    await source.findTraceIds(
+      `service("${stage}")`,
+      new Date(startedAt - 1000),
+      new Date(startedAt),
+      AbortSignal.timeout(Math.min(30_000, config.timeoutMs)),
+    );
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     progress(`X-Ray: ${(err as Error).message} (will retry while waiting for the traces)`);
@@ -195,17 +204,29 @@ export async function runCheck(options: RunCheckOptions): Promise<CheckReport> {
     }
     for (const flow of pending) {
       const probe = probeOf(flow);
-      const candidates = (candidatesOf.get(flow.id) ?? []).map((id) => graphs.get(id)).filter((g): g is TraceGraph => !!g);
+      const candidates = (candidatesOf.get(flow.id) ?? [])
+        .map((id) => graphs.get(id))
+        .filter((g): g is TraceGraph => !!g);
       verdicts.set(flow.id, evaluateFlow(flow, candidates, [probe.traceId]));
     }
 
     const elapsed = ((Date.now() - startedAt) / 1000).toFixed(1);
     const states = flows.map((f) => {
       const v = verdicts.get(f.id)!;
-      const mark = v.state === 'passed' ? (v.settled ? 'ok' : 'ok, in progress') : v.state === 'failed' ? 'FAILED' : `waiting (${v.traceIds.length} traces)`;
+      const mark =
+        v.state === 'passed'
+          ? v.settled
+            ? 'ok'
+            : 'ok, in progress'
+          : v.state === 'failed'
+            ? 'FAILED'
+            : `waiting (${v.traceIds.length} traces)`;
       return `${f.id} ${mark}`;
     });
-    progress(`poll ${polls} at ${elapsed} s: ${states.join('; ')}${lastXRayError ? `; X-Ray: ${lastXRayError}, retrying` : ''}`);
+    progress(
+      `poll ${polls} at ${elapsed} s: ` +
+        `${states.join('; ')}${lastXRayError ? `; X-Ray: ${lastXRayError}, retrying` : ''}`,
+    );
 
     if (flows.every((f) => verdicts.get(f.id)!.settled)) break;
     if (Date.now() + interval >= deadline) {
@@ -244,7 +265,8 @@ async function chooseTraceStore(
     if (classified instanceof ConfigError && classified.setting !== 'AWS credentials') throw classified;
     if ((err as Error).name === 'CredentialsProviderError') throw classified;
     progress(
-      `traces: ${describeStore('xray')} (the segment destination is unknown: ${(err as Error).name}: ${(err as Error).message}; ` +
+      `traces: ${describeStore('xray')} (the segment destination is unknown: ${(err as Error).name}: ` +
+        `${(err as Error).message}; ` +
         'pass --transaction-search if the account uses CloudWatch Transaction Search)',
     );
     return 'xray';
@@ -252,12 +274,15 @@ async function chooseTraceStore(
 }
 
 const describeStore = (store: TraceStore) =>
-  store === 'transaction-search' ? 'CloudWatch Transaction Search (StartTraceRetrieval, ListRetrievedTraces)' : 'X-Ray (BatchGetTraces)';
+  store === 'transaction-search'
+    ? 'CloudWatch Transaction Search (StartTraceRetrieval, ListRetrievedTraces)'
+    : 'X-Ray (BatchGetTraces)';
 
 /** Why a flow found by annotation or service may find nothing in an account with Transaction Search. */
 const INDEXING_NOTE =
   'with Transaction Search, GetTraceSummaries finds only the indexed share of traces: index 100% while checking ' +
-  '(`aws xray update-indexing-rule --name Default --rule \'{"Probabilistic":{"DesiredSamplingPercentage":100}}\'`, docs/check-traces.md)';
+  '(`aws xray update-indexing-rule --name Default --rule \'{"Probabilistic":{"DesiredSamplingPercentage":100}}\'`, ' +
+  'docs/check-traces.md)';
 
 function buildReport(input: {
   config: ResolvedConfig;
@@ -297,7 +322,8 @@ function buildReport(input: {
   });
 
   const traceFlows = new Map<string, string[]>();
-  for (const flow of reportFlows) for (const id of flow.traceIds) traceFlows.set(id, [...(traceFlows.get(id) ?? []), flow.id]);
+  for (const flow of reportFlows)
+    for (const id of flow.traceIds) traceFlows.set(id, [...(traceFlows.get(id) ?? []), flow.id]);
   const traces: ReportTrace[] = [...traceFlows].map(([traceId, flowIds]) => {
     const graph = graphs.get(traceId)!;
     return {
@@ -358,7 +384,8 @@ function buildServiceMap(
   for (const id of traceIds) {
     const graph = graphs.get(id)!;
     for (const node of graph.nodes.values()) {
-      if (!nodes.has(node.id)) nodes.set(node.id, { ...node, seen: true, status: 'ok', count: 0, totalMs: 0, timed: 0 });
+      if (!nodes.has(node.id))
+        nodes.set(node.id, { ...node, seen: true, status: 'ok', count: 0, totalMs: 0, timed: 0 });
     }
     for (const visit of graph.visits) {
       const node = nodes.get(visit.nodeId)!;
@@ -414,4 +441,3 @@ function buildServiceMap(
     edges: [...edges.values()],
   };
 }
-

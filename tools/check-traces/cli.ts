@@ -41,7 +41,10 @@ const defaultIO: CliIO = {
 function program(io: CliIO) {
   return new Command('check-traces')
     .description('Probe an environment and prove, from X-Ray, that it is traced end to end.')
-    .option('--env <env>', 'environment to check (dev, prod, ...; local = the running sandbox, found through its endpoints file)')
+    .option(
+      '--env <env>',
+      'environment to check (dev, prod, ...; local = the running sandbox, found through its endpoints file)',
+    )
     .option('--outputs-file <file>', 'endpoints from `cdktf output --outputs-file <file>`')
     .option('--mysfits-api <url>', 'mysfits API endpoint (overrides the outputs)')
     .option('--questions-api <url>', 'questions API endpoint (overrides the outputs)')
@@ -49,10 +52,16 @@ function program(io: CliIO) {
     .option('--endpoint <url>', 'X-Ray endpoint, e.g. http://127.0.0.1:2000 for the sandbox')
     .option('--region <region>', 'AWS region (default: outputs, then AWS_REGION)')
     .option('--timeout <seconds>', `overall wait for the traces (default ${DEFAULT_TIMEOUT_SECONDS})`)
-    .option('--latency-budget-factor <n>', 'multiply every latency budget (slower environments, e.g. the sandbox in CI)')
+    .option(
+      '--latency-budget-factor <n>',
+      'multiply every latency budget (slower environments, e.g. the sandbox in CI)',
+    )
     .option('--out-dir <dir>', 'where report.json, service-map.mmd and report.html go', DEFAULT_OUT_DIR)
     .option('--json', 'print the JSON report to stdout instead of the tables')
-    .option('--transaction-search', 'read traces through CloudWatch Transaction Search (default: ask X-Ray for the segment destination)')
+    .option(
+      '--transaction-search',
+      'read traces through CloudWatch Transaction Search (default: ask X-Ray for the segment destination)',
+    )
     .option('--no-transaction-search', 'read traces with BatchGetTraces without asking')
     .addOption(new Option('--poll-interval <ms>', 'first wait between X-Ray polls (then backoff)').hideHelp())
     .exitOverride()
@@ -77,7 +86,9 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   if (options.pollInterval !== undefined) {
     pollIntervalMs = Number(options.pollInterval);
     if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 10) {
-      io.stderr(`check-traces: configuration error: --poll-interval: "${options.pollInterval}" must be at least 10 (ms)\n`);
+      io.stderr(
+        `check-traces: configuration error: --poll-interval: "${options.pollInterval}" must be at least 10 (ms)\n`,
+      );
       return EXIT.usage;
     }
   }
@@ -102,7 +113,10 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       io.stdout(`${formatReport(report)}\n`);
-      io.stdout(`\nReport: ${path.relative(process.cwd(), files.html)}, ${path.relative(process.cwd(), files.mermaid)}, ${path.relative(process.cwd(), files.json)}\n`);
+      io.stdout(
+        `\nReport: ${path.relative(process.cwd(), files.html)}, ${path.relative(process.cwd(), files.mermaid)}, ` +
+          `${path.relative(process.cwd(), files.json)}\n`,
+      );
     }
     return report.exitCode;
   } catch (err) {

@@ -91,7 +91,10 @@ function readOutputs(file: string, env: string): Map<string, { value: unknown; s
     throw new ConfigError('--outputs-file', `cannot read ${file}: ${reason}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError('--outputs-file', `${file} is not a cdktf outputs file ({ "<stack>": { "<output>": value } })`);
+    throw new ConfigError(
+      '--outputs-file',
+      `${file} is not a cdktf outputs file ({ "<stack>": { "<output>": value } })`,
+    );
   }
   const outputs = new Map<string, { value: unknown; stack: string }>();
   const envStacks = STACKS.map((key) => stackName(env, key));
@@ -102,7 +105,10 @@ function readOutputs(file: string, env: string): Map<string, { value: unknown; s
   }
   if (outputs.size === 0) {
     const found = Object.keys(parsed).join(', ') || 'none';
-    throw new ConfigError('--outputs-file', `${file} has no outputs of the "${env}" stacks (${envStacks.join(', ')}); stacks found: ${found}`);
+    throw new ConfigError(
+      '--outputs-file',
+      `${file} has no outputs of the "${env}" stacks (${envStacks.join(', ')}); stacks found: ${found}`,
+    );
   }
   return outputs;
 }
@@ -140,7 +146,9 @@ export function resolveConfig(settings: CheckSettings, environment: NodeJS.Proce
   const apiUrls = {} as Record<ApiKey, string>;
   const apiUrlSources = {} as Record<ApiKey, string>;
   for (const [api, { output, flag }] of Object.entries(API_OUTPUTS) as [ApiKey, (typeof API_OUTPUTS)[ApiKey]][]) {
-    const fromFlag = ({ mysfits: settings.mysfitsApi, questions: settings.questionsApi, clicks: settings.clicksApi } as const)[api];
+    const fromFlag = (
+      { mysfits: settings.mysfitsApi, questions: settings.questionsApi, clicks: settings.clicksApi } as const
+    )[api];
     if (fromFlag) {
       const url = attempt(() => httpUrl(fromFlag, flag));
       if (url) [apiUrls[api], apiUrlSources[api]] = [url, flag];
@@ -184,16 +192,23 @@ export function resolveConfig(settings: CheckSettings, environment: NodeJS.Proce
     environment.AWS_REGION ??
     environment.AWS_DEFAULT_REGION ??
     (endpoint ? 'us-east-1' : undefined);
-  if (!region) problems.push(new ConfigError('--region', 'not given, not in the outputs file, and AWS_REGION is not set'));
-  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(new ConfigError('--region', `"${region}" is not an AWS region`));
+  if (!region)
+    problems.push(new ConfigError('--region', 'not given, not in the outputs file, and AWS_REGION is not set'));
+  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    problems.push(new ConfigError('--region', `"${region}" is not an AWS region`));
 
-  const timeoutSeconds = settings.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(settings.timeoutSeconds);
+  const timeoutSeconds =
+    settings.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(settings.timeoutSeconds);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) {
-    problems.push(new ConfigError('--timeout', `"${settings.timeoutSeconds}" must be a number of seconds between 0 and 3600`));
+    problems.push(
+      new ConfigError('--timeout', `"${settings.timeoutSeconds}" must be a number of seconds between 0 and 3600`),
+    );
   }
   const latencyBudgetFactor = settings.latencyBudgetFactor === undefined ? 1 : Number(settings.latencyBudgetFactor);
   if (!Number.isFinite(latencyBudgetFactor) || latencyBudgetFactor < 1 || latencyBudgetFactor > 100) {
-    problems.push(new ConfigError('--latency-budget-factor', `"${settings.latencyBudgetFactor}" must be a number from 1 to 100`));
+    problems.push(
+      new ConfigError('--latency-budget-factor', `"${settings.latencyBudgetFactor}" must be a number from 1 to 100`),
+    );
   }
   throwAll(problems);
   return {

@@ -11,7 +11,14 @@ import {
   type ExpectedNode,
   type FunctionKey,
 } from '../../system/definition';
-import { edgeKey, splitEdgeKey, type GraphNode, type NodeVisit, type RecordedProblem, type TraceGraph } from './trace-graph';
+import {
+  edgeKey,
+  splitEdgeKey,
+  type GraphNode,
+  type NodeVisit,
+  type RecordedProblem,
+  type TraceGraph,
+} from './trace-graph';
 
 export interface NodeMatcher {
   readonly names: readonly string[];
@@ -86,7 +93,8 @@ export const matches = (matcher: NodeMatcher, node: { name: string; type: string
 export const describeMatcher = (matcher: NodeMatcher) =>
   matcher.names.join(' or ') + (matcher.type ? ` (${matcher.type})` : '');
 
-export const describeNode = (node: { name: string; type: string }) => (node.type ? `${node.name} (${node.type})` : node.name);
+export const describeNode = (node: { name: string; type: string }) =>
+  node.type ? `${node.name} (${node.type})` : node.name;
 
 export type FlowState = 'passed' | 'failed' | 'waiting';
 
@@ -179,7 +187,14 @@ export function evaluateFlow(
       `no trace starting at ${describeMatcher(flow.entry)} yet` +
         (seen.length > 0 ? ` (the traces found start at: ${seen.join(', ')})` : ''),
     );
-    return { state: 'waiting', settled: false, traceIds: [], edges: flow.edges.map(([from, to]) => ({ from, to })), problems, notes };
+    return {
+      state: 'waiting',
+      settled: false,
+      traceIds: [],
+      edges: flow.edges.map(([from, to]) => ({ from, to })),
+      problems,
+      notes,
+    };
   }
 
   const nodes = new Map<string, GraphNode>();
@@ -249,7 +264,9 @@ export function evaluateFlow(
 
   problems.push(...counted(statusProblems), ...counted(slow), ...missing);
   const traceIds = traces.map((g) => g.traceId);
-  if (statusProblems.length > 0 || slow.length > 0) return { state: 'failed', settled: true, traceIds, edges, problems, notes: [...new Set(notes)] };
-  if (missing.length > 0) return { state: 'waiting', settled: false, traceIds, edges, problems, notes: [...new Set(notes)] };
+  if (statusProblems.length > 0 || slow.length > 0)
+    return { state: 'failed', settled: true, traceIds, edges, problems, notes: [...new Set(notes)] };
+  if (missing.length > 0)
+    return { state: 'waiting', settled: false, traceIds, edges, problems, notes: [...new Set(notes)] };
   return { state: 'passed', settled: !anyInProgress, traceIds, edges, problems, notes: [...new Set(notes)] };
 }

@@ -27,7 +27,9 @@ export interface ProbeResult {
 
 /** A new X-Ray trace id: `1-<epoch seconds, 8 hex>-<96 random bits, 24 hex>`. */
 export function newTraceId(now = Date.now()): string {
-  return `1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
+  return `1-${Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
 }
 
 /** A mysfit every environment has (seeded from data/mysfits.json). */
@@ -57,7 +59,14 @@ async function send(config: ResolvedConfig, request: ProbeRequest, timeoutMs: nu
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     if ((err as Error).name === 'TimeoutError') {
-      return { url, traceId, sentAt, durationMs: Date.now() - sentAt, status: undefined, text: `no answer within ${timeoutMs} ms` };
+      return {
+        url,
+        traceId,
+        sentAt,
+        durationMs: Date.now() - sentAt,
+        status: undefined,
+        text: `no answer within ${timeoutMs} ms`,
+      };
     }
     throw new ConfigError(
       config.apiUrlSources[request.api],
@@ -134,7 +143,9 @@ export async function sendProbes(config: ResolvedConfig, options: { timeoutMs?: 
       sentAt: answer.sentAt,
       durationMs: answer.durationMs,
       annotationValue: PROBE_MYSFIT_ID,
-      message: ok ? `200, MysfitId ${PROBE_MYSFIT_ID}` : `answered ${answer.status ?? 'nothing'} (expected 200): ${excerpt(answer.text)}`,
+      message: ok
+        ? `200, MysfitId ${PROBE_MYSFIT_ID}`
+        : `answered ${answer.status ?? 'nothing'} (expected 200): ${excerpt(answer.text)}`,
     });
   }
 
@@ -160,7 +171,9 @@ export async function sendProbes(config: ResolvedConfig, options: { timeoutMs?: 
       traceId: answer.traceId,
       sentAt: answer.sentAt,
       durationMs: answer.durationMs,
-      message: ok ? '400 as expected' : `answered ${answer.status ?? 'nothing'} (expected 400): ${excerpt(answer.text)}`,
+      message: ok
+        ? '400 as expected'
+        : `answered ${answer.status ?? 'nothing'} (expected 400): ${excerpt(answer.text)}`,
     });
   }
   return results;

@@ -18,12 +18,15 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const SCENARIOS: Record<string, Partial<SandboxOptions>> = {
   healthy: {},
-  hanging: { functionEnvironment: { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '1000' } } },
+  hanging: {
+    functionEnvironment: { postQuestion: { HANGING_EXCEPTION_RATE: '1', HANGING_EXCEPTION_DELAY_MS: '1000' } },
+  },
 };
 
 async function main() {
   const scenario = process.argv[2] ?? 'healthy';
-  if (!(scenario in SCENARIOS)) throw new Error(`scenario: "${scenario}" is not one of ${Object.keys(SCENARIOS).join(', ')}`);
+  if (!(scenario in SCENARIOS))
+    throw new Error(`scenario: "${scenario}" is not one of ${Object.keys(SCENARIOS).join(', ')}`);
   const suffix = scenario === 'healthy' ? '' : `-${scenario}`;
   const sandbox = await startSandbox({ ...FREE_PORTS, ...SCENARIOS[scenario] });
   try {
@@ -49,8 +52,16 @@ async function main() {
     fs.mkdirSync(path.dirname(png), { recursive: true });
     const shot = spawnSync(
       CHROMIUM,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--hide-scrollbars',
-        '--window-size=1500,1250', `--screenshot=${png}`, `file://${files.html}`],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--hide-scrollbars',
+        '--window-size=1500,1250',
+        `--screenshot=${png}`,
+        `file://${files.html}`,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     if (shot.status !== 0) throw new Error(`chromium: screenshot failed: ${shot.stderr}`);

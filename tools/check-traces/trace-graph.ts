@@ -251,7 +251,14 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | X
           const subProblems: RecordedProblem[] =
             status === 'ok'
               ? []
-              : [{ kind: status, path: `${path} › ${sub.name}`, httpStatus: sub.http?.response?.status, cause: causeText(sub.cause) }];
+              : [
+                  {
+                    kind: status,
+                    path: `${path} › ${sub.name}`,
+                    httpStatus: sub.http?.response?.status,
+                    cause: causeText(sub.cause),
+                  },
+                ];
           if (sub.in_progress) inProgress = true;
           visits.push({
             nodeId: inferred.id,
@@ -292,6 +299,8 @@ export function buildTraceGraph(traceId: string, documents: readonly (string | X
 
   // Table order: by depth-first position is hard to keep across segments; start time then depth reads well.
   visits.sort((a, b) => (a.startTime ?? Infinity) - (b.startTime ?? Infinity) || a.depth - b.depth);
-  const rootNodeIds = [...new Set(segments.filter((s) => !parentOf.has(s)).map((s) => nodeKey(s.name, s.origin ?? '')))];
+  const rootNodeIds = [
+    ...new Set(segments.filter((s) => !parentOf.has(s)).map((s) => nodeKey(s.name, s.origin ?? ''))),
+  ];
   return { traceId, nodes, edges, visits, rootNodeIds, inProgress, notes, annotations };
 }

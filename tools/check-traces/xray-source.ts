@@ -60,7 +60,9 @@ export function createXRayClient(options: { region: string; endpoint?: string; e
     endpoint: options.endpoint,
     // The local daemon does not check signatures: don't make the sandbox need AWS credentials.
     credentials:
-      local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+      local && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE
+        ? { accessKeyId: 'local', secretAccessKey: 'local' }
+        : undefined,
     maxAttempts: 3,
   });
 }
@@ -75,13 +77,30 @@ export function classifyXRayError(err: unknown, endpoint: string | undefined): E
     code = c.code ?? /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b/.exec(c.message ?? '')?.[1];
   }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new ConfigError(endpoint ? '--endpoint' : '--region', `X-Ray at ${endpoint ?? 'the regional endpoint'} cannot be reached (${code})`);
+    return new ConfigError(
+      endpoint ? '--endpoint' : '--region',
+      `X-Ray at ${endpoint ?? 'the regional endpoint'} cannot be reached (${code})`,
+    );
   }
   if (e.name === 'CredentialsProviderError') {
-    return new ConfigError('AWS credentials', `none found for X-Ray (${e.message}); set AWS_PROFILE or AWS_ACCESS_KEY_ID`);
+    return new ConfigError(
+      'AWS credentials',
+      `none found for X-Ray (${e.message}); set AWS_PROFILE or AWS_ACCESS_KEY_ID`,
+    );
   }
-  if (['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException'].includes(e.name ?? '')) {
-    return new ConfigError('AWS credentials', `X-Ray refused them: ${e.name}: ${e.message} (needs xray:GetTraceSummaries and xray:BatchGetTraces, or with Transaction Search xray:StartTraceRetrieval and xray:ListRetrievedTraces; see docs/check-traces.md)`);
+  if (
+    [
+      'AccessDeniedException',
+      'UnrecognizedClientException',
+      'InvalidSignatureException',
+      'ExpiredTokenException',
+    ].includes(e.name ?? '')
+  ) {
+    return new ConfigError(
+      'AWS credentials',
+      `X-Ray refused them: ${e.name}: ${e.message} (needs xray:GetTraceSummaries and xray:BatchGetTraces, or with ` +
+        `Transaction Search xray:StartTraceRetrieval and xray:ListRetrievedTraces; see docs/check-traces.md)`,
+    );
   }
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -90,7 +109,14 @@ const sleep = (ms: number, abortSignal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (abortSignal?.aborted) return reject(abortSignal.reason);
     const timer = setTimeout(resolve, ms);
-    abortSignal?.addEventListener('abort', () => (clearTimeout(timer), reject(abortSignal.reason)), { once: true });
+    abortSignal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(abortSignal.reason);
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -98,10 +124,16 @@ const sleep = (ms: number, abortSignal?: AbortSignal) =>
  * Transaction Search. A daemon without the operation (the sandbox's) or a role without
  * xray:GetTraceSegmentDestination answers with an error: the caller falls back to X-Ray and says so.
  */
-export async function detectTraceStore(client: XRayClient, abortSignal?: AbortSignal): Promise<{ store: TraceStore; detail: string }> {
+export async function detectTraceStore(
+  client: XRayClient,
+  abortSignal?: AbortSignal,
+): Promise<{ store: TraceStore; detail: string }> {
   const answer = await client.send(new GetTraceSegmentDestinationCommand({}), { abortSignal });
   const store: TraceStore = answer?.Destination === 'CloudWatchLogs' ? 'transaction-search' : 'xray';
-  return { store, detail: `segment destination ${answer?.Destination ?? 'not given'} (${answer?.Status ?? 'no status'})` };
+  return {
+    store,
+    detail: `segment destination ${answer?.Destination ?? 'not given'} (${answer?.Status ?? 'no status'})`,
+  };
 }
 
 export interface XRaySourceOptions {
@@ -148,7 +180,13 @@ export class XRaySource {
       this.calls.getTraceSummaries++;
       const answer = await this.call(() =>
         this.client.send(
-          new GetTraceSummariesCommand({ StartTime: start, EndTime: end, FilterExpression: filterExpression, NextToken: nextToken, Sampling: false }),
+          new GetTraceSummariesCommand({
+            StartTime: start,
+            EndTime: end,
+            FilterExpression: filterExpression,
+            NextToken: nextToken,
+            Sampling: false,
+          }),
           { abortSignal },
         ),
       );
@@ -163,7 +201,11 @@ export class XRaySource {
    * The segment documents of each trace X-Ray has (traces it does not know yet are simply absent). `window` bounds
    * a Transaction Search retrieval; BatchGetTraces needs none.
    */
-  async getTraces(traceIds: readonly string[], window: TimeWindow, abortSignal?: AbortSignal): Promise<TraceDocuments[]> {
+  async getTraces(
+    traceIds: readonly string[],
+    window: TimeWindow,
+    abortSignal?: AbortSignal,
+  ): Promise<TraceDocuments[]> {
     if (traceIds.length === 0) return [];
     return this.store === 'transaction-search'
       ? this.retrieveTraces(traceIds, window, abortSignal)
@@ -194,13 +236,20 @@ export class XRaySource {
   }
 
   /** Transaction Search: one retrieval per 100 ids, each polled until COMPLETE, then read page by page. */
-  private async retrieveTraces(traceIds: readonly string[], window: TimeWindow, abortSignal?: AbortSignal): Promise<TraceDocuments[]> {
+  private async retrieveTraces(
+    traceIds: readonly string[],
+    window: TimeWindow,
+    abortSignal?: AbortSignal,
+  ): Promise<TraceDocuments[]> {
     const byId = new Map<string, string[]>();
     for (let i = 0; i < traceIds.length; i += START_TRACE_RETRIEVAL_LIMIT) {
       const chunk = traceIds.slice(i, i + START_TRACE_RETRIEVAL_LIMIT);
       this.calls.startTraceRetrieval++;
       const started = await this.call(() =>
-        this.client.send(new StartTraceRetrievalCommand({ TraceIds: chunk, StartTime: window.start, EndTime: window.end }), { abortSignal }),
+        this.client.send(
+          new StartTraceRetrievalCommand({ TraceIds: chunk, StartTime: window.start, EndTime: window.end }),
+          { abortSignal },
+        ),
       );
       if (!started.RetrievalToken) throw new Error('StartTraceRetrieval answered without a RetrievalToken');
       for (const page of await this.retrievedPages(started.RetrievalToken, abortSignal)) {
@@ -216,11 +265,17 @@ export class XRaySource {
   }
 
   /** Waits (bounded) for the retrieval to be COMPLETE, then reads all its pages. */
-  private async retrievedPages(retrievalToken: string, abortSignal?: AbortSignal): Promise<ListRetrievedTracesCommandOutput[]> {
+  private async retrievedPages(
+    retrievalToken: string,
+    abortSignal?: AbortSignal,
+  ): Promise<ListRetrievedTracesCommandOutput[]> {
     const list = (nextToken?: string) => {
       this.calls.listRetrievedTraces++;
       return this.call(() =>
-        this.client.send(new ListRetrievedTracesCommand({ RetrievalToken: retrievalToken, TraceFormat: 'XRAY', NextToken: nextToken }), { abortSignal }),
+        this.client.send(
+          new ListRetrievedTracesCommand({ RetrievalToken: retrievalToken, TraceFormat: 'XRAY', NextToken: nextToken }),
+          { abortSignal },
+        ),
       );
     };
     let wait = this.retrievalPollMs;
@@ -229,7 +284,8 @@ export class XRaySource {
       if (answer.RetrievalStatus !== 'SCHEDULED' && answer.RetrievalStatus !== 'RUNNING') {
         throw new TraceRetrievalError(answer.RetrievalStatus ?? 'without a status');
       }
-      if (polls >= MAX_RETRIEVAL_STATUS_POLLS) throw new TraceRetrievalError(`still ${answer.RetrievalStatus} after ${polls} polls`);
+      if (polls >= MAX_RETRIEVAL_STATUS_POLLS)
+        throw new TraceRetrievalError(`still ${answer.RetrievalStatus} after ${polls} polls`);
       await sleep(wait, abortSignal);
       wait = Math.min(Math.round(wait * 1.5), this.retrievalMaxPollMs);
       answer = await list();

@@ -16,7 +16,10 @@ import { placeholderProblems } from '../../config/placeholders';
 import { deployStackNames } from '../../system/definition';
 
 /** The `$GITHUB_ENV` lines for `env`, or the problems that stop it. */
-export function resolveEnvironment(env: string, configDir = ENVIRONMENTS_DIR): { lines: string[] } | { problems: string[] } {
+export function resolveEnvironment(
+  env: string,
+  configDir = ENVIRONMENTS_DIR,
+): { lines: string[] } | { problems: string[] } {
   try {
     const environment = loadEnvironment(env, configDir);
     const problems = placeholderProblems(environment);

@@ -36,10 +36,17 @@ function program(io: CliIO) {
   return new Command('invoke')
     .description('Invoke one function of the running sandbox with an event, and show its result, logs and trace.')
     .argument('[function]', 'post-question, process-questions-stream, process-clicks or mysfits-api (or its full name)')
-    .option('--event <file>', 'the event: a JSON file, or - for standard input (default: the function\'s sample event)')
-    .option('--generate <function|route>', 'print a sample event, e.g. --generate post-question or --generate "GET /mysfits/{mysfitId}"')
+    .option('--event <file>', "the event: a JSON file, or - for standard input (default: the function's sample event)")
+    .option(
+      '--generate <function|route>',
+      'print a sample event, e.g. --generate post-question or --generate "GET /mysfits/{mysfitId}"',
+    )
     .option('--json', 'print the invocation as one JSON object (result, log, traceId, traceUrl)')
-    .addHelpText('after', `\nSample events (${EVENTS_DIR}):\n${SAMPLE_EVENTS.map((s) => `  ${s.file.padEnd(30)} ${s.route ?? ''} ${s.what}`).join('\n')}\n`)
+    .addHelpText(
+      'after',
+      `\nSample events ` +
+        `(${EVENTS_DIR}):\n${SAMPLE_EVENTS.map((s) => `  ${s.file.padEnd(30)} ${s.route ?? ''} ${s.what}`).join('\n')}\n`,
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .allowExcessArguments(false);
@@ -58,7 +65,10 @@ async function readEvent(option: string | undefined, functionName: string, io: C
     try {
       text = fs.readFileSync(option, 'utf8');
     } catch (err) {
-      throw new UsageError(`--event: cannot read ${option}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+      throw new UsageError(
+        `--event: cannot read ${option}: ` +
+          `${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`,
+      );
     }
     source = option;
   }
@@ -85,11 +95,21 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       io.stdout(readSample(sampleFor(options.generate)));
       return EXIT.ok;
     }
-    if (!functionArg) throw new UsageError('<function>: missing; name one of post-question, process-questions-stream, process-clicks, mysfits-api');
+    if (!functionArg)
+      throw new UsageError(
+        '<function>: missing; name one of post-question, process-questions-stream, process-clicks, mysfits-api',
+      );
     const key = resolveFunction(functionArg);
     const payload = await readEvent(options.event, functionArg, io);
     const sandbox = findSandbox(io.env);
-    return await invoke(sandbox.lambdaEndpoint, localNames.function(key), payload, sandbox.xrayEndpoint, options.json ?? false, io);
+    return await invoke(
+      sandbox.lambdaEndpoint,
+      localNames.function(key),
+      payload,
+      sandbox.xrayEndpoint,
+      options.json ?? false,
+      io,
+    );
   } catch (err) {
     if (err instanceof UsageError || err instanceof UnknownNameError || err instanceof SandboxNotFoundError) {
       io.stderr(`invoke: ${err.message}\n`);
@@ -100,7 +120,14 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
   }
 }
 
-async function invoke(endpoint: string, functionName: string, payload: string, xrayEndpoint: string, json: boolean, io: CliIO) {
+async function invoke(
+  endpoint: string,
+  functionName: string,
+  payload: string,
+  xrayEndpoint: string,
+  json: boolean,
+  io: CliIO,
+) {
   let res: Response;
   try {
     res = await fetch(`${endpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, {
@@ -109,10 +136,14 @@ async function invoke(endpoint: string, functionName: string, payload: string, x
       body: payload,
     });
   } catch (err) {
-    throw new SandboxNotFoundError(`the sandbox's Lambda API at ${endpoint} does not answer (${(err as Error).message}); is npm start still running?`);
+    throw new SandboxNotFoundError(
+      `the sandbox's Lambda API at ${endpoint} does not answer (${(err as Error).message}); is npm start still ` +
+        `running?`,
+    );
   }
   const body = await res.text();
-  if (res.status !== 200) throw new Error(`the Lambda API answered ${res.status} ${res.headers.get('x-amzn-ErrorType') ?? ''}: ${body}`);
+  if (res.status !== 200)
+    throw new Error(`the Lambda API answered ${res.status} ${res.headers.get('x-amzn-ErrorType') ?? ''}: ${body}`);
   const log = Buffer.from(res.headers.get('X-Amz-Log-Result') ?? '', 'base64').toString('utf8');
   const traceId = /Root=([^;]+)/.exec(res.headers.get('X-Amzn-Trace-Id') ?? '')?.[1];
   const traceUrl = traceId ? `${xrayEndpoint}/traces/${traceId}` : undefined;
@@ -124,7 +155,9 @@ async function invoke(endpoint: string, functionName: string, payload: string, x
     // not JSON: printed as it came
   }
   if (json) {
-    io.stdout(`${JSON.stringify({ function: functionName, ok: !functionError, result, log, traceId, traceUrl }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ function: functionName, ok: !functionError, result, log, traceId, traceUrl }, null, 2)}\n`,
+    );
   } else {
     io.stdout(`── ${functionName}: ${functionError ? `function error (${functionError})` : 'result'}\n`);
     io.stdout(`${typeof result === 'string' ? result : JSON.stringify(result, null, 2)}\n`);

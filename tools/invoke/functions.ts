@@ -20,10 +20,29 @@ export interface SampleEvent {
 
 /** The first sample of a function is the one `--generate <function>` prints. */
 export const SAMPLE_EVENTS: readonly SampleEvent[] = [
-  { file: 'post-question.json', function: 'postQuestion', route: 'POST /questions', what: 'API Gateway proxy request: a question' },
-  { file: 'mysfits-api.list.json', function: 'mysfitsApi', route: 'GET /mysfits', what: 'API Gateway proxy request: the Evil mysfits' },
-  { file: 'mysfits-api.get.json', function: 'mysfitsApi', route: 'GET /mysfits/{mysfitId}', what: 'API Gateway proxy request: one mysfit' },
-  { file: 'process-questions-stream.json', function: 'processQuestionsStream', what: 'DynamoDB stream batch: one new question' },
+  {
+    file: 'post-question.json',
+    function: 'postQuestion',
+    route: 'POST /questions',
+    what: 'API Gateway proxy request: a question',
+  },
+  {
+    file: 'mysfits-api.list.json',
+    function: 'mysfitsApi',
+    route: 'GET /mysfits',
+    what: 'API Gateway proxy request: the Evil mysfits',
+  },
+  {
+    file: 'mysfits-api.get.json',
+    function: 'mysfitsApi',
+    route: 'GET /mysfits/{mysfitId}',
+    what: 'API Gateway proxy request: one mysfit',
+  },
+  {
+    file: 'process-questions-stream.json',
+    function: 'processQuestionsStream',
+    what: 'DynamoDB stream batch: one new question',
+  },
   { file: 'process-clicks.json', function: 'processClicks', what: 'Firehose transformation batch: two clicks' },
 ];
 
@@ -37,13 +56,18 @@ export function knownFunctionNames(): string {
 
 export function resolveFunction(name: string): FunctionKey {
   const key = FUNCTION_KEYS.find(
-    (k) => name === k || name === FUNCTIONS[k].name || name === localNames.function(k) || name === localNames.functionArn(k),
+    (k) =>
+      name === k || name === FUNCTIONS[k].name || name === localNames.function(k) || name === localNames.functionArn(k),
   );
   if (!key) throw new UnknownNameError(`unknown function "${name}"; the functions are: ${knownFunctionNames()}`);
   return key;
 }
 
-const normaliseRoute = (route: string) => route.trim().replace(/\s+/, ' ').replace(/^(\w+)/, (m) => m.toUpperCase());
+const normaliseRoute = (route: string) =>
+  route
+    .trim()
+    .replace(/\s+/, ' ')
+    .replace(/^(\w+)/, (m) => m.toUpperCase());
 
 /** A function name or a route (`"GET /mysfits/{mysfitId}"`) -> its sample event. */
 export function sampleFor(nameOrRoute: string): SampleEvent {

@@ -98,7 +98,9 @@ export async function main(argv: readonly string[], io: LogsIO = defaultIO): Pro
     text = fs.readFileSync(file, 'utf8');
   } catch {
     if (!command.opts().follow) {
-      io.stderr(`logs: ${file} does not exist: the sandbox writes it when started with npm start (SANDBOX_STATE_DIR)\n`);
+      io.stderr(
+        `logs: ${file} does not exist: the sandbox writes it when started with npm start (SANDBOX_STATE_DIR)\n`,
+      );
       return 2;
     }
   }

@@ -35,12 +35,19 @@ class UsageError extends Error {}
 function program(io: CliIO) {
   return new Command('replay-questions')
     .description('E-mail, exactly once, the questions the stream could not e-mail, and clear the on-failure queue.')
-    .option('--env <env>', 'deployed environment (dev, prod, ...): names and region from config/environments/<env>.json')
+    .option(
+      '--env <env>',
+      'deployed environment (dev, prod, ...): names and region from config/environments/<env>.json',
+    )
     .option('--sandbox', 'the local sandbox (`npm start`) instead of AWS')
     .option('--region <region>', 'AWS region (default: the environment config)')
     .option('--dynamodb-endpoint <url>', 'sandbox DynamoDB Local', `http://127.0.0.1:${SANDBOX_PORTS.dynamodb}`)
     .option('--fauxqs-endpoint <url>', 'sandbox fauxqs (SNS, SQS)', `http://127.0.0.1:${SANDBOX_PORTS.fauxqs}`)
-    .option('--grace-minutes <n>', 'leave younger questions to the stream unless an on-failure message names them', String(DEFAULT_GRACE_MINUTES))
+    .option(
+      '--grace-minutes <n>',
+      'leave younger questions to the stream unless an on-failure message names them',
+      String(DEFAULT_GRACE_MINUTES),
+    )
     .option('--dry-run', 'list what would be sent; send, mark and delete nothing')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -58,9 +65,10 @@ function graceMs(options: CliOptions): number {
 /** The AWS (or sandbox) clients and the environment's names. */
 function connect(options: CliOptions): { clients: ReplayClients & { destroy(): void }; env: string; region: string } {
   if (options.sandbox && options.env) throw new UsageError('--env and --sandbox: give one of them, not both');
-  if (!options.sandbox && !options.env) throw new UsageError('--env <env> is required (or --sandbox for the local sandbox)');
+  if (!options.sandbox && !options.env)
+    throw new UsageError('--env <env> is required (or --sandbox for the local sandbox)');
   const env = options.sandbox ? LOCAL_ENV : options.env!;
-  const region = options.sandbox ? LOCAL_REGION : options.region ?? loadEnvironment(env).config.region;
+  const region = options.sandbox ? LOCAL_REGION : (options.region ?? loadEnvironment(env).config.region);
   const local = (endpoint: string) => (options.sandbox ? { endpoint, credentials: LOCAL_CREDENTIALS } : {});
   const dynamodb = new DynamoDBClient({ region, ...local(options.dynamodbEndpoint) });
   const sns = new SNSClient({ region, ...local(options.fauxqsEndpoint) });
@@ -72,7 +80,9 @@ function connect(options: CliOptions): { clients: ReplayClients & { destroy(): v
       dynamodb,
       sns,
       sqs,
-      destroy: () => [dynamodb, sns, sqs].forEach((client) => client.destroy()),
+      destroy: () => {
+        for (const client of [dynamodb, sns, sqs]) client.destroy();
+      },
     },
   };
 }
@@ -85,7 +95,9 @@ async function findTopicArn(clients: ReplayClients, topicName: string, region: s
     if (found?.TopicArn) return found.TopicArn;
     next = page.NextToken;
   } while (next);
-  throw new ConfigError(`topic ${topicName} not found in ${region} (is the environment deployed, or the sandbox running?)`);
+  throw new ConfigError(
+    `topic ${topicName} not found in ${region} (is the environment deployed, or the sandbox running?)`,
+  );
 }
 
 async function resolveTargets(clients: ReplayClients, env: string, region: string): Promise<ReplayTargets> {

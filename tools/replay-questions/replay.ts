@@ -7,7 +7,12 @@
  * own notify code (conditional mark: a question is never e-mailed again once marked). On-failure messages
  * whose questions are all handled are then deleted; the others stay for the next run.
  */
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -67,7 +72,12 @@ async function receiveFailureWindows(clients: ReplayClients, queueUrl: string, l
   for (;;) {
     const { Messages = [] } = await clients.sqs.send(
       // Hidden for 5 minutes while this run works; undeleted ones come back for the next run.
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 300,
+      }),
     );
     if (Messages.length === 0) break;
     for (const message of Messages) {
@@ -76,10 +86,17 @@ async function receiveFailureWindows(clients: ReplayClients, queueUrl: string, l
         const fromMs = Date.parse(info.approximateArrivalOfFirstRecord);
         const toMs = Date.parse(info.approximateArrivalOfLastRecord);
         if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw new Error('no arrival times');
-        windows.push({ receiptHandle: message.ReceiptHandle!, fromMs: fromMs - WINDOW_SLACK_MS, toMs: toMs + WINDOW_SLACK_MS });
+        windows.push({
+          receiptHandle: message.ReceiptHandle!,
+          fromMs: fromMs - WINDOW_SLACK_MS,
+          toMs: toMs + WINDOW_SLACK_MS,
+        });
       } catch (err) {
         unreadable++;
-        log(`! on-failure message ${message.MessageId} is not a stream on-failure record (${(err as Error).message}): left in the queue`);
+        log(
+          `! on-failure message ${message.MessageId} is not a stream on-failure record (${(err as Error).message}): ` +
+            `left in the queue`,
+        );
       }
     }
   }
@@ -120,7 +137,9 @@ export async function replayQuestions(
   const inWindow = (ms: number) => windows.some((w) => ms >= w.fromMs && ms <= w.toMs);
   const candidates = unnotified
     // No readable CreatedAt: old enough (it was never going to be younger).
-    .filter((item) => Number.isNaN(createdMs(item)) || createdMs(item) <= now - options.graceMs || inWindow(createdMs(item)))
+    .filter(
+      (item) => Number.isNaN(createdMs(item)) || createdMs(item) <= now - options.graceMs || inWindow(createdMs(item)),
+    )
     .sort((a, b) => String(a.CreatedAt).localeCompare(String(b.CreatedAt)));
 
   const report: ReplayReport = {
@@ -146,7 +165,10 @@ export async function replayQuestions(
       continue;
     }
     try {
-      report.outcomes[id] = await notifyQuestion({ ...clients, tableName: targets.tableName, topicArn: targets.topicArn }, parsed.data);
+      report.outcomes[id] = await notifyQuestion(
+        { ...clients, tableName: targets.tableName, topicArn: targets.topicArn },
+        parsed.data,
+      );
       log(`${report.outcomes[id]}: ${id}`);
     } catch (err) {
       report.failed.push({ questionId: id, error: (err as Error).message });
@@ -158,7 +180,11 @@ export async function replayQuestions(
     // Show the messages again at once: a dry run must not hide them from the next (real) run.
     for (const window of windows) {
       await clients.sqs.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: targets.onFailureQueueUrl, ReceiptHandle: window.receiptHandle, VisibilityTimeout: 0 }),
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: targets.onFailureQueueUrl,
+          ReceiptHandle: window.receiptHandle,
+          VisibilityTimeout: 0,
+        }),
       );
     }
     return report;
@@ -166,7 +192,9 @@ export async function replayQuestions(
   // A message is handled when no question of its window still fails.
   for (const window of windows) {
     if (failedAt.some((ms) => Number.isNaN(ms) || (ms >= window.fromMs && ms <= window.toMs))) continue;
-    await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: targets.onFailureQueueUrl, ReceiptHandle: window.receiptHandle }));
+    await clients.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: targets.onFailureQueueUrl, ReceiptHandle: window.receiptHandle }),
+    );
     report.messagesDeleted++;
   }
   return report;

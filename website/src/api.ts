@@ -5,10 +5,15 @@ import type { FieldProblem, QuestionInput } from './question-rules';
 
 const TIMEOUT_MS = 10_000;
 
-export type MysfitFilter = { [K in keyof typeof MYSFIT_FILTERS]: { filter: K; value: (typeof MYSFIT_FILTERS)[K][number] } }[keyof typeof MYSFIT_FILTERS];
+export type MysfitFilter = {
+  [K in keyof typeof MYSFIT_FILTERS]: { filter: K; value: (typeof MYSFIT_FILTERS)[K][number] };
+}[keyof typeof MYSFIT_FILTERS];
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -86,7 +91,11 @@ export interface QuestionSending {
  * Posts a question; a 400 (or 422: key reused) comes back as the API's per-field problems, anything else
  * unexpected throws.
  */
-export async function postQuestion(config: SiteConfig, question: QuestionInput, sending: QuestionSending): Promise<QuestionOutcome> {
+export async function postQuestion(
+  config: SiteConfig,
+  question: QuestionInput,
+  sending: QuestionSending,
+): Promise<QuestionOutcome> {
   const response = await call('questions API', `${config.questionsApiEndpoint}/questions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', [IDEMPOTENCY_KEY.header]: sending.idempotencyKey },
@@ -97,13 +106,20 @@ export async function postQuestion(config: SiteConfig, question: QuestionInput, 
     return { ok: true, questionId: String(body.questionId ?? '') };
   }
   if (response.status === 400 || response.status === 422) {
-    const body = await json<{ message?: string; errors?: { field?: string; reason?: string }[] }>('questions API', response);
+    const body = await json<{ message?: string; errors?: { field?: string; reason?: string }[] }>(
+      'questions API',
+      response,
+    );
     const problems: FieldProblem[] = (body.errors ?? []).map((e) => ({
       field: e.field === 'email' || e.field === 'questionText' ? e.field : 'body',
       reason: e.reason || body.message || 'The question was not accepted.',
     }));
-    if (problems.length === 0) problems.push({ field: 'body', reason: body.message || 'The question was not accepted.' });
+    if (problems.length === 0)
+      problems.push({ field: 'body', reason: body.message || 'The question was not accepted.' });
     return { ok: false, problems };
   }
-  throw new ApiError(`The questions API answered HTTP ${response.status}; your question was not sent. Please try again.`, response.status);
+  throw new ApiError(
+    `The questions API answered HTTP ${response.status}; your question was not sent. Please try again.`,
+    response.status,
+  );
 }

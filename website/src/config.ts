@@ -45,7 +45,8 @@ export async function loadConfig(): Promise<SiteConfig> {
     throw new ConfigError('The site could not load its settings (config.json): the server did not answer.');
   }
   if (response.status === 404) throw new ConfigError('The site is not set up yet: config.json is missing.');
-  if (!response.ok) throw new ConfigError(`The site could not load its settings: config.json answered HTTP ${response.status}.`);
+  if (!response.ok)
+    throw new ConfigError(`The site could not load its settings: config.json answered HTTP ${response.status}.`);
   let raw: unknown;
   try {
     raw = await response.json();

@@ -41,10 +41,12 @@ async function render(route: Route, moveFocus: boolean): Promise<void> {
   shownView = route.view;
   for (const [view, id] of Object.entries(VIEWS)) byId(id).hidden = view !== route.view;
   for (const link of Array.from(document.querySelectorAll<HTMLAnchorElement>('[data-nav]'))) {
-    if (link.dataset.nav === (route.view === 'contact' ? 'contact' : 'gallery')) link.setAttribute('aria-current', 'page');
+    if (link.dataset.nav === (route.view === 'contact' ? 'contact' : 'gallery'))
+      link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  if (route.view !== 'profile') document.title = route.view === 'contact' ? 'Contact Us · Mythical Mysfits' : 'Mythical Mysfits';
+  if (route.view !== 'profile')
+    document.title = route.view === 'contact' ? 'Contact Us · Mythical Mysfits' : 'Mythical Mysfits';
   if (!config) return; // the config notice stays up; the contact form says so on submit
   try {
     if (route.view === 'gallery') await showGallery(config, route.filter, isStale);

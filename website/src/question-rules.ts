@@ -31,16 +31,23 @@ export function checkQuestion(input: QuestionInput): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const { email, questionText } = input;
   if (email.length === 0) problems.push({ field: 'email', reason: 'Enter your e-mail address.' });
-  else if (!isWellFormedText(email)) problems.push({ field: 'email', reason: 'The e-mail address holds a broken character.' });
+  else if (!isWellFormedText(email))
+    problems.push({ field: 'email', reason: 'The e-mail address holds a broken character.' });
   else if (email.length > QUESTION_RULES.maxEmailLength)
-    problems.push({ field: 'email', reason: `The e-mail address is longer than ${QUESTION_RULES.maxEmailLength} characters.` });
+    problems.push({
+      field: 'email',
+      reason: `The e-mail address is longer than ${QUESTION_RULES.maxEmailLength} characters.`,
+    });
   else if (!EMAIL_SHAPE.test(email))
     problems.push({ field: 'email', reason: 'Enter an e-mail address like name@example.com.' });
 
   // Invisible characters alone (zero-width spaces, fillers) are an empty question, as the API sees it.
   if (isBlankText(questionText)) problems.push({ field: 'questionText', reason: 'Enter your question.' });
   else if (!isWellFormedText(questionText))
-    problems.push({ field: 'questionText', reason: 'The question holds a broken character (a lone surrogate); retype it.' });
+    problems.push({
+      field: 'questionText',
+      reason: 'The question holds a broken character (a lone surrogate); retype it.',
+    });
   else if (characterCount(questionText) > QUESTION_RULES.maxQuestionLength)
     problems.push({
       field: 'questionText',

@@ -11,7 +11,7 @@ export type Route =
   | { readonly view: 'contact' };
 
 export function toFilter(filter: string, value: string): MysfitFilter | undefined {
-  if (!Object.prototype.hasOwnProperty.call(MYSFIT_FILTERS, filter)) return undefined;
+  if (!Object.hasOwn(MYSFIT_FILTERS, filter)) return undefined;
   const values: readonly string[] = MYSFIT_FILTERS[filter as keyof typeof MYSFIT_FILTERS];
   return values.includes(value) ? ({ filter, value } as MysfitFilter) : undefined;
 }

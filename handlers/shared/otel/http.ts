@@ -32,10 +32,14 @@ function traceRequest(request: http.ClientRequest, protocol: string, tracer: Tra
   if (!trace.getSpan(parent) || isInAwsSdkCall(parent)) return;
   const host = request.host;
   const url = `${protocol}//${host}${request.path}`;
-  const span = tracer.startSpan(`${request.method} ${host}`, {
-    kind: SpanKind.CLIENT,
-    attributes: { 'net.peer.name': host, 'http.method': request.method, 'http.url': url },
-  }, parent);
+  const span = tracer.startSpan(
+    `${request.method} ${host}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'net.peer.name': host, 'http.method': request.method, 'http.url': url },
+    },
+    parent,
+  );
   const headers: Record<string, string> = {};
   propagation.inject(trace.setSpan(parent, span), headers);
   for (const [name, value] of Object.entries(headers)) request.setHeader(name, value);

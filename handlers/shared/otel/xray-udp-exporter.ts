@@ -19,7 +19,11 @@ const DEFAULT_DAEMON_ADDRESS = '127.0.0.1:2000';
 /** `host:port` (AWS_XRAY_DAEMON_ADDRESS may also hold `tcp:host:port udp:host:port`: the UDP one is taken). */
 export function parseDaemonAddress(address: string | undefined): { host: string; port: number } {
   const value = (address ?? DEFAULT_DAEMON_ADDRESS).trim();
-  const udp = value.split(/\s+/).find((part) => part.startsWith('udp:'))?.slice(4) ?? value;
+  const udp =
+    value
+      .split(/\s+/)
+      .find((part) => part.startsWith('udp:'))
+      ?.slice(4) ?? value;
   const separator = udp.lastIndexOf(':');
   const port = Number(udp.slice(separator + 1));
   if (separator <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
@@ -42,8 +46,14 @@ export class XRayUdpSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     const payload = ProtobufTraceSerializer.serializeRequest(spans);
-    if (!payload) return done({ code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') });
-    const datagram = Buffer.from(`${UDP_HEADER}${SAMPLED_SPANS_PREFIX}${Buffer.from(payload).toString('base64')}`, 'utf8');
+    if (!payload) {
+      done({ code: ExportResultCode.FAILED, error: new Error('spans could not be serialized') });
+      return;
+    }
+    const datagram = Buffer.from(
+      `${UDP_HEADER}${SAMPLED_SPANS_PREFIX}${Buffer.from(payload).toString('base64')}`,
+      'utf8',
+    );
     this.socket.send(datagram as Uint8Array, this.port, this.host, (err) =>
       done(err ? { code: ExportResultCode.FAILED, error: err } : { code: ExportResultCode.SUCCESS }),
     );

@@ -8,7 +8,11 @@ export function nodeLabel(node: MapNode): string[] {
   const facts =
     node.status === 'missing'
       ? 'missing'
-      : [`${node.count}x`, node.avgMs !== undefined ? `avg ${node.avgMs} ms` : undefined, node.status !== 'ok' ? node.status : undefined]
+      : [
+          `${node.count}x`,
+          node.avgMs !== undefined ? `avg ${node.avgMs} ms` : undefined,
+          node.status !== 'ok' ? node.status : undefined,
+        ]
           .filter(Boolean)
           .join(', ');
   return [node.name, node.type, facts].filter(Boolean);

@@ -4,7 +4,10 @@ import type { CheckReport, ReportTrace } from '../check';
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -32,17 +35,21 @@ export function formatReport(report: CheckReport): string {
   out.push(`check-traces: env ${report.env}, X-Ray ${report.xrayEndpoint} (${report.region})`);
   out.push('');
   out.push('Probes');
-  for (const p of report.probes) out.push(`  ${p.ok ? 'ok  ' : 'FAIL'} ${p.probe}: ${p.method} ${p.url} -> ${p.message} [trace ${p.traceId}]`);
+  for (const p of report.probes)
+    out.push(`  ${p.ok ? 'ok  ' : 'FAIL'} ${p.probe}: ${p.method} ${p.url} -> ${p.message} [trace ${p.traceId}]`);
   for (const trace of report.traces) {
     out.push('');
-    out.push(`Trace ${trace.traceId} (${trace.flows.join(', ')})${trace.inProgress ? ' - segments still in progress' : ''}`);
+    out.push(
+      `Trace ${trace.traceId} (${trace.flows.join(', ')})${trace.inProgress ? ' - segments still in progress' : ''}`,
+    );
     out.push(formatTraceTable(trace));
   }
   out.push('');
   out.push('Flows');
   for (const flow of report.flows) {
     out.push(`  ${flow.state === 'passed' ? 'ok  ' : 'FAIL'} ${flow.id}: ${flow.description}`);
-    for (const edge of flow.edges) out.push(`         ${edge.found ? '+' : '-'} ${edge.from} -> ${edge.to}${edge.found ? '' : '  MISSING'}`);
+    for (const edge of flow.edges)
+      out.push(`         ${edge.found ? '+' : '-'} ${edge.from} -> ${edge.to}${edge.found ? '' : '  MISSING'}`);
     for (const problem of flow.problems) out.push(`         ! ${problem}`);
     for (const note of flow.notes) out.push(`         . ${note}`);
   }
@@ -51,8 +58,10 @@ export function formatReport(report: CheckReport): string {
   const via = report.traceStore === 'transaction-search' ? ', read through Transaction Search' : '';
   out.push(
     report.ok
-      ? `OK: traced end to end (${report.traces.length} traces, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls${via})`
-      : `FAILED (${report.problems.length} problems, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} polls${report.timedOut ? ', timed out' : ''}${via}):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`,
+      ? `OK: traced end to end (${report.traces.length} traces, ${(report.durationMs / 1000).toFixed(1)} s, ` +
+          `${report.polls} polls${via})`
+      : `FAILED (${report.problems.length} problems, ${(report.durationMs / 1000).toFixed(1)} s, ${report.polls} ` +
+          `polls${report.timedOut ? ', timed out' : ''}${via}):\n${report.problems.map((p) => `  - ${p}`).join('\n')}`,
   );
   return out.join('\n');
 }

@@ -7,7 +7,13 @@ import { QUESTION_RULES } from '../../../system/api';
 import { ApiError, postQuestion } from '../api';
 import type { SiteConfig } from '../config';
 import { byId } from '../dom';
-import { characterCount, checkQuestion, normalizeQuestion, type FieldProblem, type QuestionField } from '../question-rules';
+import {
+  characterCount,
+  checkQuestion,
+  normalizeQuestion,
+  type FieldProblem,
+  type QuestionField,
+} from '../question-rules';
 import { submissionKeys } from '../submission';
 
 const INPUT_OF: Record<Exclude<QuestionField, 'body'>, string> = { email: 'email', questionText: 'questionText' };
@@ -32,7 +38,9 @@ export function setUpContactForm(getConfig: () => SiteConfig | undefined): void 
     input.addEventListener('input', () => {
       if (input.getAttribute('aria-invalid') !== 'true') return;
       const field = input.id as 'email' | 'questionText';
-      const problem = checkQuestion(normalizeQuestion({ email: email.value, questionText: question.value })).find((p) => p.field === field);
+      const problem = checkQuestion(normalizeQuestion({ email: email.value, questionText: question.value })).find(
+        (p) => p.field === field,
+      );
       setFieldError(field, problem?.reason);
     });
 
@@ -50,8 +58,12 @@ export function setUpContactForm(getConfig: () => SiteConfig | undefined): void 
     form.setAttribute('aria-busy', 'true');
     submit.textContent = 'Sending…';
     try {
-      const outcome = await postQuestion(config, input, { idempotencyKey: keys.keyFor(input), honeypot: honeypot.value });
-      if (!outcome.ok) return showProblems(outcome.problems.map((p) => ({ field: p.field, reason: asSentence(p.field, p.reason) })));
+      const outcome = await postQuestion(config, input, {
+        idempotencyKey: keys.keyFor(input),
+        honeypot: honeypot.value,
+      });
+      if (!outcome.ok)
+        return showProblems(outcome.problems.map((p) => ({ field: p.field, reason: asSentence(p.field, p.reason) })));
       keys.accepted();
       form.reset();
       updateHint();
@@ -82,7 +94,11 @@ export function setUpContactForm(getConfig: () => SiteConfig | undefined): void 
 }
 
 // The API words reasons relative to the field ("must be an e-mail address"); next to the field, a full sentence reads better.
-const SUBJECT: Record<QuestionField, string> = { email: 'The e-mail address', questionText: 'The question', body: 'The message' };
+const SUBJECT: Record<QuestionField, string> = {
+  email: 'The e-mail address',
+  questionText: 'The question',
+  body: 'The message',
+};
 
 function asSentence(field: QuestionField, reason: string): string {
   const sentence = /^[a-z]/.test(reason) ? `${SUBJECT[field]} ${reason}` : reason;

@@ -5,7 +5,11 @@ import type { SiteConfig } from '../config';
 import { alignmentOf, byId, el } from '../dom';
 import { hrefOf } from '../routes';
 
-export async function showGallery(config: SiteConfig, filter: MysfitFilter | undefined, isStale: () => boolean): Promise<void> {
+export async function showGallery(
+  config: SiteConfig,
+  filter: MysfitFilter | undefined,
+  isStale: () => boolean,
+): Promise<void> {
   const list = byId<HTMLUListElement>('gallery');
   const status = byId('gallery-status');
   byId<HTMLSelectElement>('filter').value = filter ? `${filter.filter}/${filter.value}` : '';
@@ -29,14 +33,21 @@ export async function showGallery(config: SiteConfig, filter: MysfitFilter | und
 function summary(count: number, filter: MysfitFilter | undefined): string {
   const noun = count === 1 ? 'mysfit' : 'mysfits';
   if (!filter) return `${count} ${noun}`;
-  const label = filter.value === 'Neutral' ? `neutral (${filter.filter === 'GoodEvil' ? 'good or evil' : 'law or chaos'})` : filter.value.toLowerCase();
+  const label =
+    filter.value === 'Neutral'
+      ? `neutral (${filter.filter === 'GoodEvil' ? 'good or evil' : 'law or chaos'})`
+      : filter.value.toLowerCase();
   return count === 0 ? `No ${label} mysfits right now.` : `${count} ${label} ${noun}`;
 }
 
 function card(m: MysfitView): HTMLLIElement {
   // The picture is decorative here: the link's text already names the mysfit.
   const img = el('img', { src: m.thumbImageUri, alt: '', width: '160', height: '160', loading: 'lazy' });
-  const badges = el('span', { class: 'badges' }, el('span', { class: `badge badge-${m.goodEvil.toLowerCase()}` }, alignmentOf(m)));
+  const badges = el(
+    'span',
+    { class: 'badges' },
+    el('span', { class: `badge badge-${m.goodEvil.toLowerCase()}` }, alignmentOf(m)),
+  );
   if (m.adopted) badges.append(el('span', { class: 'badge badge-adopted' }, 'Adopted'));
   const link = el(
     'a',
