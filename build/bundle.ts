@@ -103,7 +103,14 @@ export function bundleEntry(entry: string, name: string): string {
  * succeeded, and reports its errors.
  */
 export function bundleContext(entryPoint: string, outfile: string, plugins: Plugin[] = []) {
-  return context({ ...BUNDLE_OPTIONS, logLevel: 'silent', metafile: true, entryPoints: [entryPoint], outfile, plugins });
+  return context({
+    ...BUNDLE_OPTIONS,
+    logLevel: 'silent',
+    metafile: true,
+    entryPoints: [entryPoint],
+    outfile,
+    plugins,
+  });
 }
 
 /**

@@ -35,10 +35,14 @@ if (require.main === module) {
   esbuild
     .build({ ...options, entryPoints, outdir, outbase, plugins: [swapTracingModule(from, to)] })
     .then((result) => {
-      process.stdout.write(JSON.stringify(result.outputFiles.map((f) => ({ path: f.path, base64: Buffer.from(f.contents).toString('base64') }))));
+      process.stdout.write(
+        JSON.stringify(
+          result.outputFiles.map((f) => ({ path: f.path, base64: Buffer.from(f.contents).toString('base64') })),
+        ),
+      );
     })
     .catch((err) => {
-      process.stderr.write(String(err && err.message ? err.message : err));
+      process.stderr.write(String(err?.message ? err.message : err));
       process.exit(1);
     });
 }

@@ -60,8 +60,13 @@ function bundleOpenTelemetry(keys: readonly FunctionKey[]): void {
  * `handlers/shared/tracing.ts` under `sourceRoot` becomes `handlers/shared/tracing-otel.ts`.
  */
 export function openTelemetryPlugin(sourceRoot: string = REPO_ROOT): Plugin {
-  const { swapTracingModule } = require('./tracing-variant-worker.js') as { swapTracingModule: (from: string, to: string) => Plugin };
-  return swapTracingModule(path.join(sourceRoot, 'handlers/shared/tracing.ts'), path.join(sourceRoot, 'handlers/shared/tracing-otel.ts'));
+  const { swapTracingModule } = require('./tracing-variant-worker.js') as {
+    swapTracingModule: (from: string, to: string) => Plugin;
+  };
+  return swapTracingModule(
+    path.join(sourceRoot, 'handlers/shared/tracing.ts'),
+    path.join(sourceRoot, 'handlers/shared/tracing-otel.ts'),
+  );
 }
 
 /** The directory holding `index.js` of this function built with this tracing back end. */

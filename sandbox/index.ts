@@ -66,7 +66,10 @@ export interface SandboxOptions {
   lambdaPort?: number;
   /** Where `endpoints.json` and `logs/<function>.log` go (`npm start`: .sandbox); default: neither is written. */
   stateDir?: string;
-  /** Keep tables, queues, topic, bucket and traces in this folder across starts (`npm start -- --persist`); default: a clean start. */
+  /**
+   * Keep tables, queues, topic, bucket and traces in this folder across starts (`npm start -- --persist`);
+   * default: a clean start.
+   */
   persistDir?: string;
   /** POST /questions per client IP, as the deployed WAF rule; default 100 per 300 s; false = off. */
   questionsRateLimit?: RateLimit | false;
@@ -141,7 +144,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const { otlp, tracer } = await startTracing(startup, xray);
     const gateway = await startApiGateway(startup, tracer, xray);
     const { clients, resources } = await provisionAndSupervise(startup, services, onFatal);
-    await startup.step('Website build', () => buildWebsite(), (files) => `${files.length} files`);
+    await startup.step(
+      'Website build',
+      () => buildWebsite(),
+      (files) => `${files.length} files`,
+    );
     const { runtimes, logsDir } = await startFunctions(startup, services, resources, gateway);
     await startWatcher(startup, runtimes);
     const firehose = await startEventSources(startup, clients, resources, runtimes);

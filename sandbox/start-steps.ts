@@ -6,25 +6,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { startReloader, websiteDirOf } from './reload/reloader';
-import {
-  DEFAULTS,
-  ENV,
-  FUNCTIONS,
-  SANDBOX_PORTS,
-  type ApiKey,
-  type FunctionKey,
-} from '../system/definition';
+import { DEFAULTS, ENV, FUNCTIONS, SANDBOX_PORTS, type FunctionKey } from '../system/definition';
 import { startDeliveryStream, type DeliveryStream } from './firehose/delivery-stream';
 import { API_KEYS, PORT_SETTINGS, startGateway, type Gateway } from './gateway/server';
 import { startFunctionRuntime, type FunctionRuntime } from './lambda/function-runtime';
-import {
-  awsEnvironment,
-  destroyClients,
-  localClients,
-  localNames,
-  LOCAL_REGION,
-  type LocalClients,
-} from './local-aws';
+import { awsEnvironment, destroyClients, localClients, localNames, LOCAL_REGION, type LocalClients } from './local-aws';
 import { provisionMessaging, provisionResources, type SandboxResources } from './resources/provision';
 import { assertJava, assertPortFree, startDynamoDbLocal, startFauxqs } from './services/local-services';
 import { superviseServices } from './services/supervisor';
@@ -149,7 +135,11 @@ export async function checkPrerequisites({ options, ports, log, step }: Startup)
       throw new SandboxStartError(what, err);
     }
   }
-  log(`  ✓ Ports ${Object.entries(ports).map(([k, p]) => `${k} ${p || 'free'}`).join(', ')}`);
+  log(
+    `  ✓ Ports ${Object.entries(ports)
+      .map(([k, p]) => `${k} ${p || 'free'}`)
+      .join(', ')}`,
+  );
 }
 
 /** With `persistDir`: the kept-state folder, checked and claimed before any service reads it. */
@@ -157,7 +147,11 @@ export async function openKeptState(startup: Startup): Promise<void> {
   const { options, parts, step } = startup;
   if (!options.persistDir) return;
   const dir = options.persistDir;
-  const kept = await step('Kept state', () => openPersistFolder(dir), (f) => `in ${f.dir}`);
+  const kept = await step(
+    'Kept state',
+    () => openPersistFolder(dir),
+    (f) => `in ${f.dir}`,
+  );
   parts.add('kept state', async () => kept.release());
   startup.kept = kept;
 }
@@ -175,7 +169,11 @@ export async function startServices({ ports, parts, step, kept }: Startup): Prom
       () => startFauxqs({ port: ports.fauxqs || undefined, stateFile: kept?.fauxqsFile }),
       (s) => `on ${s.endpoint}`,
     ),
-    step('X-Ray daemon', () => startXRayDaemon({ port: ports.xray }), (d) => `on ${d.endpoint} (UDP+TCP)`),
+    step(
+      'X-Ray daemon',
+      () => startXRayDaemon({ port: ports.xray }),
+      (d) => `on ${d.endpoint} (UDP+TCP)`,
+    ),
   ]);
   if (dynamodb.status === 'fulfilled') parts.add('DynamoDB Local', () => dynamodb.value.stop());
   if (fauxqs.status === 'fulfilled') parts.add('fauxqs', () => fauxqs.value.stop());
@@ -184,7 +182,11 @@ export async function startServices({ ports, parts, step, kept }: Startup): Prom
   const value = <T>(settled: PromiseSettledResult<T>) => (settled as PromiseFulfilledResult<T>).value;
   if (kept) {
     const store = value(xray).store;
-    const journal = await step('Kept traces', () => openTraceJournal(store, kept.tracesFile), (j) => `${j.loaded} segment documents`);
+    const journal = await step(
+      'Kept traces',
+      () => openTraceJournal(store, kept.tracesFile),
+      (j) => `${j.loaded} segment documents`,
+    );
     parts.add('trace journal', async () => journal.close());
   }
   return { dynamodb: value(dynamodb), fauxqs: value(fauxqs), xray: value(xray) };
@@ -192,7 +194,11 @@ export async function startServices({ ports, parts, step, kept }: Startup): Prom
 
 /** The OTLP/HTTP receiver and the gateway's stage tracer, both feeding the X-Ray daemon. */
 export async function startTracing({ ports, parts, step }: Startup, xray: XRayDaemon) {
-  const otlp = await step('OTLP/HTTP receiver', () => startOtlpHttpReceiver(xray.store, { port: ports.otlp }), (r) => `on ${r.endpoint}/v1/traces`);
+  const otlp = await step(
+    'OTLP/HTTP receiver',
+    () => startOtlpHttpReceiver(xray.store, { port: ports.otlp }),
+    (r) => `on ${r.endpoint}/v1/traces`,
+  );
   parts.add('OTLP receiver', () => otlp.stop());
   const tracer: StageTracer = startStageTracer(xray.address);
   parts.add('stage tracer', () => tracer.close());
@@ -200,7 +206,11 @@ export async function startTracing({ ports, parts, step }: Startup, xray: XRayDa
 }
 
 /** The website and the three APIs; API calls get 503 until the backends are attached. */
-export async function startApiGateway({ options, ports, log, parts, step }: Startup, tracer: StageTracer, xray: XRayDaemon) {
+export async function startApiGateway(
+  { options, ports, log, parts, step }: Startup,
+  tracer: StageTracer,
+  xray: XRayDaemon,
+) {
   const gateway = await step(
     'API gateway',
     () =>
@@ -224,7 +234,11 @@ export async function startApiGateway({ options, ports, log, parts, step }: Star
  * The tables, topic, queues and bucket, then the supervisor: from here on a service that dies is named at once;
  * fauxqs is restarted, DynamoDB Local stops the sandbox (`onFatal`).
  */
-export async function provisionAndSupervise({ log, parts, step, kept }: Startup, services: Services, onFatal: (error: Error) => void) {
+export async function provisionAndSupervise(
+  { log, parts, step, kept }: Startup,
+  services: Services,
+  onFatal: (error: Error) => void,
+) {
   const { dynamodb, fauxqs } = services;
   const clients: LocalClients = localClients({ dynamodb: dynamodb.endpoint, fauxqs: fauxqs.endpoint });
   parts.add('AWS clients', () => destroyClients(clients));
@@ -245,12 +259,20 @@ export async function provisionAndSupervise({ log, parts, step, kept }: Startup,
 }
 
 /** The four functions' execution environments, with their log files when there is a state directory. */
-export async function startFunctions(startup: Startup, services: Services, resources: SandboxResources, gateway: Gateway) {
+export async function startFunctions(
+  startup: Startup,
+  services: Services,
+  resources: SandboxResources,
+  gateway: Gateway,
+) {
   const { options, log, parts, step } = startup;
   const { dynamodb, fauxqs, xray } = services;
   const logsDir = options.stateDir ? path.join(options.stateDir, 'logs') : undefined;
   const functionLogs: FunctionLogFiles | undefined = logsDir
-    ? openFunctionLogs(logsDir, FUNCTION_KEYS.map((k) => localNames.function(k)))
+    ? openFunctionLogs(
+        logsDir,
+        FUNCTION_KEYS.map((k) => localNames.function(k)),
+      )
     : undefined;
   if (functionLogs) parts.add('function log files', () => functionLogs.close());
   const runtimes = {} as Record<FunctionKey, FunctionRuntime>;
@@ -285,7 +307,10 @@ export async function startFunctions(startup: Startup, services: Services, resou
 }
 
 /** Edit and see (`watch`): saved sources are rebuilt and the functions' environments replaced. */
-export async function startWatcher({ options, log, parts, step }: Startup, runtimes: Record<FunctionKey, FunctionRuntime>) {
+export async function startWatcher(
+  { options, log, parts, step }: Startup,
+  runtimes: Record<FunctionKey, FunctionRuntime>,
+) {
   if (!options.watch) return;
   const watch = options.watch === true ? {} : options.watch;
   const reloader = await step('Watching for saves (edit and see)', () =>
@@ -324,7 +349,9 @@ export async function startEventSources(
       region: LOCAL_REGION,
       invoke: (event) => runtimes.processQuestionsStream.invoke(event),
       sendToOnFailure: async (record) => {
-        await clients.sqs.send(new SendMessageCommand({ QueueUrl: resources.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
+        await clients.sqs.send(
+          new SendMessageCommand({ QueueUrl: resources.onFailureQueueUrl, MessageBody: JSON.stringify(record) }),
+        );
       },
       onError: (err) => log(`  ! stream poller: ${err.name}: ${err.message}`),
       ...kept?.streamPosition(resources.questionsStreamArn),
@@ -335,7 +362,11 @@ export async function startEventSources(
 }
 
 /** The Lambda Invoke API (`npm run invoke`, `aws lambda invoke --endpoint-url`). */
-export async function startInvokeApi({ options, log, parts, step }: Startup, runtimes: Record<FunctionKey, FunctionRuntime>, xray: XRayDaemon) {
+export async function startInvokeApi(
+  { options, log, parts, step }: Startup,
+  runtimes: Record<FunctionKey, FunctionRuntime>,
+  xray: XRayDaemon,
+) {
   const lambdaApi = await step(
     'Lambda API (invoke one function)',
     () =>
@@ -353,7 +384,10 @@ export async function startInvokeApi({ options, log, parts, step }: Startup, run
 }
 
 /** The endpoints file tools read, when there is a state directory; removed first on the way out. */
-export function publishEndpoints({ options, parts }: Startup, record: Parameters<typeof endpointsRecord>[0]): string | undefined {
+export function publishEndpoints(
+  { options, parts }: Startup,
+  record: Parameters<typeof endpointsRecord>[0],
+): string | undefined {
   const { stateDir } = options;
   if (!stateDir) return undefined;
   const file = writeEndpoints(stateDir, endpointsRecord(record));

@@ -77,7 +77,8 @@ function parseStartArguments(argv: string[], environment: NodeJS.ProcessEnv = pr
   }
   const opts = program.opts<{ persist?: string | true; watch: boolean }>();
   const watch = opts.watch && environment.WATCH !== '0';
-  if (opts.persist !== undefined) return { watch, persistDir: opts.persist === true ? defaultPersistDir() : opts.persist };
+  if (opts.persist !== undefined)
+    return { watch, persistDir: opts.persist === true ? defaultPersistDir() : opts.persist };
   return { watch, persistDir: environment.SANDBOX_PERSIST || undefined };
 }
 

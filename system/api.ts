@@ -101,7 +101,11 @@ export const RATE_LIMITED_RESPONSE = {
  * Marked pure, like `LAMBDA_NODE_MAJOR`, so a bundle that does not read it (the site, process-clicks) leaves it
  * and the routes out.
  */
-export const LAMBDA_ROUTE_METHODS = /* @__PURE__ */ ['OPTIONS', ...new Set(LAMBDA_ROUTES.map((route) => route.method))].join(',');
+export const LAMBDA_ROUTE_METHODS = /* @__PURE__ */ [
+  'OPTIONS',
+  ...new Set(LAMBDA_ROUTES.map((route) => route.method)),
+].join(',');
 
 /** Request headers the APIs' CORS preflights allow: the stacks' OPTIONS mock integrations and the sandbox alike. */
-export const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id,Idempotency-Key';
+export const CORS_ALLOW_HEADERS =
+  'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amzn-Trace-Id,Idempotency-Key';

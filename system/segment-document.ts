@@ -21,10 +21,19 @@ export interface SegmentException {
 }
 
 /** An error, fault or throttle's cause; a string is the id of an exception recorded on another entity. */
-export type SegmentCause = string | { working_directory?: string; paths?: string[]; exceptions?: SegmentException[]; message?: string };
+export type SegmentCause =
+  | string
+  | { working_directory?: string; paths?: string[]; exceptions?: SegmentException[]; message?: string };
 
 export interface SegmentHttp {
-  request?: { method?: string; url?: string; user_agent?: string; client_ip?: string; x_forwarded_for?: boolean; traced?: boolean };
+  request?: {
+    method?: string;
+    url?: string;
+    user_agent?: string;
+    client_ip?: string;
+    x_forwarded_for?: boolean;
+    traced?: boolean;
+  };
   response?: { status?: number; content_length?: number };
 }
 

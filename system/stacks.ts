@@ -19,7 +19,10 @@ export const stackName = (env: string, stack: StackKey) => `mysfits-${env}-${sta
  */
 export const accountStackName = (region: string) => `mysfits-account-${region}`;
 /** What `cdktf deploy` of one environment names, in order: cdktf refuses a stack whose dependencies are not named. */
-export const deployStackNames = (env: string, region: string) => [accountStackName(region), ...STACKS.map((stack) => stackName(env, stack))];
+export const deployStackNames = (env: string, region: string) => [
+  accountStackName(region),
+  ...STACKS.map((stack) => stackName(env, stack)),
+];
 /** The stack that creates the Terraform state bucket itself, on local state (run once per account). */
 export const BOOTSTRAP_STACK = 'mysfits-state-bootstrap';
 

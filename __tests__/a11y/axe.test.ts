@@ -76,13 +76,20 @@ beforeAll(async () => {
       const id = event.pathParameters?.mysfitId;
       if (!id) return { ok: true, result: jsonResponse(origin, 200, { mysfits: views }) };
       const one = views.find((v) => v.mysfitId === id);
-      return { ok: true, result: one ? jsonResponse(origin, 200, one) : jsonResponse(origin, 404, { message: 'no such mysfit' }) };
+      return {
+        ok: true,
+        result: one ? jsonResponse(origin, 200, one) : jsonResponse(origin, 404, { message: 'no such mysfit' }),
+      };
     },
     putClickRecord: () => ({ recordId: '1' }),
     readMailbox: async () => MAIL,
   });
-  for (let i = 0; i < 200 && daemon.store.stats().received < documents.length; i++) await new Promise((r) => setTimeout(r, 10));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  for (let i = 0; i < 200 && daemon.store.stats().received < documents.length; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   // AxeBuilder needs a page of a context made with browser.newContext().
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(10_000);
@@ -102,7 +109,9 @@ async function blockingViolations(include?: string): Promise<string[]> {
   const { violations } = await builder.analyze();
   return violations
     .filter((v) => BLOCKING_IMPACTS.includes(v.impact ?? ''))
-    .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}) at ${n.target.join(' ')}: ${n.failureSummary ?? ''}`));
+    .flatMap((v) =>
+      v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}) at ${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
+    );
 }
 
 /** Audits the page, or only the part `include` selects (when the rest was audited already: faster). */
@@ -157,7 +166,8 @@ describe('X-Ray console', () => {
   });
 
   test('a trace timeline on each tab, each with data', async () => {
-    const stage = (status: number) => documents.find((d) => d.origin === 'AWS::ApiGateway::Stage' && d.http?.response?.status === status)!;
+    const stage = (status: number) =>
+      documents.find((d) => d.origin === 'AWS::ApiGateway::Stage' && d.http?.response?.status === status)!;
     // A question that was stored: its QuestionId annotation, and the related stream trace.
     await page.goto(`${daemon.endpoint}/traces/${stage(200).trace_id}`);
     await page.waitForSelector('#related-traces a');

@@ -11,7 +11,12 @@ import { BUNDLE_OPTIONS, REPO_ROOT } from '../../build/bundle';
 import { FUNCTIONS, type FunctionKey } from '../../system/definition';
 
 /** Modules no bundle needs: the index, the checker's expected graph, the sandbox's ports, API Gateway's own answers. */
-const IN_NO_BUNDLE = ['system/definition.ts', 'system/tracing-contract.ts', 'system/local-ports.ts', 'system/api-responses.ts'];
+const IN_NO_BUNDLE = [
+  'system/definition.ts',
+  'system/tracing-contract.ts',
+  'system/local-ports.ts',
+  'system/api-responses.ts',
+];
 /** A function reads its settings, the APIs' contract, the tables and the trace names; never the stacks' names. */
 const NOT_IN_A_HANDLER = [...IN_NO_BUNDLE, 'system/stacks.ts'];
 /** The site reads the APIs' contract and the output ids of config.json; nothing about functions, resources or traces. */
@@ -66,7 +71,7 @@ describe('system/ modules in the bundles', () => {
     expect(modules.filter((module) => NOT_IN_A_HANDLER.includes(module))).toEqual([]);
   });
 
-  test('the site holds the APIs\' contract and the output ids, nothing else of system/', () => {
+  test("the site holds the APIs' contract and the output ids, nothing else of system/", () => {
     expect(site).toEqual(expect.arrayContaining(['system/api.ts', 'system/stacks.ts']));
     expect(site.filter((module) => NOT_IN_THE_SITE.includes(module))).toEqual([]);
   });

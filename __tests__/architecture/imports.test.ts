@@ -89,7 +89,10 @@ function forbiddenImports(files: readonly string[]): string[] {
     if (!allowed) return [];
     const forbidden = forbiddenFor(from);
     return projectImportsOf(file)
-      .filter(({ target }) => !allowed.some((prefix) => isUnder(target, prefix)) || forbidden.some((prefix) => isUnder(target, prefix)))
+      .filter(
+        ({ target }) =>
+          !allowed.some((prefix) => isUnder(target, prefix)) || forbidden.some((prefix) => isUnder(target, prefix)),
+      )
       .map(({ specifier, target }) => `${from} imports '${specifier}' (${target})`);
   });
 }
@@ -134,7 +137,9 @@ describe('the direction of imports', () => {
     expect(probe('handlers/post-question/x.ts', "import { ENV } from '../../system/definition';")).toEqual([
       "handlers/post-question/x.ts imports '../../system/definition' (system/definition)",
     ]);
-    expect(probe('handlers/shared/x.ts', "import { EXPECTED_TRACE_FLOWS } from '../../system/tracing-contract';")).toHaveLength(1);
+    expect(
+      probe('handlers/shared/x.ts', "import { EXPECTED_TRACE_FLOWS } from '../../system/tracing-contract';"),
+    ).toHaveLength(1);
     expect(probe('handlers/shared/x.ts', "import { SANDBOX_PORTS } from '../../system/local-ports';")).toHaveLength(1);
     expect(probe('website/src/x.ts', "import { QUESTION_RULES } from '../../system/definition';")).toHaveLength(1);
     expect(probe('website/src/x.ts', "import { TABLES } from '../../system/resources';")).toHaveLength(1);
@@ -142,8 +147,16 @@ describe('the direction of imports', () => {
     expect(probe('system/x.ts', "import { ENV } from './definition';")).toHaveLength(1);
     expect(probe('system/definition.ts', "export * from './functions';")).toEqual([]);
     expect(
-      probe('handlers/post-question/x.ts', "import { ENV } from '../../system/functions'; import { TABLES } from '../../system/resources';"),
+      probe(
+        'handlers/post-question/x.ts',
+        "import { ENV } from '../../system/functions'; import { TABLES } from '../../system/resources';",
+      ),
     ).toEqual([]);
-    expect(probe('website/src/x.ts', "import { QUESTION_RULES } from '../../system/api'; import { OUTPUTS } from '../../system/stacks';")).toEqual([]);
+    expect(
+      probe(
+        'website/src/x.ts',
+        "import { QUESTION_RULES } from '../../system/api'; import { OUTPUTS } from '../../system/stacks';",
+      ),
+    ).toEqual([]);
   });
 });

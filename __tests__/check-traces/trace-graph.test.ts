@@ -12,9 +12,30 @@ const stage: XRayEntity = {
   http: { response: { status: 201 } },
   subsegments: [{ id: 'aaaaaaaaaaaaaaa2', name: 'Lambda', namespace: 'aws', start_time: 100.01, end_time: 100.49 }],
 };
-const lambda: XRayEntity = { id: 'bbbbbbbbbbbbbbb1', name: 'fn', origin: 'AWS::Lambda', parent_id: 'aaaaaaaaaaaaaaa2', start_time: 100.02, end_time: 100.48 };
-const fn: XRayEntity = { id: 'ccccccccccccccc1', name: 'fn', origin: 'AWS::Lambda::Function', parent_id: 'bbbbbbbbbbbbbbb1', start_time: 100.03, end_time: 100.47 };
-const handler: XRayEntity = { id: 'ddddddddddddddd1', name: '## handler', type: 'subsegment', parent_id: 'ccccccccccccccc1', start_time: 100.04, end_time: 100.46 };
+const lambda: XRayEntity = {
+  id: 'bbbbbbbbbbbbbbb1',
+  name: 'fn',
+  origin: 'AWS::Lambda',
+  parent_id: 'aaaaaaaaaaaaaaa2',
+  start_time: 100.02,
+  end_time: 100.48,
+};
+const fn: XRayEntity = {
+  id: 'ccccccccccccccc1',
+  name: 'fn',
+  origin: 'AWS::Lambda::Function',
+  parent_id: 'bbbbbbbbbbbbbbb1',
+  start_time: 100.03,
+  end_time: 100.47,
+};
+const handler: XRayEntity = {
+  id: 'ddddddddddddddd1',
+  name: '## handler',
+  type: 'subsegment',
+  parent_id: 'ccccccccccccccc1',
+  start_time: 100.04,
+  end_time: 100.46,
+};
 const dynamo: XRayEntity = {
   id: 'eeeeeeeeeeeeeee1',
   name: 'DynamoDB',

@@ -173,7 +173,11 @@ describe('post-question (OpenTelemetry build)', () => {
     // The handler caught it and answered 500: its span records the exception too (not only status ERROR).
     expect(named(all, '## handler')[0]).toMatchObject({
       fault: true,
-      cause: { exceptions: [expect.objectContaining({ type: 'HangingException', message: expect.stringContaining('hangingException') })] },
+      cause: {
+        exceptions: [
+          expect.objectContaining({ type: 'HangingException', message: expect.stringContaining('hangingException') }),
+        ],
+      },
     });
   });
 

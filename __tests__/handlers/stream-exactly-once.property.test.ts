@@ -123,7 +123,12 @@ async function deliver(
 
 const table = new MemoryTable();
 const topic = new MemoryTopic();
-const deps: NotifyDependencies = { dynamodb: table, sns: topic, tableName: 'questions', topicArn: 'arn:aws:sns:us-east-1:000000000000:q' };
+const deps: NotifyDependencies = {
+  dynamodb: table,
+  sns: topic,
+  tableName: 'questions',
+  topicArn: 'arn:aws:sns:us-east-1:000000000000:q',
+};
 const logger = createLogger('process-questions-stream');
 
 beforeAll(() => {
@@ -155,7 +160,11 @@ test('property: every good question is e-mailed exactly once across retries and 
           if (fate.transient) topic.transient.set(ids[i], fate.transient);
         });
         table.failNextWrites = failingWrites;
-        const handler = createStreamHandler({ service: 'process-questions-stream', notifier: awsNotifier(deps), logger });
+        const handler = createStreamHandler({
+          service: 'process-questions-stream',
+          notifier: awsNotifier(deps),
+          logger,
+        });
         const onFailure = await deliver(handler, ids.map(insertRecord));
         // The replay, run until nothing is left but poison: each question not marked notified goes through the
         // same notify code; one that still fails stays unmarked for the next run.

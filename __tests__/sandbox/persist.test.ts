@@ -42,7 +42,8 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -57,7 +58,9 @@ function clientsFor(sandbox: Sandbox) {
   };
 }
 type Clients = ReturnType<typeof clientsFor>;
-const destroy = (clients: Clients) => Object.values(clients).forEach((c) => c.destroy());
+const destroy = (clients: Clients) => {
+  for (const client of Object.values(clients)) client.destroy();
+};
 
 async function askQuestion(sandbox: Sandbox, text: string): Promise<string> {
   const res = await fetch(`${sandbox.apis.questions}/questions`, {
@@ -102,12 +105,20 @@ test('a stopped sandbox started again on its folder has its question, object, me
         ExpressionAttributeValues: { ':likes': { N: '7' } },
       }),
     );
-    await clients.s3.send(new PutObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: objectKey, Body: objectBody }));
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: objectKey, Body: objectBody }),
+    );
     for (const body of ['waiting', 'in flight']) {
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: sandbox.resources.onFailureQueueUrl, MessageBody: body }));
+      await clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: sandbox.resources.onFailureQueueUrl, MessageBody: body }),
+      );
     }
     const received = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: sandbox.resources.onFailureQueueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 600 }),
+      new ReceiveMessageCommand({
+        QueueUrl: sandbox.resources.onFailureQueueUrl,
+        MaxNumberOfMessages: 1,
+        VisibilityTimeout: 600,
+      }),
     );
     expect(received.Messages?.map((m) => m.Body)).toEqual(['waiting']);
     traceIds = await eventually("the question's two traces (the API call and the stream)", async () => {
@@ -141,15 +152,23 @@ test('a stopped sandbox started again on its folder has its question, object, me
       new GetItemCommand({ TableName: sandbox.resources.mysfitsTable, Key: { MysfitId: { S: firstMysfit } } }),
     );
     expect(mysfit.Item?.Likes?.N).toBe('7');
-    const count = await clients.dynamodb.send(new ScanCommand({ TableName: sandbox.resources.mysfitsTable, Select: 'COUNT' }));
+    const count = await clients.dynamodb.send(
+      new ScanCommand({ TableName: sandbox.resources.mysfitsTable, Select: 'COUNT' }),
+    );
     expect(count.Count).toBe(mysfits.length);
 
-    const object = await clients.s3.send(new GetObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: objectKey }));
+    const object = await clients.s3.send(
+      new GetObjectCommand({ Bucket: sandbox.resources.clicksBucket, Key: objectKey }),
+    );
     expect(await object.Body!.transformToString()).toBe(objectBody);
 
     // Both messages, the one in flight visible again (as SQS makes it once its visibility timeout ends).
     const waiting = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: sandbox.resources.onFailureQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: sandbox.resources.onFailureQueueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+      }),
     );
     expect(waiting.Messages?.map((m) => m.Body).sort()).toEqual(['in flight', 'waiting']);
 
@@ -159,9 +178,14 @@ test('a stopped sandbox started again on its folder has its question, object, me
     // goes all the way, and the old one is neither delivered again nor e-mailed twice.
     const second = `Asked after the restart ${randomUUID()}`;
     await askQuestion(sandbox, second);
-    await eventually('the new e-mail', async () => ((await mailsAbout(sandbox, second)).length === 1 ? true : undefined));
+    await eventually('the new e-mail', async () =>
+      (await mailsAbout(sandbox, second)).length === 1 ? true : undefined,
+    );
     expect(await mailsAbout(sandbox, question)).toHaveLength(1);
-    const streamLog = fs.readFileSync(path.join(stateDir, 'logs', `${localNames.function('processQuestionsStream')}.log`), 'utf8');
+    const streamLog = fs.readFileSync(
+      path.join(stateDir, 'logs', `${localNames.function('processQuestionsStream')}.log`),
+      'utf8',
+    );
     expect(streamLog.match(/^START RequestId/gm)).toHaveLength(1); // the new question's batch only
   } finally {
     destroy(clients);
@@ -177,7 +201,9 @@ test('fauxqs killed with SIGKILL comes back with what it held a second before, o
   try {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'kept' }));
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'saved' }));
-    await eventually('the saved state', async () => (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('saved') ? true : undefined));
+    await eventually('the saved state', async () =>
+      fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('saved') ? true : undefined,
+    );
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'not yet saved' }));
     process.kill(fauxqs.pid, 'SIGKILL'); // before its next save, due within SAVE_DELAY_MS (1 s)
     await fauxqs.stop(); // waits for the exit
@@ -197,12 +223,14 @@ test('fauxqs killed with SIGKILL comes back with what it held a second before, o
 });
 
 describe('a folder that cannot be kept state is refused at start, naming it', () => {
-  test('a folder with files but no marker (somebody else\'s)', async () => {
+  test("a folder with files but no marker (somebody else's)", async () => {
     const dir = temporaryDir();
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     expect(() => openPersistFolder(dir)).toThrow(`${dir} is not a sandbox state folder`);
     // Through startSandbox too: refused before any service starts, and the file is left alone.
-    await expect(startSandbox({ ...FREE_PORTS, persistDir: dir })).rejects.toThrow(`Kept state: ${dir} is not a sandbox state folder`);
+    await expect(startSandbox({ ...FREE_PORTS, persistDir: dir })).rejects.toThrow(
+      `Kept state: ${dir} is not a sandbox state folder`,
+    );
     expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
   });
 
@@ -229,7 +257,10 @@ describe('a folder that cannot be kept state is refused at start, naming it', ()
     const dir = temporaryDir();
     const folder = openPersistFolder(dir); // an empty folder becomes one
     folder.release();
-    expect(JSON.parse(fs.readFileSync(path.join(dir, PERSIST_MARKER_FILE), 'utf8'))).toEqual({ format: 'mysfits-sandbox-state', version: 1 });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, PERSIST_MARKER_FILE), 'utf8'))).toEqual({
+      format: 'mysfits-sandbox-state',
+      version: 1,
+    });
     openPersistFolder(dir).release();
 
     fs.writeFileSync(folder.fauxqsFile, '{"queues": [');
@@ -249,7 +280,9 @@ describe('a folder that cannot be kept state is refused at start, naming it', ()
     fs.rmSync(database);
 
     fs.writeFileSync(path.join(dir, PERSIST_MARKER_FILE), '{"format": "mysfits-sandbox-state", "version": 99}');
-    expect(() => openPersistFolder(dir)).toThrow(`${path.join(dir, PERSIST_MARKER_FILE)} does not describe this sandbox's state`);
+    expect(() => openPersistFolder(dir)).toThrow(
+      `${path.join(dir, PERSIST_MARKER_FILE)} does not describe this sandbox's state`,
+    );
   });
 });
 
@@ -285,9 +318,11 @@ describe('the trace journal', () => {
     expect(readJournal(file).documents.map((d) => d.trace_id)).toEqual([traceId(1), traceId(2)]);
   });
 
-  test('holds the store\'s limit: the oldest traces drop out of the file too', () => {
+  test("holds the store's limit: the oldest traces drop out of the file too", () => {
     const file = path.join(temporaryDir(), 'traces.jsonl');
-    const lines = Array.from({ length: MAX_TRACES + 5 }, (_, n) => JSON.stringify(segment(traceId(n), n.toString(16).padStart(16, '0'))));
+    const lines = Array.from({ length: MAX_TRACES + 5 }, (_, n) =>
+      JSON.stringify(segment(traceId(n), n.toString(16).padStart(16, '0'))),
+    );
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
     const store = new TraceStore();
     openTraceJournal(store, file).close();

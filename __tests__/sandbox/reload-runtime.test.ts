@@ -13,20 +13,28 @@ import { reportFailedBuilds } from '../../sandbox/reload/build-errors';
 import { FUNCTIONS } from '../../system/definition';
 
 describe('the watcher builds what deploys', () => {
-  test.each(['xray-sdk', 'opentelemetry'] as const)('%s: an incremental rebuild gives the deploy bundle, byte for byte', async (backend) => {
-    const deployed = path.join(backend === 'xray-sdk' ? bundleHandler('mysfitsApi') : bundleHandlerFor('mysfitsApi', backend), 'index.js');
-    const plugins = backend === 'opentelemetry' ? [openTelemetryPlugin()] : [];
-    const context = await bundleContext(path.join(REPO_ROOT, FUNCTIONS.mysfitsApi.entry), deployed, plugins);
-    try {
-      const result = await context.rebuild();
-      expect(result.outputFiles?.map((file) => file.path)).toEqual([deployed]);
-      expect(Buffer.compare(Buffer.from(result.outputFiles![0].contents), fs.readFileSync(deployed))).toBe(0);
-      // Its metafile names what it imports, the shared definitions included: a save there reloads it.
-      expect(Object.keys(result.metafile!.inputs)).toEqual(expect.arrayContaining(['handlers/mysfits-api/index.ts', 'system/definition.ts']));
-    } finally {
-      await context.dispose();
-    }
-  });
+  test.each(['xray-sdk', 'opentelemetry'] as const)(
+    '%s: an incremental rebuild gives the deploy bundle, byte for byte',
+    async (backend) => {
+      const deployed = path.join(
+        backend === 'xray-sdk' ? bundleHandler('mysfitsApi') : bundleHandlerFor('mysfitsApi', backend),
+        'index.js',
+      );
+      const plugins = backend === 'opentelemetry' ? [openTelemetryPlugin()] : [];
+      const context = await bundleContext(path.join(REPO_ROOT, FUNCTIONS.mysfitsApi.entry), deployed, plugins);
+      try {
+        const result = await context.rebuild();
+        expect(result.outputFiles?.map((file) => file.path)).toEqual([deployed]);
+        expect(Buffer.compare(Buffer.from(result.outputFiles![0].contents), fs.readFileSync(deployed))).toBe(0);
+        // Its metafile names what it imports, the shared definitions included: a save there reloads it.
+        expect(Object.keys(result.metafile!.inputs)).toEqual(
+          expect.arrayContaining(['handlers/mysfits-api/index.ts', 'system/functions.ts']),
+        );
+      } finally {
+        await context.dispose();
+      }
+    },
+  );
 });
 
 describe('reload() retires execution environments', () => {
@@ -37,7 +45,9 @@ describe('reload() retires execution environments', () => {
   const writeVersion = (version: number) =>
     fs.writeFileSync(
       path.join(taskRoot, 'index.js'),
-      `exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.waitMs || 0)); return { version: ${version}, pid: process.pid }; };\n`,
+      'exports.handler = async (event) => {\n' +
+        '  await new Promise((r) => setTimeout(r, event.waitMs || 0));\n' +
+        `  return { version: ${version}, pid: process.pid };\n};\n`,
     );
 
   beforeAll(async () => {
@@ -57,35 +67,42 @@ describe('reload() retires execution environments', () => {
     fs.rmSync(taskRoot, { recursive: true, force: true });
   });
 
-  test('an invocation in flight finishes on the old code; the next ones start fresh environments on the new', async () => {
-    type Answer = { version: number; pid: number };
-    const answerOf = async (promise: ReturnType<FunctionRuntime['invoke']>) => {
-      const result = await promise;
-      expect(result.ok).toBe(true);
-      return { answer: result.result as Answer, log: result.log ?? '' };
-    };
-    // Two environments: one stays busy for a while, the other goes idle.
-    const busy = answerOf(runtime.invoke({ waitMs: 1500 }));
-    const idle = await answerOf(runtime.invoke({}));
-    expect(idle.answer.version).toBe(1);
-    // START is logged once an environment has loaded the handler: both have version 1 in memory.
-    while ((logs.join('').match(/START RequestId/g) ?? []).length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+  test(
+    'an invocation in flight finishes on the old code; the next ' + 'ones start fresh environments on the new',
+    async () => {
+      type Answer = { version: number; pid: number };
+      const answerOf = async (promise: ReturnType<FunctionRuntime['invoke']>) => {
+        const result = await promise;
+        expect(result.ok).toBe(true);
+        return { answer: result.result as Answer, log: result.log ?? '' };
+      };
+      // Two environments: one stays busy for a while, the other goes idle.
+      const busy = answerOf(runtime.invoke({ waitMs: 1500 }));
+      const idle = await answerOf(runtime.invoke({}));
+      expect(idle.answer.version).toBe(1);
+      // START is logged once an environment has loaded the handler: both have version 1 in memory.
+      while ((logs.join('').match(/START RequestId/g) ?? []).length < 2)
+        await new Promise((resolve) => setTimeout(resolve, 20));
 
-    writeVersion(2);
-    runtime.reload();
-    const next = await answerOf(runtime.invoke({}));
-    const inFlight = await busy;
+      writeVersion(2);
+      runtime.reload();
+      const next = await answerOf(runtime.invoke({}));
+      const inFlight = await busy;
 
-    expect(inFlight.answer.version).toBe(1); // not killed mid-invocation
-    expect(next.answer.version).toBe(2);
-    expect(next.log).toMatch(/Init Duration: /); // a fresh environment, as after a new version
-    // The busy environment was retired once done: no later invocation lands in either old one.
-    const later = await Promise.all([answerOf(runtime.invoke({ waitMs: 300 })), answerOf(runtime.invoke({ waitMs: 300 }))]);
-    for (const { answer } of later) {
-      expect(answer.version).toBe(2);
-      expect([idle.answer.pid, inFlight.answer.pid]).not.toContain(answer.pid);
-    }
-  });
+      expect(inFlight.answer.version).toBe(1); // not killed mid-invocation
+      expect(next.answer.version).toBe(2);
+      expect(next.log).toMatch(/Init Duration: /); // a fresh environment, as after a new version
+      // The busy environment was retired once done: no later invocation lands in either old one.
+      const later = await Promise.all([
+        answerOf(runtime.invoke({ waitMs: 300 })),
+        answerOf(runtime.invoke({ waitMs: 300 })),
+      ]);
+      for (const { answer } of later) {
+        expect(answer.version).toBe(2);
+        expect([idle.answer.pid, inFlight.answer.pid]).not.toContain(answer.pid);
+      }
+    },
+  );
 });
 
 test('one build error that breaks several bundles is one report naming them all', () => {
@@ -93,7 +110,15 @@ test('one build error that breaks several bundles is one report naming them all'
     id: '',
     pluginName: '',
     text: 'Expected identifier but found "="',
-    location: { file: 'system/definition.ts', namespace: 'file', line: 13, column: 13, length: 1, lineText: 'export const = ENV = {', suggestion: '' },
+    location: {
+      file: 'system/definition.ts',
+      namespace: 'file',
+      line: 13,
+      column: 13,
+      length: 1,
+      lineText: 'export const = ENV = {',
+      suggestion: '',
+    },
     notes: [],
     detail: undefined,
   };

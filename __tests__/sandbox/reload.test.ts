@@ -33,9 +33,14 @@ function edit(relative: string, from: string, to: string) {
 /** The sandbox's log entries (a build error is one entry of several lines) that match. */
 const linesLike = (pattern: RegExp) => logs.filter((line) => pattern.test(line));
 /** The functions' log lines that match (one entry may hold START to REPORT). */
-const functionLinesLike = (pattern: RegExp) => logs.flatMap((entry) => entry.split('\n')).filter((line) => pattern.test(line));
+const functionLinesLike = (pattern: RegExp) =>
+  logs.flatMap((entry) => entry.split('\n')).filter((line) => pattern.test(line));
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -54,7 +59,8 @@ async function postQuestion(questionText: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const getMysfit = async () => (await (await fetch(`${sandbox.apis.mysfits}/mysfits/${mysfitId}`)).json()) as Record<string, unknown>;
+const getMysfit = async () =>
+  (await (await fetch(`${sandbox.apis.mysfits}/mysfits/${mysfitId}`)).json()) as Record<string, unknown>;
 
 beforeAll(async () => {
   for (const dir of ['handlers', 'system', 'website']) {
@@ -84,7 +90,10 @@ test('a save reloads the function that imports the file; the next response runs 
   expect(first.status).toBe(201);
   const traceHeader = await eventually('the first question in the table', async () => {
     const out = await dynamodb.send(
-      new GetItemCommand({ TableName: sandbox.resources.questionsTable, Key: { QuestionId: { S: String(first.body.questionId) } } }),
+      new GetItemCommand({
+        TableName: sandbox.resources.questionsTable,
+        Key: { QuestionId: { S: String(first.body.questionId) } },
+      }),
     );
     return out.Item ? true : undefined;
   });
@@ -92,7 +101,11 @@ test('a save reloads the function that imports the file; the next response runs 
   const firstTraceId = await traceIdOfLatest('mysfits-local-post-question');
 
   const saved = Date.now();
-  edit('handlers/mysfits-api/index.ts', 'adopted: Boolean(item.Adopted),', 'adopted: Boolean(item.Adopted), edited: true,');
+  edit(
+    'handlers/mysfits-api/catalogue.ts',
+    'adopted: Boolean(item.Adopted),',
+    'adopted: Boolean(item.Adopted), edited: true,',
+  );
   await eventually('the edited mysfits API', async () => ((await getMysfit()).edited === true ? true : undefined));
   const reloadMs = Date.now() - saved;
   process.stderr.write(`reload: save -> next response on the new code in ${reloadMs} ms\n`);
@@ -106,14 +119,19 @@ test('a save reloads the function that imports the file; the next response runs 
 
   // Stored data is untouched: the earlier question in its table, its trace in the X-Ray store.
   const item = await dynamodb.send(
-    new GetItemCommand({ TableName: sandbox.resources.questionsTable, Key: { QuestionId: { S: String(first.body.questionId) } } }),
+    new GetItemCommand({
+      TableName: sandbox.resources.questionsTable,
+      Key: { QuestionId: { S: String(first.body.questionId) } },
+    }),
   );
   expect(item.Item?.QuestionText.S).toBe('Before the edit: can Pauly swim?');
   const traces = await xray.send(new BatchGetTracesCommand({ TraceIds: [firstTraceId] }));
   expect(traces.Traces?.map((t) => t.Id)).toEqual([firstTraceId]);
   // And its e-mail (stream -> process-questions-stream -> topic -> mailbox queue) is on the queue.
   const mailbox = await eventually('the first question on the mailbox queue', async () => {
-    const page = (await (await fetch(`${sandbox.url}/_sandbox/mailbox.json`)).json()) as { messages: { message: string }[] };
+    const page = (await (await fetch(`${sandbox.url}/_sandbox/mailbox.json`)).json()) as {
+      messages: { message: string }[];
+    };
     return page.messages.some((m) => m.message.includes('Before the edit')) ? page : undefined;
   });
   expect(mailbox.messages.length).toBeGreaterThan(0);
@@ -121,13 +139,17 @@ test('a save reloads the function that imports the file; the next response runs 
 
 test('a build error is printed once with file:line:column; the old code answers until the fix reloads', async () => {
   const broken = 'return jsonResponse(origin, 201, { questionId: outcome.questionId });';
-  edit('handlers/post-question/index.ts', broken, 'return jsonResponse(origin, 201, { questionId: outcome.questionId, );');
+  edit(
+    'handlers/post-question/handler.ts',
+    broken,
+    'return jsonResponse(origin, 201, { questionId: outcome.questionId, );',
+  );
   const [report] = await eventually('the build error', () => {
     const found = linesLike(/^✗ build failed/);
     return found.length > 0 ? found : undefined;
   });
   expect(report).toMatch(/^✗ build failed \(post-question\)/);
-  expect(report).toMatch(/handlers\/post-question\/index\.ts:\d+:\d+:/);
+  expect(report).toMatch(/handlers\/post-question\/handler\.ts:\d+:\d+:/);
   expect(report).toContain('[ERROR]');
 
   const during = await postQuestion('While it is broken: does Pauly bite?');
@@ -135,16 +157,21 @@ test('a build error is printed once with file:line:column; the old code answers 
   expect(Object.keys(during.body)).toEqual(['questionId']);
 
   // Saving the same broken text again is no change: nothing is printed again.
-  fs.writeFileSync(sourceFile('handlers/post-question/index.ts'), fs.readFileSync(sourceFile('handlers/post-question/index.ts')));
+  fs.writeFileSync(
+    sourceFile('handlers/post-question/handler.ts'),
+    fs.readFileSync(sourceFile('handlers/post-question/handler.ts')),
+  );
   await new Promise((resolve) => setTimeout(resolve, 1000));
   expect(linesLike(/^✗ build failed/)).toHaveLength(1);
 
   edit(
-    'handlers/post-question/index.ts',
+    'handlers/post-question/handler.ts',
     'questionId: outcome.questionId, );',
     "questionId: outcome.questionId, note: 'edited' });",
   );
-  await eventually('post-question reloaded', () => (linesLike(/^↻ post-question reloaded/).length > 0 ? true : undefined));
+  await eventually('post-question reloaded', () =>
+    linesLike(/^↻ post-question reloaded/).length > 0 ? true : undefined,
+  );
   const after = await postQuestion('After the fix: does Pauly sing?');
   expect(after.status).toBe(201);
   expect(after.body.note).toBe('edited');

@@ -220,19 +220,22 @@ test('an unknown option is named, exit 2', async () => {
   expect(run.output()).toContain("unknown option '--presist'");
 });
 
-test('--persist with a folder that is not the sandbox\'s is refused, naming the folder, before anything starts', async () => {
-  const foreign = fs.mkdtempSync(path.join(os.tmpdir(), 'not-sandbox-state-'));
-  fs.writeFileSync(path.join(foreign, 'thesis.tex'), '');
-  try {
-    const run = runStart(FREE_PORTS, ['--persist', foreign]);
-    expect(await run.exited).toBe(1);
-    expect(run.output()).toContain(`Kept state: ${foreign} is not a sandbox state folder`);
-    expect(run.output()).not.toContain('✓ DynamoDB Local');
-    // SANDBOX_PERSIST says the same.
-    const fromEnvironment = runStart({ ...FREE_PORTS, SANDBOX_PERSIST: foreign });
-    expect(await fromEnvironment.exited).toBe(1);
-    expect(fromEnvironment.output()).toContain(`Kept state: ${foreign} is not a sandbox state folder`);
-  } finally {
-    fs.rmSync(foreign, { recursive: true, force: true });
-  }
-});
+test(
+  "--persist with a folder that is not the sandbox's is " + 'refused, naming the folder, before anything starts',
+  async () => {
+    const foreign = fs.mkdtempSync(path.join(os.tmpdir(), 'not-sandbox-state-'));
+    fs.writeFileSync(path.join(foreign, 'thesis.tex'), '');
+    try {
+      const run = runStart(FREE_PORTS, ['--persist', foreign]);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`Kept state: ${foreign} is not a sandbox state folder`);
+      expect(run.output()).not.toContain('✓ DynamoDB Local');
+      // SANDBOX_PERSIST says the same.
+      const fromEnvironment = runStart({ ...FREE_PORTS, SANDBOX_PERSIST: foreign });
+      expect(await fromEnvironment.exited).toBe(1);
+      expect(fromEnvironment.output()).toContain(`Kept state: ${foreign} is not a sandbox state folder`);
+    } finally {
+      fs.rmSync(foreign, { recursive: true, force: true });
+    }
+  },
+);

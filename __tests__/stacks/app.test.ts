@@ -410,7 +410,12 @@ describe('full synth', () => {
     it('switches the hanging exception off unless configured', () => {
       expect(devSynthesized('questions')).toHaveResourceWithProperties(LambdaFunction, {
         function_name: 'mysfits-dev-post-question',
-        environment: { variables: expect.objectContaining({ HANGING_EXCEPTION_RATE: '0', ALLOWED_ORIGIN: expect.stringMatching(WEBSITE_ORIGIN) }) },
+        environment: {
+          variables: expect.objectContaining({
+            HANGING_EXCEPTION_RATE: '0',
+            ALLOWED_ORIGIN: expect.stringMatching(WEBSITE_ORIGIN),
+          }),
+        },
       });
     });
 
@@ -510,7 +515,9 @@ describe('full synth', () => {
         function_name: names.function('dev', 'processClicks'),
         environment: {
           variables: expect.objectContaining({
-            MYSFITS_API_URL: expect.stringMatching(/terraform_remote_state\.cross-stack-reference-input-mysfits-dev-mysfits\.outputs\./),
+            MYSFITS_API_URL: expect.stringMatching(
+              /terraform_remote_state\.cross-stack-reference-input-mysfits-dev-mysfits\.outputs\./,
+            ),
           }),
         },
       });

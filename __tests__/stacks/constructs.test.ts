@@ -117,7 +117,9 @@ describe('TracedFunction', () => {
 
 describe('SecureBucket', () => {
   it('is versioned, encrypted, private, owner-enforced and TLS-only', () => {
-    const synthesized = Testing.synthScope((scope) => void new SecureBucket(scope, 'b', { bucketPrefix: 'clicks-', encryption: 'aws:kms' }));
+    const synthesized = Testing.synthScope(
+      (scope) => void new SecureBucket(scope, 'b', { bucketPrefix: 'clicks-', encryption: 'aws:kms' }),
+    );
     const json = JSON.parse(synthesized);
     const r = json.resource;
     expect(only(r.aws_s3_bucket).bucket_prefix).toBe('clicks-');
@@ -232,7 +234,11 @@ describe('TracedRestApi', () => {
   it('builds nested resources and scopes the Lambda permission to the method and path', () => {
     const json = synthApi('{}');
     const r = json.resource;
-    expect(Object.values<any>(r.aws_api_gateway_resource).map((x) => x.path_part).sort()).toEqual(['clicks', 'mysfits', '{mysfitId}']);
+    expect(
+      Object.values<any>(r.aws_api_gateway_resource)
+        .map((x) => x.path_part)
+        .sort(),
+    ).toEqual(['clicks', 'mysfits', '{mysfitId}']);
     expect(JSON.stringify(json)).toHaveResourceWithProperties(ApiGatewayIntegration, {
       type: 'AWS_PROXY',
       integration_http_method: 'POST',
@@ -293,29 +299,39 @@ describe('SecureTopic', () => {
     principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::123456789012:role/p'] }],
   });
 
-  it('is encrypted with the AWS-managed key and its policy denies every topic action without TLS, after the added statements', () => {
-    const synthesized = Testing.synthScope((scope) => {
-      const topic = new SecureTopic(scope, 'questions', { name: 'q', tracingConfig: 'Active' });
-      topic.addToPolicy(publish(topic.arn));
-    });
-    const json = JSON.parse(synthesized);
-    expect(synthesized).toHaveResourceWithProperties(SnsTopic, { name: 'q', kms_master_key_id: 'alias/aws/sns', tracing_config: 'Active' });
-    expect(json.resource.aws_sns_topic_policy['questions-policy']).toEqual({
-      arn: '${aws_sns_topic.questions.arn}',
-      policy: '${data.aws_iam_policy_document.questions-policy-document.json}',
-    });
-    const statements = json.data.aws_iam_policy_document['questions-policy-document'].statement;
-    expect(statements.map((s: any) => s.sid)).toEqual(['Publishers', 'DenyInsecureTransport']);
-    expect(statements[1]).toEqual({
-      ...TLS_ONLY,
-      actions: SNS_TOPIC_ACTIONS,
-      resources: ['${aws_sns_topic.questions.arn}'],
-    });
-    expect(SNS_TOPIC_ACTIONS).toContain('sns:Publish');
-  });
+  it(
+    'is encrypted with the AWS-managed key and its policy denies every ' +
+      'topic action without TLS, after the added statements',
+    () => {
+      const synthesized = Testing.synthScope((scope) => {
+        const topic = new SecureTopic(scope, 'questions', { name: 'q', tracingConfig: 'Active' });
+        topic.addToPolicy(publish(topic.arn));
+      });
+      const json = JSON.parse(synthesized);
+      expect(synthesized).toHaveResourceWithProperties(SnsTopic, {
+        name: 'q',
+        kms_master_key_id: 'alias/aws/sns',
+        tracing_config: 'Active',
+      });
+      expect(json.resource.aws_sns_topic_policy['questions-policy']).toEqual({
+        arn: '${aws_sns_topic.questions.arn}',
+        policy: '${data.aws_iam_policy_document.questions-policy-document.json}',
+      });
+      const statements = json.data.aws_iam_policy_document['questions-policy-document'].statement;
+      expect(statements.map((s: any) => s.sid)).toEqual(['Publishers', 'DenyInsecureTransport']);
+      expect(statements[1]).toEqual({
+        ...TLS_ONLY,
+        actions: SNS_TOPIC_ACTIONS,
+        resources: ['${aws_sns_topic.questions.arn}'],
+      });
+      expect(SNS_TOPIC_ACTIONS).toContain('sns:Publish');
+    },
+  );
 
   it('uses a customer key when given one', () => {
-    const synthesized = Testing.synthScope((scope) => void new SecureTopic(scope, 't', { name: 't', kmsKeyId: 'alias/mine' }));
+    const synthesized = Testing.synthScope(
+      (scope) => void new SecureTopic(scope, 't', { name: 't', kmsKeyId: 'alias/mine' }),
+    );
     expect(synthesized).toHaveResourceWithProperties(SnsTopic, { name: 't', kms_master_key_id: 'alias/mine' });
   });
 });
@@ -324,10 +340,19 @@ describe('SecureQueue', () => {
   it('is SSE-SQS encrypted and its policy denies every SQS action without TLS, after the added statements', () => {
     const synthesized = Testing.synthScope((scope) => {
       const queue = new SecureQueue(scope, 'failures', { name: 'f', messageRetentionSeconds: 60 });
-      queue.addToPolicy({ sid: 'Senders', actions: ['sqs:SendMessage'], resources: [queue.arn], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] });
+      queue.addToPolicy({
+        sid: 'Senders',
+        actions: ['sqs:SendMessage'],
+        resources: [queue.arn],
+        principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }],
+      });
     });
     const json = JSON.parse(synthesized);
-    expect(synthesized).toHaveResourceWithProperties(SqsQueue, { name: 'f', sqs_managed_sse_enabled: true, message_retention_seconds: 60 });
+    expect(synthesized).toHaveResourceWithProperties(SqsQueue, {
+      name: 'f',
+      sqs_managed_sse_enabled: true,
+      message_retention_seconds: 60,
+    });
     // Not both encryptions at once (the matchers cannot say an attribute is absent).
     expect(json.resource.aws_sqs_queue.failures.kms_master_key_id).toBeUndefined();
     expect(json.resource.aws_sqs_queue_policy['failures-policy']).toEqual({

@@ -18,11 +18,15 @@ function hosting(website: { domainName?: string; certificateArn?: string }) {
 }
 
 describe('website hosting', () => {
-  it('allows the distribution\'s own https name when no domain is configured', () => {
+  it("allows the distribution's own https name when no domain is configured", () => {
     const { stack, synthesized, json } = hosting({});
     expect(stack.allowedOrigin).toMatch(/^https:\/\/\$\{TfToken\[/);
-    expect(synthesized).toHaveResourceWithProperties(CloudfrontDistribution, { viewer_certificate: { cloudfront_default_certificate: true } });
-    expect(json.output.websiteUrl.value).toMatch(/^https:\/\/\$\{aws_cloudfront_distribution\.distribution\.domain_name\}$/);
+    expect(synthesized).toHaveResourceWithProperties(CloudfrontDistribution, {
+      viewer_certificate: { cloudfront_default_certificate: true },
+    });
+    expect(json.output.websiteUrl.value).toMatch(
+      /^https:\/\/\$\{aws_cloudfront_distribution\.distribution\.domain_name\}$/,
+    );
   });
 
   it('serves and allows the configured domain, with its certificate, SNI only and TLS 1.2 at least', () => {
@@ -30,7 +34,11 @@ describe('website hosting', () => {
     expect(stack.allowedOrigin).toBe('https://www.example.org');
     expect(synthesized).toHaveResourceWithProperties(CloudfrontDistribution, {
       aliases: ['www.example.org'],
-      viewer_certificate: { acm_certificate_arn: CERT, ssl_support_method: 'sni-only', minimum_protocol_version: 'TLSv1.2_2021' },
+      viewer_certificate: {
+        acm_certificate_arn: CERT,
+        ssl_support_method: 'sni-only',
+        minimum_protocol_version: 'TLSv1.2_2021',
+      },
     });
     expect(json.output.websiteUrl.value).toBe('https://www.example.org');
   });

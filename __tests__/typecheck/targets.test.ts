@@ -107,6 +107,8 @@ describe('per-target type checks', () => {
 
   test('npm run typecheck checks every target', () => {
     const { scripts } = require(path.join(ROOT, 'package.json')) as { scripts: Record<string, string> };
-    expect(scripts.typecheck).toBe('tsc -p handlers && tsc -p website/src && tsc -p sandbox/xray/console/browser && tsc -p .');
+    expect(scripts.typecheck).toBe(
+      'tsc -p handlers && tsc -p website/src && tsc -p sandbox/xray/console/browser && tsc -p .',
+    );
   });
 });

@@ -16,7 +16,8 @@ let daemon: XRayDaemon;
 
 beforeAll(async () => {
   // Not a skip: a machine without the CLI must fail here, loudly (.ci/run installs the awscli package).
-  if (!fs.existsSync(AWS_CLI)) throw new Error(`${AWS_CLI} is missing: install Debian's awscli package (apt-get install awscli)`);
+  if (!fs.existsSync(AWS_CLI))
+    throw new Error(`${AWS_CLI} is missing: install Debian's awscli package (apt-get install awscli)`);
   daemon = await startXRayDaemon({ port: 0 });
 });
 
@@ -36,10 +37,14 @@ const CLI_ENV = {
 };
 
 async function xray(...args: string[]) {
-  const { stdout } = await run(AWS_CLI, ['--region', 'eu-west-1', '--output', 'json', 'xray', ...args, '--endpoint-url', daemon.endpoint], {
-    env: CLI_ENV,
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    AWS_CLI,
+    ['--region', 'eu-west-1', '--output', 'json', 'xray', ...args, '--endpoint-url', daemon.endpoint],
+    {
+      env: CLI_ENV,
+      timeout: 60_000,
+    },
+  );
   return stdout.trim() ? JSON.parse(stdout) : undefined;
 }
 
@@ -56,16 +61,27 @@ test('put-trace-segments, create-group, get-groups, get-time-series-service-stat
     ...(status >= 500 ? { fault: true } : {}),
   });
   const [put, created, refused] = await Promise.all([
-    xray('put-trace-segments', '--trace-segment-documents', JSON.stringify(segment('cli-ok', 200)), JSON.stringify(segment('cli-fault', 500)), '{"id":"x"}'),
+    xray(
+      'put-trace-segments',
+      '--trace-segment-documents',
+      JSON.stringify(segment('cli-ok', 200)),
+      JSON.stringify(segment('cli-fault', 500)),
+      '{"id":"x"}',
+    ),
     xray('create-group', '--group-name', 'cli-faults', '--filter-expression', 'fault'),
     xray('create-group', '--group-name', 'Default').then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     ),
   ]);
-  expect(put.UnprocessedTraceSegments).toEqual([{ Id: 'x', ErrorCode: 'MissingTraceId', Message: expect.stringContaining('trace_id') }]);
+  expect(put.UnprocessedTraceSegments).toEqual([
+    { Id: 'x', ErrorCode: 'MissingTraceId', Message: expect.stringContaining('trace_id') },
+  ]);
   expect(created.Group).toMatchObject({ GroupName: 'cli-faults', FilterExpression: 'fault' });
-  expect(refused).toMatchObject({ code: 254, stderr: expect.stringMatching(/InvalidRequestException.*GroupName: "Default" is a reserved name/) });
+  expect(refused).toMatchObject({
+    code: 254,
+    stderr: expect.stringMatching(/InvalidRequestException.*GroupName: "Default" is a reserved name/),
+  });
 
   const range = ['--start-time', String(Math.floor(end - 600)), '--end-time', String(Math.ceil(end + 60))];
   const [groups, all, faults] = await Promise.all([
@@ -74,7 +90,8 @@ test('put-trace-segments, create-group, get-groups, get-time-series-service-stat
     xray('get-time-series-service-statistics', ...range, '--group-name', 'cli-faults'),
   ]);
   expect(groups.Groups.map((g: { GroupName: string }) => g.GroupName)).toEqual(['Default', 'cli-faults']);
-  const count = (series: { EdgeSummaryStatistics?: { TotalCount: number } }[]) => series.reduce((sum, e) => sum + (e.EdgeSummaryStatistics?.TotalCount ?? 0), 0);
+  const count = (series: { EdgeSummaryStatistics?: { TotalCount: number } }[]) =>
+    series.reduce((sum, e) => sum + (e.EdgeSummaryStatistics?.TotalCount ?? 0), 0);
   expect(count(all.TimeSeriesServiceStatistics)).toBe(2);
   expect(count(faults.TimeSeriesServiceStatistics)).toBe(1);
   expect(faults.TimeSeriesServiceStatistics[0]).toEqual({

@@ -8,7 +8,13 @@ import { evaluateFilter, parseFilterExpression, type FilterSubject } from '../..
 import { binHistogram, rangeFilter, subjectFilter } from '../../sandbox/xray/console/browser/histogram';
 import { boxesOverlap, layoutServiceMap, type MapNodeInput } from '../../sandbox/xray/console/browser/map-layout';
 import { timeTicks, tickStep } from '../../sandbox/xray/console/browser/time-axis';
-import { DEFAULT_TIME_RANGE, TIME_RANGES, timeRangeOf, windowOf, withRange } from '../../sandbox/xray/console/browser/time-range';
+import {
+  DEFAULT_TIME_RANGE,
+  TIME_RANGES,
+  timeRangeOf,
+  windowOf,
+  withRange,
+} from '../../sandbox/xray/console/browser/time-range';
 import {
   annotationValues,
   entrySegment,
@@ -69,7 +75,11 @@ describe('service map layout', () => {
   });
 
   test('each box is as wide as its widest measured line', () => {
-    const layout = layoutServiceMap([{ id: 1, lines: ['short', 'a much longer second line'] }], [], (text) => text.length * 10);
+    const layout = layoutServiceMap(
+      [{ id: 1, lines: ['short', 'a much longer second line'] }],
+      [],
+      (text) => text.length * 10,
+    );
     expect(layout.nodes.get(1)!.box.width).toBeGreaterThanOrEqual('a much longer second line'.length * 10);
   });
 
@@ -92,10 +102,16 @@ describe('service map layout', () => {
   test('any small graph: boxes never overlap (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.string({ maxLength: 60 }), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.array(fc.string({ maxLength: 60 }), { minLength: 1, maxLength: 4 }), {
+          minLength: 1,
+          maxLength: 25,
+        }),
         fc.array(fc.tuple(fc.nat(30), fc.nat(30)), { maxLength: 60 }),
         (lines, edges) => {
-          const layout = layoutServiceMap(lines.map((l, id) => ({ id, lines: l })), edges);
+          const layout = layoutServiceMap(
+            lines.map((l, id) => ({ id, lines: l })),
+            edges,
+          );
           return layout.nodes.size === lines.length && overlappingPairs(layout).length === 0;
         },
       ),
@@ -163,7 +179,8 @@ describe('response-time histogram', () => {
   test('a selected range becomes a filter the API parses and that keeps exactly the traces in it', () => {
     const filter = rangeFilter({ kind: 'service', ...table }, 0.0201, 0.0349);
     expect(filter).toBe(
-      'service(id(name: "DynamoDB \\"quoted\\"", type: "AWS::DynamoDB::Table")) AND responsetime >= 0.02 AND responsetime <= 0.035',
+      'service(id(name: "DynamoDB \\"quoted\\"", type: "AWS::DynamoDB::Table")) AND ' +
+        'responsetime >= 0.02 AND responsetime <= 0.035',
     );
     const tree = parseFilterExpression(filter);
     expect(evaluateFilter(tree, subject(0.03, [stage, table]))).toBe(true);
@@ -178,7 +195,9 @@ describe('response-time histogram', () => {
     expect(subjectFilter({ kind: 'edge', from: { name: 'client', type: 'client' }, to: stage })).toBe(
       'service(id(name: "mysfits-dev-questions-api/dev", type: "AWS::ApiGateway::Stage"))',
     );
-    expect(() => parseFilterExpression(rangeFilter({ kind: 'service', name: 'client', type: 'client' }, 0, 1))).not.toThrow();
+    expect(() =>
+      parseFilterExpression(rangeFilter({ kind: 'service', name: 'client', type: 'client' }, 0, 1)),
+    ).not.toThrow();
   });
 });
 
@@ -220,14 +239,36 @@ describe('trace timeline', () => {
     parent_id: 'invoke',
     start_time: 100.0,
     end_time: 100.18,
-    subsegments: [{ id: 'ddb', name: 'DynamoDB', namespace: 'aws', start_time: 100.05, end_time: 100.07, annotations: { QuestionId: 'q-1' } }],
+    subsegments: [
+      {
+        id: 'ddb',
+        name: 'DynamoDB',
+        namespace: 'aws',
+        start_time: 100.05,
+        end_time: 100.07,
+        annotations: { QuestionId: 'q-1' },
+      },
+    ],
   };
-  const inferred: Entity = { id: 'inf', name: 'DynamoDB', inferred: true, parent_id: 'ddb', start_time: 99.9, end_time: 100.07 };
+  const inferred: Entity = {
+    id: 'inf',
+    name: 'DynamoDB',
+    inferred: true,
+    parent_id: 'ddb',
+    start_time: 99.9,
+    end_time: 100.07,
+  };
 
   test('the entry segment comes first, then each callee under the subsegment that called it', () => {
     expect(entrySegment([inferred, fn, stage])).toBe(stage);
     const rows = timelineRows([inferred, fn, stage]);
-    expect(rows.map((r) => `${'  '.repeat(r.depth)}${r.entity.id}`)).toEqual(['stage', '  invoke', '    fn', '      ddb', '        inf']);
+    expect(rows.map((r) => `${'  '.repeat(r.depth)}${r.entity.id}`)).toEqual([
+      'stage',
+      '  invoke',
+      '    fn',
+      '      ddb',
+      '        inf',
+    ]);
     expect(rows[0].offset).toBeCloseTo(0.11);
     expect(rows.find((r) => r.entity.id === 'ddb')!.segment).toBe(fn);
   });
@@ -235,7 +276,11 @@ describe('trace timeline', () => {
   test('a parent_id loop neither repeats nor drops a segment', () => {
     const a: Entity = { id: 'a', name: 'a', start_time: 1, end_time: 2, parent_id: 'b' };
     const b: Entity = { id: 'b', name: 'b', start_time: 1.5, end_time: 2, parent_id: 'a' };
-    expect(timelineRows([a, b]).map((r) => r.entity.id).sort()).toEqual(['a', 'b']);
+    expect(
+      timelineRows([a, b])
+        .map((r) => r.entity.id)
+        .sort(),
+    ).toEqual(['a', 'b']);
   });
 
   test('the QuestionId values of a trace find the traces that share one', () => {

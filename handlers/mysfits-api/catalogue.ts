@@ -4,7 +4,7 @@
  */
 import { GetItemCommand, ScanCommand, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { MYSFIT_FILTERS, type MysfitView } from '../../system/api';
+import type { MYSFIT_FILTERS, MysfitView } from '../../system/api';
 import { isWellFormedText } from '../shared/text';
 
 export type FilterName = keyof typeof MYSFIT_FILTERS;
@@ -59,7 +59,9 @@ export function dynamoCatalogue(dynamodb: Pick<DynamoDBClient, 'send'>, tableNam
     async get(mysfitId) {
       // An id no key can hold names no mysfit: undefined without asking DynamoDB (which would refuse the key).
       if (!isWellFormedText(mysfitId) || Buffer.byteLength(mysfitId, 'utf8') > MAX_KEY_BYTES) return undefined;
-      const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: marshall({ MysfitId: mysfitId }) }));
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: tableName, Key: marshall({ MysfitId: mysfitId }) }),
+      );
       return Item ? toView(unmarshall(Item)) : undefined;
     },
   };

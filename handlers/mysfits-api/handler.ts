@@ -34,7 +34,10 @@ function queryParameters(event: APIGatewayProxyEvent): { query: Record<string, s
   const errors: FieldError[] = [];
   for (const [name, values] of Object.entries(multi)) {
     if (!(QUERY_PARAMETERS as readonly string[]).includes(name)) {
-      errors.push({ field: name, reason: `is not a parameter of GET /mysfits (use ${QUERY_PARAMETERS.join(' and ')})` });
+      errors.push({
+        field: name,
+        reason: `is not a parameter of GET /mysfits (use ${QUERY_PARAMETERS.join(' and ')})`,
+      });
     } else if ((values?.length ?? 0) !== 1) {
       errors.push({ field: name, reason: 'must be given once' });
     } else {
@@ -91,10 +94,14 @@ export function createMysfitsApiHandler({ service, allowedOrigin, catalogue, log
     return jsonResponse(allowedOrigin, 200, { mysfits: await catalogue.list(parsed.filter) });
   }
 
-  return httpHandler({ service, allowedOrigin, logger, failureMessage: 'mysfits request failed' }, async (event, { log }) => {
-    const response = await route(event);
-    // Every refused request leaves a line in the function's log, as post-question's do.
-    if (response.statusCode >= 400) log.warn('request refused', { statusCode: response.statusCode, body: response.body });
-    return response;
-  });
+  return httpHandler(
+    { service, allowedOrigin, logger, failureMessage: 'mysfits request failed' },
+    async (event, { log }) => {
+      const response = await route(event);
+      // Every refused request leaves a line in the function's log, as post-question's do.
+      if (response.statusCode >= 400)
+        log.warn('request refused', { statusCode: response.statusCode, body: response.body });
+      return response;
+    },
+  );
 }

@@ -81,7 +81,10 @@ export function createPostQuestionHandler(deps: PostQuestionDependencies) {
       if (!parsed.ok) {
         log.info('question rejected', { errors: parsed.errors });
         if (parsed.status === 415) {
-          return jsonResponse(origin, 415, { message: 'The body is not in a supported charset', errors: parsed.errors });
+          return jsonResponse(origin, 415, {
+            message: 'The body is not in a supported charset',
+            errors: parsed.errors,
+          });
         }
         return badRequest(origin, 'The question is not valid', parsed.errors);
       }
@@ -110,7 +113,12 @@ export function createPostQuestionHandler(deps: PostQuestionDependencies) {
         // https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/).
         return jsonResponse(origin, 422, {
           message: `This ${IDEMPOTENCY_KEY.header} was already used for a different question`,
-          errors: [{ field: IDEMPOTENCY_KEY.header, reason: 'was already used with a different body: send a new key per question' }],
+          errors: [
+            {
+              field: IDEMPOTENCY_KEY.header,
+              reason: 'was already used with a different body: send a new key per question',
+            },
+          ],
         });
       }
       log.info(outcome.kind === 'stored' ? 'question stored' : 'question already stored (idempotent retry)', {

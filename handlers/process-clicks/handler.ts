@@ -1,7 +1,8 @@
 /**
  * Firehose data transformation for the clicks stream: decodes each record `{ userId, mysfitId }`, looks the
  * mysfit up through the mysfits API, and returns `{ userId, mysfitId, goodevil, lawchaos, species, timestamp }`
- * with result `Ok` (the delivery stream adds the newline: JSON Lines in S3). A malformed record, an unknown mysfit or a failed lookup
+ * with result `Ok` (the delivery stream adds the newline: JSON Lines in S3). A malformed record, an unknown mysfit or a
+ * failed lookup
  * is `ProcessingFailed` (Firehose keeps it under the error prefix); one bad record never fails the batch.
  * The lookup comes in (./mysfit-lookup's interface): index.ts passes the API client, unit tests a fake.
  */
@@ -19,11 +20,13 @@ import { annotate, recordClientError, recordFault, traceInvocation, withSubsegme
 import { UnknownMysfit, type MysfitLookup } from './mysfit-lookup';
 
 // The same rules as the click model API Gateway validates against (CLICK_REQUEST_SCHEMA).
-const idField = z.string().check(
-  z.minLength(CLICK_REQUEST_SCHEMA.properties.userId.minLength),
-  z.maxLength(CLICK_REQUEST_SCHEMA.properties.userId.maxLength),
-  z.regex(new RegExp(CLICK_REQUEST_SCHEMA.properties.userId.pattern)),
-);
+const idField = z
+  .string()
+  .check(
+    z.minLength(CLICK_REQUEST_SCHEMA.properties.userId.minLength),
+    z.maxLength(CLICK_REQUEST_SCHEMA.properties.userId.maxLength),
+    z.regex(new RegExp(CLICK_REQUEST_SCHEMA.properties.userId.pattern)),
+  );
 const Click = z.object({ userId: idField, mysfitId: idField });
 
 /** Records enriched at once: bounded so a large batch does not open hundreds of sockets. */
@@ -49,7 +52,9 @@ export function createClicksHandler({ service, lookup, logger, now = Date.now }:
         const parsed = Click.safeParse(JSON.parse(Buffer.from(record.data ?? '', 'base64').toString('utf8')));
         if (!parsed.success) {
           recordClientError(subsegment, parsed.error.issues);
-          return failed('malformed click', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+          return failed('malformed click', {
+            issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+          });
         }
         click = parsed.data;
       } catch {
@@ -69,7 +74,11 @@ export function createClicksHandler({ service, lookup, logger, now = Date.now }:
         };
         // No trailing newline: the delivery stream's AppendDelimiterToRecord processor (CLICKS_DELIVERY) adds one
         // after every record, so the objects in S3 are JSON Lines without blank lines.
-        return { recordId: record.recordId, result: 'Ok', data: Buffer.from(JSON.stringify(enriched)).toString('base64') };
+        return {
+          recordId: record.recordId,
+          result: 'Ok',
+          data: Buffer.from(JSON.stringify(enriched)).toString('base64'),
+        };
       } catch (err) {
         // Unknown mysfits are bad data (an error); unreachable/slow/broken upstreams are faults.
         if (err instanceof UnknownMysfit) recordClientError(subsegment, err.message);

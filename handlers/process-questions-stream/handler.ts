@@ -34,7 +34,9 @@ function questionOf(record: DynamoDBRecord): StoredQuestion {
   }
   const parsed = StoredQuestion.safeParse(item);
   if (!parsed.success) {
-    throw new PoisonRecord(`not a question: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    throw new PoisonRecord(
+      `not a question: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -103,7 +103,10 @@ export function dynamoNotificationStore(
             Key: marshall({ QuestionId: questionId }),
             UpdateExpression: 'SET #attempts = if_not_exists(#attempts, :zero) + :one',
             ConditionExpression: STORED_AND_NOT_NOTIFIED,
-            ExpressionAttributeNames: { '#attempts': NOTIFY_ATTRIBUTES.attempts, '#notifiedAt': NOTIFY_ATTRIBUTES.notifiedAt },
+            ExpressionAttributeNames: {
+              '#attempts': NOTIFY_ATTRIBUTES.attempts,
+              '#notifiedAt': NOTIFY_ATTRIBUTES.notifiedAt,
+            },
             ExpressionAttributeValues: marshall({ ':zero': 0, ':one': 1 }),
             // The item in the failure tells "already notified" (it exists) from "gone" (no item).
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -139,7 +142,9 @@ export function dynamoNotificationStore(
 export function snsQuestionPublisher(sns: Pick<SNSClient, 'send'>, topicArn: string): QuestionPublisher {
   return {
     async publish(question) {
-      await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subjectFor(question), Message: messageFor(question) }));
+      await sns.send(
+        new PublishCommand({ TopicArn: topicArn, Subject: subjectFor(question), Message: messageFor(question) }),
+      );
     },
   };
 }

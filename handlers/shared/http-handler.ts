@@ -48,7 +48,11 @@ function withRequestId(response: APIGatewayProxyResult, requestId: string): APIG
     ...response,
     // Access-Control-Expose-Headers: a browser script reads only the CORS-safelisted response headers otherwise
     // (https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers).
-    headers: { ...response.headers, [REQUEST_ID_HEADER]: requestId, 'Access-Control-Expose-Headers': REQUEST_ID_HEADER },
+    headers: {
+      ...response.headers,
+      [REQUEST_ID_HEADER]: requestId,
+      'Access-Control-Expose-Headers': REQUEST_ID_HEADER,
+    },
   };
 }
 
@@ -69,7 +73,10 @@ export function httpHandler(
       const log = withKeys(logger, { requestId });
       try {
         // `?? {}`: a test or a misrouted invoke may send no event; the handler answers 4xx rather than crash.
-        return withRequestId(await handle(event ?? ({} as APIGatewayProxyEvent), { requestId, invocation, log }), requestId);
+        return withRequestId(
+          await handle(event ?? ({} as APIGatewayProxyEvent), { requestId, invocation, log }),
+          requestId,
+        );
       } catch (err) {
         recordFault(invocation, err);
         log.error(failureMessage, { error: err });

@@ -47,10 +47,8 @@ export function createLogger(service: string): Logger {
  * invocation. The line's own fields come after, so they win on a clash.
  */
 export function withKeys(logger: Logger, keys: Record<string, unknown>): Logger {
-  const bound =
-    (write: Logger['info']) =>
-    (message: string, extra?: Record<string, unknown>) =>
-      write(message, { ...keys, ...extra });
+  const bound = (write: Logger['info']) => (message: string, extra?: Record<string, unknown>) =>
+    write(message, { ...keys, ...extra });
   return {
     debug: bound(logger.debug),
     info: bound(logger.info),

@@ -80,7 +80,8 @@ interface Registry {
   byName: Map<string, LambdaApiFunction>;
 }
 
-const arnOf = ({ options }: Registry, name: string) => `arn:aws:lambda:${options.region}:${options.accountId}:function:${name}`;
+const arnOf = ({ options }: Registry, name: string) =>
+  `arn:aws:lambda:${options.region}:${options.accountId}:function:${name}`;
 
 function lookUp(registry: Registry, rawName: string, qualifier: string | null): LambdaApiFunction {
   const { options, byName } = registry;
@@ -94,7 +95,11 @@ function lookUp(registry: Registry, rawName: string, qualifier: string | null): 
     );
   }
   if (qualifier !== null && qualifier !== '$LATEST') {
-    throw new ApiError(404, 'ResourceNotFoundException', `Function not found: ${arnOf(registry, name)}:${qualifier} (the sandbox has $LATEST only)`);
+    throw new ApiError(
+      404,
+      'ResourceNotFoundException',
+      `Function not found: ${arnOf(registry, name)}:${qualifier} (the sandbox has $LATEST only)`,
+    );
   }
   return fn;
 }
@@ -104,7 +109,11 @@ function parsePayload(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new ApiError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(err as Error).message}`);
+    throw new ApiError(
+      400,
+      'InvalidRequestContentException',
+      `Could not parse request body into json: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -113,7 +122,11 @@ async function readPayload(req: http.IncomingMessage): Promise<unknown> {
     return parsePayload(await readBoundedBody(req, MAX_PAYLOAD_BYTES));
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
-      throw new ApiError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
+      throw new ApiError(
+        413,
+        'RequestTooLargeException',
+        `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+      );
     }
     throw err;
   }
@@ -129,7 +142,12 @@ function oneOf(header: string | string[] | undefined, name: string, allowed: rea
 }
 
 /** The answer of a RequestResponse invocation: the result, or the function's error with X-Amz-Function-Error. */
-function sendOutcome(res: http.ServerResponse, outcome: InvokeResult, logType: string, traceUrl: LambdaApiOptions['traceUrl']) {
+function sendOutcome(
+  res: http.ServerResponse,
+  outcome: InvokeResult,
+  logType: string,
+  traceUrl: LambdaApiOptions['traceUrl'],
+) {
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'X-Amz-Executed-Version': '$LATEST',
@@ -141,14 +159,29 @@ function sendOutcome(res: http.ServerResponse, outcome: InvokeResult, logType: s
   if (!outcome.ok) {
     headers['X-Amz-Function-Error'] = 'Unhandled';
     const error = outcome.error ?? { errorType: 'Error', errorMessage: 'unknown error' };
-    return send(res, 200, JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, trace: [] }), headers);
+    return send(
+      res,
+      200,
+      JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, trace: [] }),
+      headers,
+    );
   }
   return send(res, 200, JSON.stringify(outcome.result ?? null), headers);
 }
 
-async function invoke(registry: Registry, req: http.IncomingMessage, res: http.ServerResponse, rawName: string, url: URL) {
+async function invoke(
+  registry: Registry,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  rawName: string,
+  url: URL,
+) {
   const fn = lookUp(registry, decodeURIComponent(rawName), url.searchParams.get('Qualifier'));
-  const invocationType = oneOf(req.headers['x-amz-invocation-type'], 'X-Amz-Invocation-Type', ['RequestResponse', 'Event', 'DryRun']);
+  const invocationType = oneOf(req.headers['x-amz-invocation-type'], 'X-Amz-Invocation-Type', [
+    'RequestResponse',
+    'Event',
+    'DryRun',
+  ]);
   const logType = oneOf(req.headers['x-amz-log-type'], 'X-Amz-Log-Type', ['None', 'Tail']);
   const event = await readPayload(req);
   const traceHeader = typeof req.headers['x-amzn-trace-id'] === 'string' ? req.headers['x-amzn-trace-id'] : undefined;
@@ -184,11 +217,16 @@ function sendError(registry: Registry, res: http.ServerResponse, err: unknown) {
     res.destroy();
     return;
   }
-  send(res, apiError.status, JSON.stringify({ Type: apiError.status < 500 ? 'User' : 'Service', message: apiError.message }), {
-    'Content-Type': 'application/json',
-    'x-amzn-ErrorType': apiError.type,
-    'x-amzn-RequestId': randomUUID(),
-  });
+  send(
+    res,
+    apiError.status,
+    JSON.stringify({ Type: apiError.status < 500 ? 'User' : 'Service', message: apiError.message }),
+    {
+      'Content-Type': 'application/json',
+      'x-amzn-ErrorType': apiError.type,
+      'x-amzn-RequestId': randomUUID(),
+    },
+  );
 }
 
 function handle(registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -199,7 +237,11 @@ function handle(registry: Registry, req: http.IncomingMessage, res: http.ServerR
   const run = async () => {
     if (invokeMatch && req.method === 'POST') return invoke(registry, req, res, invokeMatch[1], url);
     if (LIST_PATH.test(url.pathname) && req.method === 'GET') return listFunctions(registry, res);
-    throw new ApiError(404, 'UnknownOperationException', `${req.method} ${url.pathname} is not an operation of the sandbox's Lambda API (Invoke, ListFunctions)`);
+    throw new ApiError(
+      404,
+      'UnknownOperationException',
+      `${req.method} ${url.pathname} is not an operation of the sandbox's Lambda API (Invoke, ListFunctions)`,
+    );
   };
   run().catch((err) => sendError(registry, res, err));
 }

@@ -136,7 +136,7 @@ async function writeErrors(
       rawData: r.data,
       lambdaArn: `${delivery.options.processorArn}:$LATEST`,
     };
-    return JSON.stringify(errorRecord) + '\n';
+    return `${JSON.stringify(errorRecord)}\n`;
   });
   delivery.stats.recordsFailed += records.length;
   const key = `${errorPrefix('processing-failed')}${timePrefix(ended)}${objectName(delivery.options.name, ended)}`;
@@ -182,7 +182,11 @@ async function writeResults(
   if (ok.length > 0) {
     const parts: Uint8Array[] = ok.flatMap((r) => [Buffer.from(r.data ?? '', 'base64'), Buffer.from(RECORD_DELIMITER)]);
     const at = delivery.now();
-    await write(delivery, `${CLICKS_DELIVERY.prefix}${timePrefix(at)}${objectName(delivery.options.name, at)}`, Buffer.concat(parts));
+    await write(
+      delivery,
+      `${CLICKS_DELIVERY.prefix}${timePrefix(at)}${objectName(delivery.options.name, at)}`,
+      Buffer.concat(parts),
+    );
     delivery.stats.recordsDelivered += ok.length;
   }
   const processingFailed = {

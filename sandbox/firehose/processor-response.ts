@@ -53,7 +53,10 @@ export function checkTransformationResult(
   }
   if (seen.size !== expected.size) {
     const missing = [...expected].filter((id) => !seen.has(id));
-    throw new InvalidProcessorResponse('Lambda.MissingRecordId', `The response lacks recordId(s) ${missing.join(', ')}.`);
+    throw new InvalidProcessorResponse(
+      'Lambda.MissingRecordId',
+      `The response lacks recordId(s) ${missing.join(', ')}.`,
+    );
   }
   return records;
 }

@@ -10,7 +10,13 @@ import { PREFLIGHT_STATUS, preflightHeaders } from '../../system/api-responses';
 import { names, type ApiKey } from '../../system/definition';
 import { LOCAL_ACCOUNT_ID, LOCAL_ENV } from '../local-aws';
 import { BodyTooLargeError } from '../http/read-body';
-import { createRateLimiter, DEFAULT_QUESTIONS_RATE_LIMIT, RATE_LIMITED_BODY, RATE_LIMITED_STATUS, type RateLimit } from '../http/rate-limit';
+import {
+  createRateLimiter,
+  DEFAULT_QUESTIONS_RATE_LIMIT,
+  RATE_LIMITED_BODY,
+  RATE_LIMITED_STATUS,
+  type RateLimit,
+} from '../http/rate-limit';
 import type { Handler } from '../http/serve';
 import type { StageSpan, StageTracer } from '../tracing/stage-tracer';
 import { accessLogLine, contextOf, gatewayAnswer, sendAnswer, type Answer, type RequestFacts } from './answers';
@@ -61,19 +67,33 @@ function rateLimitedAnswer(allowedOrigin: string): Answer {
 /** The request handler of one API's origin. */
 export function apiHandler(api: ApiKey, state: GatewayState, options: ApiOptions): Handler {
   const limiter =
-    options.questionsRateLimit === false ? undefined : createRateLimiter(options.questionsRateLimit ?? DEFAULT_QUESTIONS_RATE_LIMIT);
+    options.questionsRateLimit === false
+      ? undefined
+      : createRateLimiter(options.questionsRateLimit ?? DEFAULT_QUESTIONS_RATE_LIMIT);
   const rateLimited = (route: Route, req: http.IncomingMessage) =>
-    route.method === 'POST' && route.path === '/questions' && !!limiter && !limiter.allow(req.socket.remoteAddress ?? '');
+    route.method === 'POST' &&
+    route.path === '/questions' &&
+    !!limiter &&
+    !limiter.allow(req.socket.remoteAddress ?? '');
 
   /** Sends the answer; returns what the access log line needs. */
   function respond(res: http.ServerResponse, facts: RequestFacts, answer: Answer, extra: Record<string, string>) {
     const context = contextOf(facts, answer);
-    const length = sendAnswer(res, answer, context, state.allowedOrigin, { 'x-amzn-RequestId': facts.requestId, ...extra });
+    const length = sendAnswer(res, answer, context, state.allowedOrigin, {
+      'x-amzn-RequestId': facts.requestId,
+      ...extra,
+    });
     return { length, logLine: () => options.accessLog?.(accessLogLine(context, length), api) };
   }
 
   /** What a request to a known resource gets, before anything is sent. */
-  async function tracedAnswer(req: http.IncomingMessage, requestUrl: URL, match: Match, span: StageSpan, requestId: string): Promise<Answer> {
+  async function tracedAnswer(
+    req: http.IncomingMessage,
+    requestUrl: URL,
+    match: Match,
+    span: StageSpan,
+    requestId: string,
+  ): Promise<Answer> {
     const route = match.routes.find((r) => r.method === (req.method ?? 'GET'));
     const { backends } = state;
     if (!route) {
@@ -103,7 +123,12 @@ export function apiHandler(api: ApiKey, state: GatewayState, options: ApiOptions
     if (!match || req.method === 'OPTIONS') {
       // Neither reaches an integration, and neither is traced here.
       req.resume();
-      respond(res, { req, requestId, traceId: '', resourcePath, received }, untracedAnswer(match, state.allowedOrigin), {}).logLine();
+      respond(
+        res,
+        { req, requestId, traceId: '', resourcePath, received },
+        untracedAnswer(match, state.allowedOrigin),
+        {},
+      ).logLine();
       return;
     }
     const span = options.tracer.begin(req, requestId, stageOf(api));

@@ -69,7 +69,13 @@ export async function lambdaIntegration(request: IntegrationRequest): Promise<An
     // Lambda proxy: the function's own status, headers (its CORS headers included) and body, as they are.
     const answer = proxyResultToHttp(outcome.result);
     integration.end({ status: 200 });
-    return { kind: 'integration', status: answer.statusCode, body: answer.body, headers: answer.headers, integrationStatus: 200 };
+    return {
+      kind: 'integration',
+      status: answer.statusCode,
+      body: answer.body,
+      headers: answer.headers,
+      integrationStatus: 200,
+    };
   } catch (err) {
     if (!(err instanceof MalformedProxyResponse)) throw err;
     report(new Error(`${functionName}: malformed Lambda proxy response: ${err.message}`));

@@ -51,7 +51,7 @@ export function matchRoute(
 
 /** A stable, API-Gateway-looking id (10 lowercase alphanumerics) per REST API name. */
 export const restApiId = (api: ApiKey) =>
-  BigInt('0x' + createHash('sha256').update(names.api(LOCAL_ENV, api)).digest('hex').slice(0, 15))
+  BigInt(`0x${createHash('sha256').update(names.api(LOCAL_ENV, api)).digest('hex').slice(0, 15)}`)
     .toString(36)
     .padStart(10, '0')
     .slice(0, 10);

@@ -69,10 +69,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const state: GatewayState = { url: '', allowedOrigin: '', apis: {} as Record<ApiKey, string>, report };
   const servers = {
     website: guardedServer(websiteHandler(state, options), report),
-    ...(Object.fromEntries(API_KEYS.map((api) => [api, guardedServer(apiHandler(api, state, options), report)])) as Record<
-      ApiKey,
-      http.Server
-    >),
+    ...(Object.fromEntries(
+      API_KEYS.map((api) => [api, guardedServer(apiHandler(api, state, options), report)]),
+    ) as Record<ApiKey, http.Server>),
   };
   const closers = Object.values(servers).map(trackSockets);
   const closeAll = () => Promise.all(closers.map((close) => close())).then(() => undefined);

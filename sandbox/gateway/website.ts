@@ -57,7 +57,11 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathna
       send(res, 404, 'Not found', { 'Content-Type': 'text/plain' });
       return;
     }
-    const headers = { 'Content-Type': contentTypeOrBytes(file), 'Content-Length': String(data.length), 'Cache-Control': 'no-cache' };
+    const headers = {
+      'Content-Type': contentTypeOrBytes(file),
+      'Content-Length': String(data.length),
+      'Cache-Control': 'no-cache',
+    };
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : data);
   });
@@ -82,7 +86,10 @@ export function websiteHandler(state: GatewayState, options: WebsiteOptions): Ha
       });
     }
     if (pathname === '/config.json') {
-      return send(res, 200, configJson(state.apis), { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+      return send(res, 200, configJson(state.apis), {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-cache',
+      });
     }
     if (isSandboxPage(pathname)) return serveSandboxPage(res, pathname, state, options.links);
     return serveStatic(req, res, pathname, options.websiteDir);

@@ -34,7 +34,13 @@ export function guardedServer(handle: Handler, report: (err: unknown) => void): 
 }
 
 /** Listens; the error names the part (`what`) and the environment variable that moves it (`setting`). */
-export function listen(server: http.Server, port: number, host: string, what: string, setting: string): Promise<number> {
+export function listen(
+  server: http.Server,
+  port: number,
+  host: string,
+  what: string,
+  setting: string,
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(

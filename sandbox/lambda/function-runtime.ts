@@ -144,14 +144,25 @@ function executionEnvironmentVariables(
 }
 
 /** Starts one execution environment: a child process that loads the bundle in `taskRoot` (its init phase). */
-function forkEnvironment(variables: NodeJS.ProcessEnv, taskRoot: string, onOutput: (text: string) => void): ExecutionEnvironment {
+function forkEnvironment(
+  variables: NodeJS.ProcessEnv,
+  taskRoot: string,
+  onOutput: (text: string) => void,
+): ExecutionEnvironment {
   const child = fork(BOOTSTRAP, [], {
     env: { ...variables, AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomUUID().replace(/-/g, '')}` },
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     cwd: taskRoot,
   });
-  const env: ExecutionEnvironment = { child, fresh: true, dead: false, retired: false, killedByRuntime: false, init: undefined as never };
+  const env: ExecutionEnvironment = {
+    child,
+    fresh: true,
+    dead: false,
+    retired: false,
+    killedByRuntime: false,
+    init: undefined as never,
+  };
   const output = (text: string) => {
     onOutput(text);
     env.tap?.(text);
@@ -168,7 +179,10 @@ function forkEnvironment(variables: NodeJS.ProcessEnv, taskRoot: string, onOutpu
         ok: false,
         startMs: Date.now(),
         endMs: Date.now(),
-        error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited during init (${signal ?? `code ${code}`})` },
+        error: {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited during init (${signal ?? `code ${code}`})`,
+        },
       }),
     );
   });
@@ -200,7 +214,10 @@ function runInvocation(
       kill(env);
       done({
         ok: false,
-        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
+        error: {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+        },
       });
     }, timeoutMs);
     env.onMessage = (reply) => {
@@ -208,7 +225,11 @@ function runInvocation(
         done({ ok: reply.ok, result: reply.result, error: reply.error, maxRssKb: reply.maxRssKb });
       }
     };
-    env.onExit = () => done({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' } });
+    env.onExit = () =>
+      done({
+        ok: false,
+        error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' },
+      });
     try {
       env.child.send({ type: 'invoke', ...message });
     } catch (err) {
@@ -251,7 +272,8 @@ class LocalFunctionRuntime implements FunctionRuntime {
     this.daemon = parseDaemonAddress(options.daemonAddress ?? '127.0.0.1:2000');
     this.socket = this.traced ? dgram.createSocket('udp4') : undefined;
     this.socket?.unref();
-    this.logSink = options.logSink ?? ((text: string) => process.stderr.write(prefixLines(`[${options.functionName}] `, text)));
+    this.logSink =
+      options.logSink ?? ((text: string) => process.stderr.write(prefixLines(`[${options.functionName}] `, text)));
     this.variables = executionEnvironmentVariables(options, taskRoot, this.daemon);
   }
 
@@ -274,7 +296,9 @@ class LocalFunctionRuntime implements FunctionRuntime {
       if (!env.killedByRuntime && !this.stopped) {
         // Said at once and with its last words; the next invocation gets a new environment, as in Lambda.
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        const tail = lastOutput.trim() ? `; its last output:\n${lastOutput.trim().split('\n').slice(-10).join('\n')}` : '';
+        const tail = lastOutput.trim()
+          ? `; its last output:\n${lastOutput.trim().split('\n').slice(-10).join('\n')}`
+          : '';
         this.logSink(`execution environment (pid ${env.child.pid}) ${how}${tail}\n`);
       }
       this.forget(env);
@@ -335,15 +359,24 @@ class LocalFunctionRuntime implements FunctionRuntime {
     const coldStart = env.fresh;
     env.fresh = false;
     if (trace.service) {
-      trace.fn = lambdaFunctionSegment(this.options.functionName, trace.traceId, trace.service.id, coldStart ? init.startMs : Date.now());
+      trace.fn = lambdaFunctionSegment(
+        this.options.functionName,
+        trace.traceId,
+        trace.service.id,
+        coldStart ? init.startMs : Date.now(),
+      );
       if (coldStart) trace.fn.subsegments = [phase('Initialization', init.startMs, init.endMs, init.error)];
     }
-    const { outcome, log } = await this.logInvocation(env, { requestId, trace, coldInit: coldStart ? init : undefined }, () => {
-      if (init.ok) return this.runHandler(env, requestId, event, trace);
-      // As in Lambda: an init failure fails the invocation and the environment is thrown away.
-      kill(env);
-      return Promise.resolve({ ok: false, error: init.error });
-    });
+    const { outcome, log } = await this.logInvocation(
+      env,
+      { requestId, trace, coldInit: coldStart ? init : undefined },
+      () => {
+        if (init.ok) return this.runHandler(env, requestId, event, trace);
+        // As in Lambda: an init failure fails the invocation and the environment is thrown away.
+        kill(env);
+        return Promise.resolve({ ok: false, error: init.error });
+      },
+    );
     this.release(env);
     const endMs = Date.now();
     this.endTrace(trace, outcome, endMs);
@@ -359,10 +392,19 @@ class LocalFunctionRuntime implements FunctionRuntime {
     return { traceId, sampled, service };
   }
 
-  private runHandler(env: ExecutionEnvironment, requestId: string, event: unknown, trace: InvocationTrace): Promise<Outcome> {
+  private runHandler(
+    env: ExecutionEnvironment,
+    requestId: string,
+    event: unknown,
+    trace: InvocationTrace,
+  ): Promise<Outcome> {
     const parentId = trace.fn?.id ?? randomBytes(8).toString('hex');
     const traceHeader = `Root=${trace.traceId};Parent=${parentId};Sampled=${trace.sampled ? 1 : 0}`;
-    return runInvocation(env, { requestId, event, traceHeader, deadlineMs: Date.now() + this.timeoutMs }, this.timeoutMs);
+    return runInvocation(
+      env,
+      { requestId, event, traceHeader, deadlineMs: Date.now() + this.timeoutMs },
+      this.timeoutMs,
+    );
   }
 
   /** Runs the invocation between Lambda's START and END/REPORT lines, collecting its log. */
@@ -397,7 +439,9 @@ class LocalFunctionRuntime implements FunctionRuntime {
         memorySizeMb: this.definition.memorySize,
         maxMemoryUsedMb: (outcome.maxRssKb ?? 0) / 1024,
         initDurationMs: coldInit ? coldInit.endMs - coldInit.startMs : undefined,
-        xray: trace.service ? { traceId: trace.traceId, segmentId: trace.service.id, sampled: trace.sampled } : undefined,
+        xray: trace.service
+          ? { traceId: trace.traceId, segmentId: trace.service.id, sampled: trace.sampled }
+          : undefined,
       }),
     );
     return { outcome, log };
@@ -411,7 +455,9 @@ class LocalFunctionRuntime implements FunctionRuntime {
       trace.fn.fault = true;
       trace.fn.cause = {
         working_directory: this.taskRoot,
-        exceptions: [{ id: randomBytes(8).toString('hex'), message: outcome.error.errorMessage, type: outcome.error.errorType }],
+        exceptions: [
+          { id: randomBytes(8).toString('hex'), message: outcome.error.errorMessage, type: outcome.error.errorType },
+        ],
       };
     }
     trace.service.end_time = seconds(endMs);
@@ -429,7 +475,9 @@ class LocalFunctionRuntime implements FunctionRuntime {
     const exits = this.environments.map(
       (env) =>
         new Promise<void>((resolve) =>
-          env.child.exitCode !== null || env.child.signalCode !== null ? resolve() : env.child.once('exit', () => resolve()),
+          env.child.exitCode !== null || env.child.signalCode !== null
+            ? resolve()
+            : env.child.once('exit', () => resolve()),
         ),
     );
     for (const env of [...this.environments]) kill(env);

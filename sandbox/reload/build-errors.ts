@@ -33,6 +33,7 @@ export function reportFailedBuilds(failed: readonly FailedBuild[]): string[] {
     byText.set(text, [...(byText.get(text) ?? []), what]);
   }
   return [...byText].map(
-    ([text, whats]) => `✗ build failed (${whats.join(', ')}); still serving the previous code until the next save:\n${text}`,
+    ([text, whats]) =>
+      `✗ build failed (${whats.join(', ')}); still serving the previous code until the next save:\n${text}`,
   );
 }

@@ -11,9 +11,7 @@ import { openTelemetryPlugin } from '../../build/tracing-variant';
 import type { TracingBackend } from '../../build/tracing-backends';
 import { FUNCTIONS, type FunctionKey } from '../../system/definition';
 
-export type BundleResult =
-  | { ok: true; taskRoot: string; ms: number }
-  | { ok: false; errors: Message[] };
+export type BundleResult = { ok: true; taskRoot: string; ms: number } | { ok: false; errors: Message[] };
 
 export interface FunctionBundle {
   readonly key: FunctionKey;
@@ -37,10 +35,18 @@ function taskRootOf(sourceRoot: string, key: FunctionKey, backend: TracingBacken
   return path.join(buildDirOf(sourceRoot), variantDir, FUNCTIONS[key].name);
 }
 
-export async function createFunctionBundle(key: FunctionKey, sourceRoot: string, backend: TracingBackend): Promise<FunctionBundle> {
+export async function createFunctionBundle(
+  key: FunctionKey,
+  sourceRoot: string,
+  backend: TracingBackend,
+): Promise<FunctionBundle> {
   const taskRoot = taskRootOf(sourceRoot, key, backend);
   const plugins = backend === 'opentelemetry' ? [openTelemetryPlugin(sourceRoot)] : [];
-  const context: BuildContext = await bundleContext(path.join(sourceRoot, FUNCTIONS[key].entry), path.join(taskRoot, 'index.js'), plugins);
+  const context: BuildContext = await bundleContext(
+    path.join(sourceRoot, FUNCTIONS[key].entry),
+    path.join(taskRoot, 'index.js'),
+    plugins,
+  );
   const bundle: FunctionBundle = {
     key,
     taskRoot,
@@ -50,7 +56,9 @@ export async function createFunctionBundle(key: FunctionKey, sourceRoot: string,
       try {
         const result = await context.rebuild();
         writeOutputs(result.outputFiles ?? []);
-        bundle.inputs = new Set(Object.keys(result.metafile?.inputs ?? {}).map((input) => path.resolve(REPO_ROOT, input)));
+        bundle.inputs = new Set(
+          Object.keys(result.metafile?.inputs ?? {}).map((input) => path.resolve(REPO_ROOT, input)),
+        );
         return { ok: true, taskRoot, ms: performance.now() - t0 };
       } catch (err) {
         const errors = (err as { errors?: Message[] }).errors;

@@ -33,7 +33,7 @@ const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? '
 addSqsQueryProtocol(app);
 const saver = stateFile ? keepState(stateFile) : undefined;
 const address = await app.listen({ port, host: '127.0.0.1' });
-process.stdout.write(JSON.stringify({ ready: true, port: Number(new URL(address).port) }) + '\n');
+process.stdout.write(`${JSON.stringify({ ready: true, port: Number(new URL(address).port) })}\n`);
 const stop = () =>
   app
     .close()

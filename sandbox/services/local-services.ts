@@ -224,7 +224,11 @@ export async function startFauxqs(
 ): Promise<LocalService> {
   const port = options.port ?? (await getFreePort());
   if (options.port) await assertPortFree(port, 'fauxqs (SNS, SQS, S3)');
-  const args = [path.join(__dirname, 'fauxqs-server.mjs'), String(port), ...(options.stateFile ? [options.stateFile] : [])];
+  const args = [
+    path.join(__dirname, 'fauxqs-server.mjs'),
+    String(port),
+    ...(options.stateFile ? [options.stateFile] : []),
+  ];
   // stdin is a pipe held by this process: fauxqs-server.mjs exits when it closes (this process is gone), saving its
   // state first when it keeps one.
   const child = track(

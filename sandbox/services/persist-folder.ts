@@ -62,7 +62,9 @@ function readStreamPosition(file: string): StreamPositionFile | undefined {
   try {
     position = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new PersistFolderError(`${file} is damaged (${(err as Error).message}); remove it to read the stream from its start`);
+    throw new PersistFolderError(
+      `${file} is damaged (${(err as Error).message}); remove it to read the stream from its start`,
+    );
   }
   const valid =
     typeof position?.streamArn === 'string' &&
@@ -108,7 +110,9 @@ function readMarker(dir: string): void {
   try {
     marker = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new PersistFolderError(`${file} is damaged (${(err as Error).message}); the folder cannot be used as kept state`);
+    throw new PersistFolderError(
+      `${file} is damaged (${(err as Error).message}); the folder cannot be used as kept state`,
+    );
   }
   if (marker?.format !== FORMAT || marker.version !== VERSION) {
     throw new PersistFolderError(
@@ -123,7 +127,9 @@ function assertFauxqsState(file: string): void {
   try {
     state = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new PersistFolderError(`${file} is damaged (${(err as Error).message}); remove it to start SNS, SQS and S3 empty`);
+    throw new PersistFolderError(
+      `${file} is damaged (${(err as Error).message}); remove it to start SNS, SQS and S3 empty`,
+    );
   }
   if (state?.format !== FAUXQS_FORMAT.format || state.version !== FAUXQS_FORMAT.version) {
     throw new PersistFolderError(
@@ -142,7 +148,9 @@ function assertDatabase(file: string): void {
     fs.closeSync(fd);
   }
   if (!head.equals(SQLITE_HEADER)) {
-    throw new PersistFolderError(`${file} is not a DynamoDB Local database (not SQLite); remove it to start the tables afresh`);
+    throw new PersistFolderError(
+      `${file} is not a DynamoDB Local database (not SQLite); remove it to start the tables afresh`,
+    );
   }
 }
 
@@ -166,7 +174,9 @@ function lock(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(fs.readFileSync(file, 'utf8'));
       if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
-        throw new PersistFolderError(`${dir} is in use by another sandbox (process ${holder}): stop it, or choose another folder`);
+        throw new PersistFolderError(
+          `${dir} is in use by another sandbox (process ${holder}): stop it, or choose another folder`,
+        );
       }
       fs.rmSync(file, { force: true }); // left by a sandbox that was killed
     }
@@ -185,8 +195,10 @@ export function openPersistFolder(requested: string): PersistFolder {
     entries = fs.readdirSync(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new PersistFolderError(`${dir} is a file, not a folder: choose a folder for the kept state`);
-    if (code !== 'ENOENT') throw new PersistFolderError(`${dir}: cannot read the kept state folder: ${(err as Error).message}`);
+    if (code === 'ENOTDIR')
+      throw new PersistFolderError(`${dir} is a file, not a folder: choose a folder for the kept state`);
+    if (code !== 'ENOENT')
+      throw new PersistFolderError(`${dir}: cannot read the kept state folder: ${(err as Error).message}`);
     entries = [];
   }
   if (entries.length > 0 && !entries.includes(PERSIST_MARKER_FILE)) {
@@ -202,7 +214,10 @@ export function openPersistFolder(requested: string): PersistFolder {
       readStreamPosition(path.join(dir, 'stream-position.json'));
     } else {
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, PERSIST_MARKER_FILE), `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`);
+      fs.writeFileSync(
+        path.join(dir, PERSIST_MARKER_FILE),
+        `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`,
+      );
     }
     fs.mkdirSync(folder.dynamodbDir, { recursive: true });
     return { ...folder, release: lock(dir) };

@@ -56,7 +56,12 @@ function onFailureRecord(
   const first = records[0];
   const lastRecord = records[records.length - 1];
   return {
-    requestContext: { requestId: randomUUID(), functionArn: ctx.options.functionArn, condition, approximateInvokeCount: invokeCount },
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: ctx.options.functionArn,
+      condition,
+      approximateInvokeCount: invokeCount,
+    },
     responseContext: {
       statusCode: 200,
       executedVersion: '$LATEST',
@@ -108,7 +113,11 @@ async function invoke(ctx: PollerContext, records: readonly ReadRecord[]): Promi
 }
 
 /** The records still young enough to invoke; the others are reported as RecordAgeExceeded. */
-async function dropExpired(ctx: PollerContext, records: readonly ReadRecord[], attempt: number): Promise<readonly ReadRecord[]> {
+async function dropExpired(
+  ctx: PollerContext,
+  records: readonly ReadRecord[],
+  attempt: number,
+): Promise<readonly ReadRecord[]> {
   if (ctx.mapping.maximumRecordAgeInSeconds < 0) return records;
   const oldest = ctx.now() - ctx.mapping.maximumRecordAgeInSeconds * 1000;
   const expired = records.filter((r) => r.createdAt < oldest);

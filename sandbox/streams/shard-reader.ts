@@ -112,7 +112,13 @@ async function invokeReadyBatches(ctx: PollerContext, cursor: ShardCursor, close
 export async function runShard(ctx: PollerContext, shardId: string): Promise<void> {
   // Resuming from a kept checkpoint (`npm start -- --persist`) reads after it instead of the starting position.
   const resumeAfter = ctx.options.resumeAfter?.[shardId];
-  const cursor: ShardCursor = { shardId, pending: [], gatheringSince: 0, lastRead: resumeAfter, checkpointed: resumeAfter };
+  const cursor: ShardCursor = {
+    shardId,
+    pending: [],
+    gatheringSince: 0,
+    lastRead: resumeAfter,
+    checkpointed: resumeAfter,
+  };
   cursor.iterator = await firstIterator(ctx, shardId, resumeAfter);
   while (!ctx.stopped()) {
     const readSome = cursor.iterator ? await readOnce(ctx, cursor) : false;

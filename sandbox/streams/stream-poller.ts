@@ -133,7 +133,11 @@ function pauses() {
   return { pause, wakeAll };
 }
 
-function contextOf(options: StreamPollerOptions, isStopped: () => boolean, pause: PollerContext['pause']): PollerContext {
+function contextOf(
+  options: StreamPollerOptions,
+  isStopped: () => boolean,
+  pause: PollerContext['pause'],
+): PollerContext {
   const mapping = options.mapping ?? QUESTIONS_STREAM_MAPPING;
   return {
     options,

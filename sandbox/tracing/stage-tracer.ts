@@ -70,13 +70,19 @@ function stageSegment(name: string, root: string | undefined, parent: string | u
   return new Segment(name, root, parent !== undefined && SEGMENT_ID.test(parent) ? parent : undefined);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: fields the X-Ray SDK's Segment type does not declare (origin, aws, http).
 type TracedSegment = Segment & Record<string, any>;
 
 /** What API Gateway records of the request in its stage segment. */
 function describeRequest(seg: TracedSegment, req: IncomingMessage, requestId: string, stage: StageInfo): void {
   seg.origin = 'AWS::ApiGateway::Stage';
   seg.aws = {
-    api_gateway: { account_id: stage.accountId, rest_api_id: stage.restApiId, stage: stage.stage, request_id: requestId },
+    api_gateway: {
+      account_id: stage.accountId,
+      rest_api_id: stage.restApiId,
+      stage: stage.stage,
+      request_id: requestId,
+    },
   };
   seg.annotations = {};
   seg.metadata = {};
@@ -86,7 +92,9 @@ function describeRequest(seg: TracedSegment, req: IncomingMessage, requestId: st
       url,
       method: req.method ?? '',
       user_agent: req.headers['user-agent'] ?? '',
-      client_ip: String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress ?? '').split(',')[0].trim(),
+      client_ip: String(req.headers['x-forwarded-for'] ?? req.socket.remoteAddress ?? '')
+        .split(',')[0]
+        .trim(),
       ...(req.headers['x-forwarded-for'] ? { x_forwarded_for: true } : {}),
     },
   };
@@ -94,6 +102,7 @@ function describeRequest(seg: TracedSegment, req: IncomingMessage, requestId: st
 
 /** An integration's subsegment, its trace header for the integration, and its end. */
 function beginIntegration(segment: Segment, sampled: boolean, info: IntegrationInfo): IntegrationSpan {
+  // biome-ignore lint/suspicious/noExplicitAny: fields the X-Ray SDK's Subsegment type does not declare.
   const sub = segment.addNewSubsegment(info.name) as Subsegment & Record<string, any>;
   sub.namespace = 'aws';
   sub.aws = info.aws;
@@ -111,7 +120,10 @@ function beginIntegration(segment: Segment, sampled: boolean, info: IntegrationI
 
 /** Closes the stage segment with the answer's status (429 throttle, 5xx fault, 4xx error), which flushes it. */
 function endStage(segment: Segment, status: number, contentLength: number | undefined): void {
-  (segment as TracedSegment).http.response = { status, ...(contentLength !== undefined ? { content_length: contentLength } : {}) };
+  (segment as TracedSegment).http.response = {
+    status,
+    ...(contentLength !== undefined ? { content_length: contentLength } : {}),
+  };
   if (status === 429) segment.addThrottleFlag();
   if (status >= 500) segment.addFaultFlag();
   else if (status >= 400) segment.addErrorFlag();

@@ -32,7 +32,12 @@ type Refuse = (message: string) => ApiError;
 
 export function epochSeconds(body: Body, field: string, required: true, refuse?: Refuse): number;
 export function epochSeconds(body: Body, field: string, required: false, refuse?: Refuse): number | undefined;
-export function epochSeconds(body: Body, field: string, required: boolean, refuse: Refuse = validation): number | undefined {
+export function epochSeconds(
+  body: Body,
+  field: string,
+  required: boolean,
+  refuse: Refuse = validation,
+): number | undefined {
   const value = body[field];
   if (value === undefined || value === null) {
     if (required) throw refuse(`${field} is required (epoch seconds)`);
@@ -61,7 +66,11 @@ export function optionalString(body: Body, field: string, refuse: Refuse = valid
  * Parses a filter expression; a syntax error is refused with its position, the field named after it (the
  * console shows the message as it comes, starting with the problem).
  */
-export function parseFilterField(expression: string | undefined, field: string, refuse: Refuse = validation): FilterNode | undefined {
+export function parseFilterField(
+  expression: string | undefined,
+  field: string,
+  refuse: Refuse = validation,
+): FilterNode | undefined {
   try {
     return expression?.trim() ? parseFilterExpression(expression) : undefined;
   } catch (err) {

@@ -128,7 +128,9 @@ function questionTrace(env: string, at: number, kind: 'ok' | 'invalid' | 'hangin
               start: at + 0.012,
               duration: 0.001,
               outcome: 'error',
-              extra: { metadata: { default: { clientError: { field: 'question', message: 'question must not be empty' } } } },
+              extra: {
+                metadata: { default: { clientError: { field: 'question', message: 'question must not be empty' } } },
+              },
             },
           ];
   const invokeStart = at + 0.008;

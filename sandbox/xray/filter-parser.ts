@@ -5,7 +5,10 @@
 import type { AnnotationScalar } from './segment-document';
 
 export class FilterSyntaxError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`Invalid filter expression at position ${position}: ${message}`);
     this.name = 'FilterSyntaxError';
   }
@@ -24,7 +27,12 @@ export type FilterNode =
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { kind: 'not'; operand: FilterNode }
   | { kind: 'keyword'; keyword: Keyword }
-  | { kind: 'compare'; field: NumberField | StringField | { annotation: string }; op: Operator; value: AnnotationScalar }
+  | {
+      kind: 'compare';
+      field: NumberField | StringField | { annotation: string };
+      op: Operator;
+      value: AnnotationScalar;
+    }
   | { kind: 'service'; service?: ServiceMatcher }
   | { kind: 'edge'; from: ServiceMatcher; to: ServiceMatcher };
 
@@ -63,7 +71,7 @@ function tokenize(input: string): Token[] {
       tokens.push({ type: 'number', value: Number(match[0]), pos: i });
       i += match[0].length;
     } else if (/[A-Za-z_]/.test(c)) {
-      const match = /^[A-Za-z_][A-Za-z0-9_.\-]*/.exec(input.slice(i))!;
+      const match = /^[A-Za-z_][A-Za-z0-9_.-]*/.exec(input.slice(i))!;
       tokens.push({ type: 'word', value: match[0], pos: i });
       i += match[0].length;
     } else {
@@ -193,7 +201,8 @@ class FilterParser {
         const key = this.next();
         if (key.type !== 'word' || !['name', 'type'].includes(key.value.toLowerCase())) this.fail(key, 'name or type');
         this.expectPunct(':');
-        matcher[(key as { value: string }).value.toLowerCase() as 'name' | 'type'] = this.expectString('a quoted string');
+        matcher[(key as { value: string }).value.toLowerCase() as 'name' | 'type'] =
+          this.expectString('a quoted string');
         if (this.isPunct(this.peek(), ',')) this.next();
         else break;
       }

@@ -36,7 +36,9 @@ const groupJson = ({ filter: _filter, ...json }: Group) => json;
 
 /** A real group ARN ends with a generated id; a stable hash of the name stands in for it. */
 const groupArn = (name: string) =>
-  name === DEFAULT_GROUP_NAME ? `${ARN_PREFIX}${name}` : `${ARN_PREFIX}${name}/${createHash('sha1').update(name).digest('hex').slice(0, 26).toUpperCase()}`;
+  name === DEFAULT_GROUP_NAME
+    ? `${ARN_PREFIX}${name}`
+    : `${ARN_PREFIX}${name}/${createHash('sha1').update(name).digest('hex').slice(0, 26).toUpperCase()}`;
 
 function defaultGroup(): Group {
   return {
@@ -68,7 +70,8 @@ function groupName(body: Body): string | undefined {
 function insights(body: Body, previous?: Insights): Insights {
   const value = body.InsightsConfiguration;
   if (value === undefined || value === null) return previous ?? { InsightsEnabled: false, NotificationsEnabled: false };
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest('InsightsConfiguration must be an object');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalidRequest('InsightsConfiguration must be an object');
   const flag = (key: keyof Insights) => {
     const flagValue = (value as Body)[key];
     if (flagValue === undefined || flagValue === null) return previous?.[key] ?? false;
@@ -85,11 +88,14 @@ function insights(body: Body, previous?: Insights): Insights {
 function checkTags(body: Body): void {
   const tags = body.Tags;
   if (tags === undefined || tags === null) return;
-  if (!Array.isArray(tags) || tags.length > MAX_TAGS) throw invalidRequest(`Tags must be a list of at most ${MAX_TAGS} tags`);
+  if (!Array.isArray(tags) || tags.length > MAX_TAGS)
+    throw invalidRequest(`Tags must be a list of at most ${MAX_TAGS} tags`);
   tags.forEach((tag, index) => {
     const { Key, Value } = (tag ?? {}) as Body;
-    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 128) throw invalidRequest(`Tags[${index}].Key must be 1 to 128 characters`);
-    if (typeof Value !== 'string' || Value.length > 256) throw invalidRequest(`Tags[${index}].Value must be at most 256 characters`);
+    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 128)
+      throw invalidRequest(`Tags[${index}].Key must be 1 to 128 characters`);
+    if (typeof Value !== 'string' || Value.length > 256)
+      throw invalidRequest(`Tags[${index}].Value must be at most 256 characters`);
   });
 }
 
@@ -105,12 +111,16 @@ function filterFields(expression: string | undefined): Pick<Group, 'FilterExpres
 export function resolveGroup(store: TraceStore, body: Body): Group | undefined {
   const name = groupName(body);
   const arn = optionalString(body, 'GroupARN', invalidRequest);
-  if (arn !== undefined && (arn.length < 1 || arn.length > MAX_GROUP_ARN)) throw invalidRequest(`GroupARN must be 1 to ${MAX_GROUP_ARN} characters`);
+  if (arn !== undefined && (arn.length < 1 || arn.length > MAX_GROUP_ARN))
+    throw invalidRequest(`GroupARN must be 1 to ${MAX_GROUP_ARN} characters`);
   if (name !== undefined && arn !== undefined) throw invalidRequest('give GroupName or GroupARN, not both');
   if (name === undefined && arn === undefined) return undefined;
   const groups = groupsOf(store);
   const group = name !== undefined ? groups.get(name) : [...groups.values()].find((g) => g.GroupARN === arn);
-  if (!group) throw invalidRequest(name !== undefined ? `GroupName: no group named "${name}"` : `GroupARN: no group with ARN "${arn}"`);
+  if (!group)
+    throw invalidRequest(
+      name !== undefined ? `GroupName: no group named "${name}"` : `GroupARN: no group with ARN "${arn}"`,
+    );
   return group;
 }
 
@@ -123,7 +133,12 @@ function createGroup(store: TraceStore, body: Body): ApiResponse {
   const filter = filterFields(optionalString(body, 'FilterExpression', invalidRequest));
   const insightsConfiguration = insights(body);
   checkTags(body);
-  const group: Group = { GroupName: name, GroupARN: groupArn(name), ...filter, InsightsConfiguration: insightsConfiguration };
+  const group: Group = {
+    GroupName: name,
+    GroupARN: groupArn(name),
+    ...filter,
+    InsightsConfiguration: insightsConfiguration,
+  };
   groups.set(name, group);
   return { status: 200, body: { Group: groupJson(group) } };
 }
@@ -140,7 +155,9 @@ function updateGroup(store: TraceStore, body: Body): ApiResponse {
   const expression = optionalString(body, 'FilterExpression', invalidRequest);
   const updated: Group = {
     ...group,
-    ...(expression === undefined ? {} : { FilterExpression: undefined, filter: undefined, ...filterFields(expression) }),
+    ...(expression === undefined
+      ? {}
+      : { FilterExpression: undefined, filter: undefined, ...filterFields(expression) }),
     InsightsConfiguration: insights(body, group.InsightsConfiguration),
   };
   groupsOf(store).set(group.GroupName, updated);

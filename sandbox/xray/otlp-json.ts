@@ -16,7 +16,8 @@ import {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function jsonArray(value: unknown, where: string): unknown[] {
   if (value === undefined) return [];
@@ -48,8 +49,12 @@ function jsonAnyValue(value: unknown, where: string): OtlpValue {
   if ('boolValue' in v) return Boolean(v.boolValue);
   if ('intValue' in v) return Number(v.intValue);
   if ('doubleValue' in v) return Number(v.doubleValue);
-  if ('arrayValue' in v) return jsonArray(jsonObject(v.arrayValue, `${where}.arrayValue`).values, `${where}.arrayValue.values`).map((item, i) => jsonAnyValue(item, `${where}.arrayValue.values[${i}]`));
-  if ('kvlistValue' in v) return jsonAttributes(jsonObject(v.kvlistValue, `${where}.kvlistValue`).values, `${where}.kvlistValue.values`);
+  if ('arrayValue' in v)
+    return jsonArray(jsonObject(v.arrayValue, `${where}.arrayValue`).values, `${where}.arrayValue.values`).map(
+      (item, i) => jsonAnyValue(item, `${where}.arrayValue.values[${i}]`),
+    );
+  if ('kvlistValue' in v)
+    return jsonAttributes(jsonObject(v.kvlistValue, `${where}.kvlistValue`).values, `${where}.kvlistValue.values`);
   if ('bytesValue' in v) return String(v.bytesValue);
   return null;
 }
@@ -67,7 +72,10 @@ function jsonAttributes(value: unknown, where: string): OtlpAttributes {
 function jsonSpan(value: unknown, where: string): OtlpSpan {
   const s = jsonObject(value, where);
   const status = s.status === undefined ? {} : jsonObject(s.status, `${where}.status`);
-  const parent = s.parentSpanId === undefined || s.parentSpanId === '' ? undefined : jsonHex(s.parentSpanId, 16, `${where}.parentSpanId`);
+  const parent =
+    s.parentSpanId === undefined || s.parentSpanId === ''
+      ? undefined
+      : jsonHex(s.parentSpanId, 16, `${where}.parentSpanId`);
   return checkSpan({
     traceId: jsonHex(s.traceId, 32, `${where}.traceId`),
     spanId: jsonHex(s.spanId, 16, `${where}.spanId`),
@@ -101,11 +109,11 @@ export function decodeOtlpJson(body: unknown): OtlpResourceSpans[] {
     return {
       resource: jsonAttributes(resource.attributes, `resourceSpans[${i}].resource.attributes`),
       spans: jsonArray(rs.scopeSpans, `resourceSpans[${i}].scopeSpans`).flatMap((scope, j) =>
-        jsonArray(jsonObject(scope, `resourceSpans[${i}].scopeSpans[${j}]`).spans, `resourceSpans[${i}].scopeSpans[${j}].spans`).map((span, k) =>
-          jsonSpan(span, `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`),
-        ),
+        jsonArray(
+          jsonObject(scope, `resourceSpans[${i}].scopeSpans[${j}]`).spans,
+          `resourceSpans[${i}].scopeSpans[${j}].spans`,
+        ).map((span, k) => jsonSpan(span, `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`)),
       ),
     };
   });
 }
-

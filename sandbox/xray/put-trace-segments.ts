@@ -48,9 +48,14 @@ function idOf(raw: unknown): string | undefined {
 }
 
 function unprocessed(raw: unknown, code: string, cause: string): UnprocessedTraceSegment {
-  const kind = typeof raw === 'object' && raw !== null && (raw as Body).type === 'subsegment' ? 'subsegment' : 'segment';
+  const kind =
+    typeof raw === 'object' && raw !== null && (raw as Body).type === 'subsegment' ? 'subsegment' : 'segment';
   const id = idOf(raw);
-  return { ...(id === undefined ? {} : { Id: id }), ErrorCode: code, Message: `Invalid ${kind}. ErrorCode: ${code}, Cause: ${cause}` };
+  return {
+    ...(id === undefined ? {} : { Id: id }),
+    ErrorCode: code,
+    Message: `Invalid ${kind}. ErrorCode: ${code}, Cause: ${cause}`,
+  };
 }
 
 /** The documents one TraceSegmentDocuments entry holds, each checked; refusals carry the report entry. */
@@ -72,7 +77,8 @@ function checkEntry(text: string): (SegmentDocument | UnprocessedTraceSegment)[]
   });
 }
 
-const isReport = (item: SegmentDocument | UnprocessedTraceSegment): item is UnprocessedTraceSegment => 'ErrorCode' in item;
+const isReport = (item: SegmentDocument | UnprocessedTraceSegment): item is UnprocessedTraceSegment =>
+  'ErrorCode' in item;
 
 export function putTraceSegments(store: TraceStore, body: Body): ApiResponse {
   const entries = body.TraceSegmentDocuments;

@@ -182,7 +182,8 @@ async function getServiceGraph(store: TraceStore, body: Body): Promise<ApiRespon
   const aggregate = new ServiceGraphAggregate(start, end);
   await forEachInSlices(store.traceIds(), (id) => {
     const trace = store.trace(id);
-    if (trace && trace.endTime >= start && trace.startTime <= end && passes(group?.filter, trace)) aggregate.add(analyse(trace).graph);
+    if (trace && trace.endTime >= start && trace.startTime <= end && passes(group?.filter, trace))
+      aggregate.add(analyse(trace).graph);
   });
   return {
     status: 200,

@@ -54,7 +54,11 @@ export function checkDocument(body: unknown): CheckedDocument {
   if (parsed.success) return { ok: true, document: parsed.data as unknown as SegmentDocument };
   const issue = parsed.error.issues[0];
   const field = issue.path.join('.');
-  const missing = issue.path.length === 1 && typeof body === 'object' && body !== null && (body as Record<string, unknown>)[field] === undefined;
+  const missing =
+    issue.path.length === 1 &&
+    typeof body === 'object' &&
+    body !== null &&
+    (body as Record<string, unknown>)[field] === undefined;
   return { ok: false, field, missing, reason: `${field || 'document'}: ${issue.message}` };
 }
 
@@ -71,7 +75,8 @@ export function parseDatagram(datagram: Buffer | string): ParsedDatagram {
   } catch (err) {
     return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
   }
-  if (!headerSchema.safeParse(header).success) return { ok: false, reason: 'header is not {"format":"json","version":1}' };
+  if (!headerSchema.safeParse(header).success)
+    return { ok: false, reason: 'header is not {"format":"json","version":1}' };
   const checked = checkDocument(body);
   return checked.ok ? checked : { ok: false, reason: checked.reason };
 }

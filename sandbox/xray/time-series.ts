@@ -32,7 +32,10 @@ import type { TraceStore } from './trace-store';
 export const TIME_SERIES_PERIODS = [60, 300] as const;
 const MAX_SELECTOR_LENGTH = 500;
 
-type Selector = { kind: 'service'; service?: ServiceMatcher } | { kind: 'edge'; from: ServiceMatcher; to: ServiceMatcher } | { kind: 'entry' };
+type Selector =
+  | { kind: 'service'; service?: ServiceMatcher }
+  | { kind: 'edge'; from: ServiceMatcher; to: ServiceMatcher }
+  | { kind: 'entry' };
 
 function period(body: Body): number {
   const value = body.Period;
@@ -72,7 +75,8 @@ function selectedObservations(graph: TraceGraph, chosen: Selector): Observation[
 }
 
 function rejectUnknownToken(body: Body): void {
-  if (optionalString(body, 'NextToken', invalidRequest) !== undefined) throw invalidRequest('NextToken is not a token this API returned');
+  if (optionalString(body, 'NextToken', invalidRequest) !== undefined)
+    throw invalidRequest('NextToken is not a token this API returned');
 }
 
 export async function getTimeSeriesServiceStatistics(store: TraceStore, body: Body): Promise<ApiResponse> {

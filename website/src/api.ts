@@ -1,5 +1,5 @@
 /** Calls to the three APIs. Every failure becomes an `ApiError` whose message names the API and what went wrong. */
-import { IDEMPOTENCY_KEY, MYSFIT_FILTERS, QUESTION_RULES, type MysfitView } from '../../system/api';
+import { IDEMPOTENCY_KEY, type MYSFIT_FILTERS, QUESTION_RULES, type MysfitView } from '../../system/api';
 import type { SiteConfig } from './config';
 import type { FieldProblem, QuestionInput } from './question-rules';
 

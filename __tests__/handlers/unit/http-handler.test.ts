@@ -7,7 +7,10 @@ const ORIGIN = 'https://mysfits.example';
 
 function wrapped(handle: Parameters<typeof httpHandler>[1]) {
   const logger = memoryLogger();
-  const handler = httpHandler({ service: 'unit', allowedOrigin: ORIGIN, logger, failureMessage: 'unit failed' }, handle);
+  const handler = httpHandler(
+    { service: 'unit', allowedOrigin: ORIGIN, logger, failureMessage: 'unit failed' },
+    handle,
+  );
   return { handler, logger };
 }
 
@@ -16,7 +19,10 @@ test('OPTIONS is answered 204 with the CORS headers, and the handler does not ru
   const { handler } = wrapped(handle);
   const response = await handler(apiEvent({ httpMethod: 'OPTIONS' }), lambdaContext());
   expect(response.statusCode).toBe(204);
-  expect(response.headers).toMatchObject({ 'Access-Control-Allow-Origin': ORIGIN, 'Access-Control-Allow-Methods': expect.any(String) });
+  expect(response.headers).toMatchObject({
+    'Access-Control-Allow-Origin': ORIGIN,
+    'Access-Control-Allow-Methods': expect.any(String),
+  });
   expect(handle).not.toHaveBeenCalled();
 });
 
@@ -38,20 +44,35 @@ test("the request id is Lambda's, else API Gateway's, and is on every log line t
   ]);
 });
 
-test('a thrown error is a 500 with the request id, logged, and recorded on ## handler as a fault with its cause', async () => {
-  class StoreDown extends Error {}
-  const { handler, logger } = wrapped(async () => {
-    throw new StoreDown('the store is down');
-  });
-  const { result, handler: invocation } = await traced(() => handler(apiEvent(), lambdaContext('req-500')));
-  expect(result.statusCode).toBe(500);
-  expect(result.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
-  expect(json(result.body)).toEqual({ message: 'Internal server error', requestId: 'req-500' });
-  expect(result.headers?.[REQUEST_ID_HEADER]).toBe('req-500');
-  expect(invocation.fault).toBe(true);
-  expect(invocation.cause?.exceptions[0]).toMatchObject({ message: 'the store is down', stack: expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('http-handler.test.ts') })]) });
-  expect(logger.lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'unit failed', requestId: 'req-500', error: expect.any(StoreDown) })]);
-});
+test(
+  'a thrown error is a 500 with the request id, logged, and ' + 'recorded on ## handler as a fault with its cause',
+  async () => {
+    class StoreDown extends Error {}
+    const { handler, logger } = wrapped(async () => {
+      throw new StoreDown('the store is down');
+    });
+    const { result, handler: invocation } = await traced(() => handler(apiEvent(), lambdaContext('req-500')));
+    expect(result.statusCode).toBe(500);
+    expect(result.headers?.['Access-Control-Allow-Origin']).toBe(ORIGIN);
+    expect(json(result.body)).toEqual({ message: 'Internal server error', requestId: 'req-500' });
+    expect(result.headers?.[REQUEST_ID_HEADER]).toBe('req-500');
+    expect(invocation.fault).toBe(true);
+    expect(invocation.cause?.exceptions[0]).toMatchObject({
+      message: 'the store is down',
+      stack: expect.arrayContaining([
+        expect.objectContaining({ path: expect.stringContaining('http-handler.test.ts') }),
+      ]),
+    });
+    expect(logger.lines).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'unit failed',
+        requestId: 'req-500',
+        error: expect.any(StoreDown),
+      }),
+    ]);
+  },
+);
 
 test('a thrown non-Error is recorded as an error with its text', async () => {
   const { handler } = wrapped(async () => {

@@ -7,7 +7,12 @@ import { apiEvent, json, lambdaContext, memoryLogger, traced } from './support';
 
 const ORIGIN = 'https://mysfits.example';
 
-const mysfit = (id: string, name: string, goodEvil: MysfitView['goodEvil'], lawChaos: MysfitView['lawChaos']): MysfitView => ({
+const mysfit = (
+  id: string,
+  name: string,
+  goodEvil: MysfitView['goodEvil'],
+  lawChaos: MysfitView['lawChaos'],
+): MysfitView => ({
   mysfitId: id,
   name,
   species: 'Yeti',
@@ -21,7 +26,11 @@ const mysfit = (id: string, name: string, goodEvil: MysfitView['goodEvil'], lawC
   adopted: false,
 });
 
-const ALL = [mysfit('m1', 'Pauly', 'Neutral', 'Lawful'), mysfit('m2', 'Evangeline', 'Evil', 'Chaotic'), mysfit('m3', 'Gretta', 'Good', 'Chaotic')];
+const ALL = [
+  mysfit('m1', 'Pauly', 'Neutral', 'Lawful'),
+  mysfit('m2', 'Evangeline', 'Evil', 'Chaotic'),
+  mysfit('m3', 'Gretta', 'Good', 'Chaotic'),
+];
 
 class MemoryCatalogue implements MysfitCatalogue {
   readonly filters: (Filter | undefined)[] = [];
@@ -29,9 +38,9 @@ class MemoryCatalogue implements MysfitCatalogue {
   async list(filter?: Filter) {
     this.filters.push(filter);
     if (this.failure) throw this.failure;
-    return ALL.filter((m) => !filter || m[filter.attribute === 'GoodEvil' ? 'goodEvil' : 'lawChaos'] === filter.value).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    );
+    return ALL.filter(
+      (m) => !filter || m[filter.attribute === 'GoodEvil' ? 'goodEvil' : 'lawChaos'] === filter.value,
+    ).sort((a, b) => a.name.localeCompare(b.name));
   }
   async get(id: string) {
     if (this.failure) throw this.failure;
@@ -50,7 +59,12 @@ beforeEach(() => {
 
 function list(query: Record<string, string[]> | null): APIGatewayProxyEvent {
   const single = query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1]]));
-  return apiEvent({ resource: '/mysfits', path: '/mysfits', queryStringParameters: single, multiValueQueryStringParameters: query });
+  return apiEvent({
+    resource: '/mysfits',
+    path: '/mysfits',
+    queryStringParameters: single,
+    multiValueQueryStringParameters: query,
+  });
 }
 
 test('GET /mysfits answers every mysfit, with the CORS origin', async () => {
@@ -82,18 +96,24 @@ test.each([
   expect(json(result.body).errors.map((e: { field: string }) => e.field)).toEqual([field]);
   expect(catalogue.filters).toEqual([]);
   expect(find('validateFilter')[0]).toMatchObject({ error: true });
-  expect(logger.lines).toEqual([expect.objectContaining({ level: 'WARN', message: 'request refused', requestId: 'req-400', statusCode: 400 })]);
+  expect(logger.lines).toEqual([
+    expect.objectContaining({ level: 'WARN', message: 'request refused', requestId: 'req-400', statusCode: 400 }),
+  ]);
 });
 
 test('GET /mysfits/{id} answers the mysfit, annotated with its id', async () => {
-  const { result, find } = await traced(() => handler()(apiEvent({ pathParameters: { mysfitId: 'm3' } }), lambdaContext()));
+  const { result, find } = await traced(() =>
+    handler()(apiEvent({ pathParameters: { mysfitId: 'm3' } }), lambdaContext()),
+  );
   expect(result.statusCode).toBe(200);
   expect(json(result.body)).toEqual(ALL[2]);
   expect(find('getMysfit')[0].annotations?.[ANNOTATIONS.mysfitId]).toBe('m3');
 });
 
 test('an unknown mysfit is 404: an error on getMysfit, not a fault', async () => {
-  const { result, find } = await traced(() => handler()(apiEvent({ pathParameters: { mysfitId: 'nobody' } }), lambdaContext()));
+  const { result, find } = await traced(() =>
+    handler()(apiEvent({ pathParameters: { mysfitId: 'nobody' } }), lambdaContext()),
+  );
   expect(result.statusCode).toBe(404);
   expect(json(result.body)).toEqual({ message: 'Mysfit nobody not found' });
   expect(find('getMysfit')[0]).toMatchObject({ error: true });
@@ -113,5 +133,7 @@ test('a catalogue failure is a 500 with the request id, and a fault with its cau
   expect(result.body).not.toContain('table unavailable');
   expect(invocation.fault).toBe(true);
   expect(invocation.cause?.exceptions[0]).toMatchObject({ message: 'table unavailable', stack: expect.any(Array) });
-  expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'mysfits request failed', requestId: 'req-500' }));
+  expect(logger.lines).toContainEqual(
+    expect.objectContaining({ level: 'ERROR', message: 'mysfits request failed', requestId: 'req-500' }),
+  );
 });

@@ -2,7 +2,12 @@
 import type { FirehoseTransformationEventRecord } from 'aws-lambda';
 import { ANNOTATIONS } from '../../../system/definition';
 import { createClicksHandler } from '../../../handlers/process-clicks/handler';
-import { LookupFailed, UnknownMysfit, type MysfitLookup, type MysfitTraits } from '../../../handlers/process-clicks/mysfit-lookup';
+import {
+  LookupFailed,
+  UnknownMysfit,
+  type MysfitLookup,
+  type MysfitTraits,
+} from '../../../handlers/process-clicks/mysfit-lookup';
 import { memoryLogger, traced } from './support';
 
 const TRAITS: Record<string, MysfitTraits> = {
@@ -38,11 +43,12 @@ const base64 = (text: string) => Buffer.from(text).toString('base64');
 const decode = (data: string | undefined) => Buffer.from(data ?? '', 'base64').toString('utf8');
 let n = 0;
 /** `arrived: null`: a record without approximateArrivalTimestamp. */
-const click = (data: unknown, arrived: number | null = ARRIVED): FirehoseTransformationEventRecord => ({
-  recordId: `record-${++n}`,
-  ...(arrived === null ? {} : { approximateArrivalTimestamp: arrived }),
-  data: base64(typeof data === 'string' ? data : JSON.stringify(data)),
-}) as FirehoseTransformationEventRecord;
+const click = (data: unknown, arrived: number | null = ARRIVED): FirehoseTransformationEventRecord =>
+  ({
+    recordId: `record-${++n}`,
+    ...(arrived === null ? {} : { approximateArrivalTimestamp: arrived }),
+    data: base64(typeof data === 'string' ? data : JSON.stringify(data)),
+  }) as FirehoseTransformationEventRecord;
 
 test('a click is enriched with the mysfit traits and its arrival time, one JSON object without a newline', async () => {
   const record = click({ userId: 'user-1', mysfitId: 'mysfit-1' });
@@ -69,17 +75,20 @@ test.each([
   ['not JSON', '{"userId":'],
   ['a missing mysfitId', { userId: 'user-1' }],
   ['an id the click model refuses', { userId: 'user 1', mysfitId: 'mysfit-1' }],
-])('a click with %s fails alone, keeps its data, is an error (not a fault), and is never looked up', async (_what, data) => {
-  const bad = click(data);
-  const good = click({ userId: 'user-1', mysfitId: 'mysfit-2' });
-  const { result, find } = await traced(() => handler()({ records: [bad, good] } as never));
-  expect(result.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'Ok']);
-  expect(result.records[0].data).toBe(bad.data);
-  expect(lookup.asked).toEqual(['mysfit-2']);
-  const failed = find('enrichClick').filter((s) => s.error);
-  expect(failed).toHaveLength(1);
-  expect(failed[0].fault).toBeFalsy();
-});
+])(
+  'a click with %s fails alone, keeps its data, is an error (not a fault), and is never looked up',
+  async (_what, data) => {
+    const bad = click(data);
+    const good = click({ userId: 'user-1', mysfitId: 'mysfit-2' });
+    const { result, find } = await traced(() => handler()({ records: [bad, good] } as never));
+    expect(result.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'Ok']);
+    expect(result.records[0].data).toBe(bad.data);
+    expect(lookup.asked).toEqual(['mysfit-2']);
+    const failed = find('enrichClick').filter((s) => s.error);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].fault).toBeFalsy();
+  },
+);
 
 test('an unknown mysfit fails its click as bad data: an error with the reason, not a fault', async () => {
   const record = click({ userId: 'user-1', mysfitId: 'mysfit-404' });
@@ -88,7 +97,9 @@ test('an unknown mysfit fails its click as bad data: an error with the reason, n
   const [step] = find('enrichClick');
   expect(step).toMatchObject({ error: true, annotations: { [ANNOTATIONS.mysfitId]: 'mysfit-404' } });
   expect(step.fault).toBeFalsy();
-  expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'WARN', mysfitId: 'mysfit-404', reason: 'mysfit mysfit-404 does not exist' }));
+  expect(logger.lines).toContainEqual(
+    expect.objectContaining({ level: 'WARN', mysfitId: 'mysfit-404', reason: 'mysfit mysfit-404 does not exist' }),
+  );
 });
 
 test('a failed lookup fails the click as a fault, with the error as its cause', async () => {
@@ -98,11 +109,16 @@ test('a failed lookup fails the click as a fault, with the error as its cause', 
   expect(result.records[0].result).toBe('ProcessingFailed');
   const [step] = find('enrichClick');
   expect(step.fault).toBe(true);
-  expect(step.cause?.exceptions[0]).toMatchObject({ type: 'LookupFailed', message: 'mysfits API did not answer within 2000 ms' });
+  expect(step.cause?.exceptions[0]).toMatchObject({
+    type: 'LookupFailed',
+    message: 'mysfits API did not answer within 2000 ms',
+  });
 });
 
 test('a large batch keeps its order, one result per record', async () => {
-  const records = Array.from({ length: 30 }, (_, i) => click({ userId: `user-${i}`, mysfitId: i % 3 === 0 ? 'unknown' : 'mysfit-1' }));
+  const records = Array.from({ length: 30 }, (_, i) =>
+    click({ userId: `user-${i}`, mysfitId: i % 3 === 0 ? 'unknown' : 'mysfit-1' }),
+  );
   const { records: results } = await handler()({ records } as never);
   expect(results.map((r) => r.recordId)).toEqual(records.map((r) => r.recordId));
   expect(results.map((r) => r.result)).toEqual(records.map((_, i) => (i % 3 === 0 ? 'ProcessingFailed' : 'Ok')));

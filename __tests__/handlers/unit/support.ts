@@ -22,7 +22,9 @@ export interface Traced {
  * Runs `fn` in a trace context (an X-Ray segment, as Lambda's facade segment would be) and returns what it
  * returned with the segment's subsegments: `handler` is the invocation's `## handler`.
  */
-export async function traced<T>(fn: () => Promise<T>): Promise<{ result: T; handler: Traced; find: (name: string) => Traced[] }> {
+export async function traced<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; handler: Traced; find: (name: string) => Traced[] }> {
   const segment = new AWSXRay.Segment('unit-test');
   const result = await AWSXRay.getNamespace().runAndReturn(() => {
     AWSXRay.setSegment(segment);

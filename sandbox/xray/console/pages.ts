@@ -9,8 +9,16 @@ import { TIME_RANGES, timeRangeOf, withRange, type TimeRange } from './browser/t
 export const SCRIPT_PATH = '/console/app.js';
 export const STYLESHEET_PATH = '/console/console.css';
 
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const TRACE_PAGE = /^\/traces\/1-[0-9a-f]{8}-[0-9a-f]{24}$/;
 
@@ -51,10 +59,12 @@ ${rangeToolbar(range)}
 </section>
 <aside class="details" id="details" aria-labelledby="details-heading">
 <h2 id="details-heading">Details</h2>
-<p class="muted">Select a node (click, or Tab then Space) for its statistics and response-time histogram; Enter or a double click opens its traces.</p>
+<p class="muted">Select a node (click, or Tab then Space) for its statistics and response-time histogram;
+Enter or a double click opens its traces.</p>
 </aside>
 </div>
-<p class="legend muted">Ring: <span class="ok">ok</span> / <span class="error">error (4xx)</span> / <span class="fault">fault (5xx)</span>.
+<p class="legend muted">Ring: <span class="ok">ok</span> / <span class="error">error (4xx)</span> /
+<span class="fault">fault (5xx)</span>.
 Wheel or +/− to zoom, drag or arrows to pan, 0 or Fit to see everything.</p>`,
   traces: (range) => `<h1>Traces</h1>
 <form class="toolbar" id="form" role="search">
@@ -109,10 +119,16 @@ function pageOf(path: string): PageKey | undefined {
 
 /** The console's answer to `GET <path>?<search>`, or undefined when the path is none of its own. */
 export async function consoleResponse(path: string, search = ''): Promise<ConsoleResponse | undefined> {
-  const headers = { 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff' };
+  const headers = {
+    'cache-control': 'no-store',
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+  };
   const page = pageOf(path);
   if (page) return { contentType: 'text/html; charset=utf-8', body: renderPage(page, search), headers };
-  if (path === SCRIPT_PATH) return { contentType: 'text/javascript; charset=utf-8', body: (await consoleAssets()).script, headers };
-  if (path === STYLESHEET_PATH) return { contentType: 'text/css; charset=utf-8', body: (await consoleAssets()).stylesheet, headers };
+  if (path === SCRIPT_PATH)
+    return { contentType: 'text/javascript; charset=utf-8', body: (await consoleAssets()).script, headers };
+  if (path === STYLESHEET_PATH)
+    return { contentType: 'text/css; charset=utf-8', body: (await consoleAssets()).stylesheet, headers };
   return undefined;
 }

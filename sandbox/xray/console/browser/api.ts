@@ -48,7 +48,11 @@ export interface TraceJson {
 }
 
 export async function api<T>(path: string, body: object): Promise<T> {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await response.json()) as T & { message?: string };
   if (!response.ok) {
     throw new Error(`${response.headers.get('x-amzn-errortype') ?? 'Error'}: ${json.message ?? response.status}`);
@@ -65,10 +69,11 @@ export async function allTraceSummaries(
   let processed = 0;
   let token: string | undefined;
   for (let page = 0; page < maxPages; page += 1) {
-    const result = await api<{ TraceSummaries?: TraceSummaryJson[]; TracesProcessedCount?: number; NextToken?: string }>(
-      '/TraceSummaries',
-      { ...request, NextToken: token },
-    );
+    const result = await api<{
+      TraceSummaries?: TraceSummaryJson[];
+      TracesProcessedCount?: number;
+      NextToken?: string;
+    }>('/TraceSummaries', { ...request, NextToken: token });
     summaries.push(...(result.TraceSummaries ?? []));
     processed = Math.max(processed, result.TracesProcessedCount ?? 0);
     token = result.NextToken;

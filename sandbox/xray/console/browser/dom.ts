@@ -18,14 +18,22 @@ function append(el: Element, children: Child[]): void {
   }
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   setAttributes(el, attrs);
   append(el, children);
   return el;
 }
 
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attributes = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Attributes = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   setAttributes(el, attrs);
   append(el, children);
@@ -39,7 +47,9 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 export function showError(container: Element, err: unknown): void {
-  container.replaceChildren(h('div', { className: 'error-box', role: 'alert', text: String((err as Error)?.message ?? err) }));
+  container.replaceChildren(
+    h('div', { className: 'error-box', role: 'alert', text: String((err as Error)?.message ?? err) }),
+  );
 }
 
 /** Announces a short status to screen readers (the page's live region) and shows it. */

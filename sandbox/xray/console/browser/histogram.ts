@@ -38,7 +38,11 @@ export function binHistogram(entries: readonly HistogramEntry[], maxBins = 20): 
 /** What a histogram belongs to: a node (by name and type) or the edge between two of them. */
 export type HistogramSubject =
   | { readonly kind: 'service'; readonly name: string; readonly type?: string }
-  | { readonly kind: 'edge'; readonly from: { name: string; type?: string }; readonly to: { name: string; type?: string } };
+  | {
+      readonly kind: 'edge';
+      readonly from: { name: string; type?: string };
+      readonly to: { name: string; type?: string };
+    };
 
 const CLIENT_TYPE = 'client';
 
@@ -61,7 +65,9 @@ const seconds = (value: number) => String(Math.round(value * 1000) / 1000);
 export function rangeFilter(subject: HistogramSubject, from: number, to: number): string {
   const lo = Math.min(from, to);
   const hi = Math.max(from, to);
-  const range = `responsetime >= ${seconds(Math.floor(lo * 1000) / 1000)} AND responsetime <= ${seconds(Math.ceil(hi * 1000) / 1000)}`;
+  const lower = seconds(Math.floor(lo * 1000) / 1000);
+  const upper = seconds(Math.ceil(hi * 1000) / 1000);
+  const range = `responsetime >= ${lower} AND responsetime <= ${upper}`;
   return `${subjectFilter(subject)}${subjectFilter(subject) ? ' AND ' : ''}${range}`;
 }
 

@@ -65,7 +65,10 @@ export function layoutServiceMap(
   const sizeOf = new Map(
     nodes.map((n) => {
       const textWidth = Math.max(0, ...n.lines.map((line) => Math.ceil(measure(line))));
-      return [n.id, { width: Math.max(2 * RING_RADIUS, textWidth) + 4, height: 2 * RING_RADIUS + 6 + n.lines.length * LINE_HEIGHT }];
+      return [
+        n.id,
+        { width: Math.max(2 * RING_RADIUS, textWidth) + 4, height: 2 * RING_RADIUS + 6 + n.lines.length * LINE_HEIGHT },
+      ];
     }),
   );
   const columnHeight = (layer: number[]) =>
@@ -135,12 +138,18 @@ function orderLayers(
     callers.set(to, [...(callers.get(to) ?? []), from]);
   }
   const row = new Map<number, number>();
-  const reindex = (layer: number[]) => layer.forEach((id, i) => row.set(id, i));
+  const reindex = (layer: number[]) => {
+    layer.forEach((id, i) => {
+      row.set(id, i);
+    });
+  };
   layers.forEach(reindex);
   const sweep = (layer: number[], neighbours: Map<number, number[]>) => {
     const key = new Map(
       layer.map((id) => {
-        const rows = (neighbours.get(id) ?? []).filter((n) => layerOf.get(n) !== layerOf.get(id)).map((n) => row.get(n)!);
+        const rows = (neighbours.get(id) ?? [])
+          .filter((n) => layerOf.get(n) !== layerOf.get(id))
+          .map((n) => row.get(n)!);
         return [id, rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : row.get(id)!];
       }),
     );

@@ -89,7 +89,9 @@ function ring(group: SVGGElement, x: number, y: number, st: ReturnType<typeof co
     );
     offset += length;
   }
-  group.append(svg('circle', { className: 'focus-ring', cx: x, cy: y, r: RING_RADIUS + 6, fill: 'none', stroke: 'none' }));
+  group.append(
+    svg('circle', { className: 'focus-ring', cx: x, cy: y, r: RING_RADIUS + 6, fill: 'none', stroke: 'none' }),
+  );
 }
 
 function applyView(): void {
@@ -110,7 +112,7 @@ function fit(): void {
 /** Drawing units per screen pixel (the viewBox is scaled to fit, keeping its aspect ratio). */
 function unitsPerPixel(element: SVGSVGElement): number {
   const ctm = element.getScreenCTM();
-  return ctm && ctm.a ? 1 / ctm.a : 1;
+  return ctm?.a ? 1 / ctm.a : 1;
 }
 
 function toDrawing(element: SVGSVGElement, clientX: number, clientY: number) {
@@ -285,7 +287,9 @@ function histogramSection(selection: Selection): HTMLElement {
   const chart = svg('svg', {
     viewBox: `0 0 ${width} ${height + 20}`,
     role: 'img',
-    'aria-label': `Histogram of ${bins.reduce((n, b) => n + b.count, 0)} response times from ${formatSeconds(bins[0].from)} to ${formatSeconds(bins[bins.length - 1].to)}`,
+    'aria-label':
+      `Histogram of ${bins.reduce((n, b) => n + b.count, 0)} response times ` +
+      `from ${formatSeconds(bins[0].from)} to ${formatSeconds(bins[bins.length - 1].to)}`,
   });
   const fromInput = h('input', { type: 'number', id: 'range-from', min: 0, step: 1 }) as HTMLInputElement;
   const toInput = h('input', { type: 'number', id: 'range-to', min: 0, step: 1 }) as HTMLInputElement;
@@ -295,7 +299,9 @@ function histogramSection(selection: Selection): HTMLElement {
     const from = Number(fromInput.value) / 1000;
     const to = Number(toInput.value) / 1000;
     link.href = tracesUrl(rangeFilter(selection.subject, from, to));
-    bins.forEach((bin, i) => rects[i].classList.toggle('in-range', bin.to >= Math.min(from, to) && bin.from <= Math.max(from, to)));
+    bins.forEach((bin, i) => {
+      rects[i].classList.toggle('in-range', bin.to >= Math.min(from, to) && bin.from <= Math.max(from, to));
+    });
   };
   const setRange = (from: number, to: number) => {
     fromInput.value = String(Math.floor(from * 1000));
@@ -304,7 +310,13 @@ function histogramSection(selection: Selection): HTMLElement {
   };
   bins.forEach((bin, i) => {
     const barHeight = Math.max(1, (bin.count / max) * height);
-    const rect = svg('rect', { className: 'bar', x: i * barWidth + 1, y: height - barHeight, width: Math.max(1, barWidth - 2), height: barHeight });
+    const rect = svg('rect', {
+      className: 'bar',
+      x: i * barWidth + 1,
+      y: height - barHeight,
+      width: Math.max(1, barWidth - 2),
+      height: barHeight,
+    });
     rect.append(svg('title', { text: `${formatSeconds(bin.from)}–${formatSeconds(bin.to)}: ${bin.count}` }));
     rect.addEventListener('click', (event) => {
       const from = event.shiftKey ? Math.min(Number(fromInput.value) / 1000, bin.from) : bin.from;
@@ -341,7 +353,19 @@ function drawEdges(root: SVGSVGElement, placed: MapLayout, byRef: Map<number, Se
     svg(
       'defs',
       {},
-      svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' }, svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#6b7080' })),
+      svg(
+        'marker',
+        {
+          id: 'arrow',
+          viewBox: '0 0 10 10',
+          refX: 10,
+          refY: 5,
+          markerWidth: 8,
+          markerHeight: 8,
+          orient: 'auto-start-reverse',
+        },
+        svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#6b7080' }),
+      ),
     ),
   );
   for (const from of services) {
@@ -363,7 +387,16 @@ function drawEdges(root: SVGSVGElement, placed: MapLayout, byRef: Map<number, Se
         'g',
         { className: 'edge', 'data-key': `edge-${from.ReferenceId}-${to.ReferenceId}` },
         svg('title', { text: `${from.Name} → ${to.Name}: ${st.total} requests, average ${formatSeconds(st.average)}` }),
-        svg('line', { className: 'visible', x1, y1, x2, y2, stroke: colour, 'stroke-width': 1.5, 'marker-end': 'url(#arrow)' }),
+        svg('line', {
+          className: 'visible',
+          x1,
+          y1,
+          x2,
+          y2,
+          stroke: colour,
+          'stroke-width': 1.5,
+          'marker-end': 'url(#arrow)',
+        }),
         svg('line', { x1, y1, x2, y2, stroke: 'transparent', 'stroke-width': 12 }),
       );
       group.addEventListener('click', () => selectEdge(from, edge, to));
@@ -382,10 +415,21 @@ function drawNodes(root: SVGSVGElement, placed: MapLayout): void {
     const group = svg('g', { className: 'node', tabindex: 0, role: 'button', 'data-key': `node-${s.ReferenceId}` });
     group.append(svg('title', { text: describe(s) }));
     ring(group, p.cx, p.cy, st);
-    group.append(svg('text', { x: p.cx, y: p.cy + 4, 'text-anchor': 'middle', text: s.Type === 'client' ? 'client' : formatSeconds(st.average) }));
+    group.append(
+      svg('text', {
+        x: p.cx,
+        y: p.cy + 4,
+        'text-anchor': 'middle',
+        text: s.Type === 'client' ? 'client' : formatSeconds(st.average),
+      }),
+    );
     const lines = nodeLines(s);
     const classes = ['name', 'type', st.faults ? 'bad-fault' : st.errors ? 'bad-error' : 'counts'];
-    lines.forEach((line, i) => group.append(svg('text', { className: `label ${classes[i]}`, x: p.cx, y: p.lineY[i], 'text-anchor': 'middle', text: line })));
+    lines.forEach((line, i) => {
+      group.append(
+        svg('text', { className: `label ${classes[i]}`, x: p.cx, y: p.lineY[i], 'text-anchor': 'middle', text: line }),
+      );
+    });
     const openTraces = () => {
       location.href = tracesUrl(subjectFilter(serviceSubject(s)));
     };
@@ -431,7 +475,9 @@ function draw(): void {
     preserveAspectRatio: 'xMidYMid meet',
     role: 'group',
     tabindex: 0,
-    'aria-label': `Service map, ${services.length} nodes. Tab to a node; Space shows its details, Enter its traces. Plus and minus zoom, 0 fits, arrows pan.`,
+    'aria-label':
+      `Service map, ${services.length} nodes. Tab to a node; Space shows its details, Enter its traces. ` +
+      'Plus and minus zoom, 0 fits, arrows pan.',
   });
   drawEdges(root, placed, byRef);
   drawNodes(root, placed);
@@ -443,7 +489,10 @@ function draw(): void {
 
 async function load(): Promise<void> {
   try {
-    const result = await api<{ Services?: ServiceJson[] }>('/ServiceGraph', windowOf(currentRange(), Date.now() / 1000));
+    const result = await api<{ Services?: ServiceJson[] }>(
+      '/ServiceGraph',
+      windowOf(currentRange(), Date.now() / 1000),
+    );
     services = result.Services ?? [];
     draw();
     setUpdated();

@@ -46,7 +46,11 @@ function axisRow(span: number): HTMLTableRowElement {
   );
 }
 
-function rowOf(row: TimelineRow, span: number, select: (row: TimelineRow, tr: HTMLTableRowElement) => void): HTMLTableRowElement {
+function rowOf(
+  row: TimelineRow,
+  span: number,
+  select: (row: TimelineRow, tr: HTMLTableRowElement) => void,
+): HTMLTableRowElement {
   const e = row.entity;
   const name = h('td');
   name.style.paddingLeft = `${8 + row.depth * 18}px`;
@@ -68,7 +72,10 @@ function rowOf(row: TimelineRow, span: number, select: (row: TimelineRow, tr: HT
     h(
       'td',
       {},
-      h('span', { className: `badge ${row.duration === undefined ? 'partial' : row.status}`, text: row.duration === undefined ? 'in progress' : row.status }),
+      h('span', {
+        className: `badge ${row.duration === undefined ? 'partial' : row.status}`,
+        text: row.duration === undefined ? 'in progress' : row.status,
+      }),
       status ? ` ${status}` : '',
     ),
     h('td', { text: row.duration === undefined ? '…' : formatSeconds(row.duration) }),
@@ -104,20 +111,36 @@ function annotationsPanel(e: Entity): HTMLElement {
     'table',
     {},
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Key' }), h('th', { scope: 'col', text: 'Value' }))),
-    h('tbody', {}, ...keys.map((k) => h('tr', {}, h('td', { text: k }), h('td', { className: 'mono', text: JSON.stringify(e.annotations![k]) })))),
+    h(
+      'tbody',
+      {},
+      ...keys.map((k) =>
+        h('tr', {}, h('td', { text: k }), h('td', { className: 'mono', text: JSON.stringify(e.annotations![k]) })),
+      ),
+    ),
   );
 }
 
 function metadataPanel(e: Entity): HTMLElement {
   const namespaces = Object.keys(e.metadata ?? {}).sort();
   if (!namespaces.length) return h('p', { className: 'muted', text: 'No metadata on this segment.' });
-  return h('div', {}, ...namespaces.flatMap((ns) => [h('h3', { text: ns }), h('pre', { text: JSON.stringify(e.metadata![ns], null, 2) })]));
+  return h(
+    'div',
+    {},
+    ...namespaces.flatMap((ns) => [
+      h('h3', { text: ns }),
+      h('pre', { text: JSON.stringify(e.metadata![ns], null, 2) }),
+    ]),
+  );
 }
 
 function exceptionsPanel(e: Entity): HTMLElement {
   const exceptions = exceptionsOf(e);
   if (!exceptions.length) {
-    const text = typeof e.cause === 'string' ? `Caused by exception ${e.cause}, recorded on another subsegment.` : 'No exceptions on this segment.';
+    const text =
+      typeof e.cause === 'string'
+        ? `Caused by exception ${e.cause}, recorded on another subsegment.`
+        : 'No exceptions on this segment.';
     return h('p', { className: 'muted', text });
   }
   return h(
@@ -127,7 +150,11 @@ function exceptionsPanel(e: Entity): HTMLElement {
       h('h3', { text: `${x.type ?? 'Exception'}${x.remote ? ' (remote)' : ''}` }),
       h('p', { text: x.message ?? '' }),
       x.stack?.length
-        ? h('ol', { className: 'stack', 'aria-label': 'Stack' }, ...x.stack.map((f) => h('li', { text: `${f.label ?? '?'} (${f.path ?? '?'}:${f.line ?? '?'})` })))
+        ? h(
+            'ol',
+            { className: 'stack', 'aria-label': 'Stack' },
+            ...x.stack.map((f) => h('li', { text: `${f.label ?? '?'} (${f.path ?? '?'}:${f.line ?? '?'})` })),
+          )
         : h('p', { className: 'muted', text: 'No stack recorded.' }),
     ]),
   );
@@ -182,7 +209,9 @@ function render(trace: TraceJson): Entity[] {
   const { start, end } = traceBounds(segments);
   const span = Math.max(end - start, 0.001);
   const rows = timelineRows(segments);
-  byId('summary').textContent = `Started ${new Date(start * 1000).toLocaleString()} · duration ${formatSeconds(trace.Duration)} · ${segments.length} segments`;
+  byId('summary').textContent =
+    `Started ${new Date(start * 1000).toLocaleString()} · ` +
+    `duration ${formatSeconds(trace.Duration)} · ${segments.length} segments`;
   const body = h('tbody');
   let selectedTr: HTMLTableRowElement | undefined;
   const select = (row: TimelineRow, tr: HTMLTableRowElement) => {
@@ -195,7 +224,15 @@ function render(trace: TraceJson): Entity[] {
   };
   const trs = rows.map((row) => rowOf(row, span, select));
   body.append(...trs);
-  byId('timeline').replaceChildren(h('table', { className: 'timeline' }, h('caption', { text: 'Segments and subsegments on the time axis (from the trace start)' }), h('thead', {}, axisRow(span)), body));
+  byId('timeline').replaceChildren(
+    h(
+      'table',
+      { className: 'timeline' },
+      h('caption', { text: 'Segments and subsegments on the time axis (from the trace start)' }),
+      h('thead', {}, axisRow(span)),
+      body,
+    ),
+  );
   if (rows.length) select(rows[0], trs[0]);
   return segments;
 }
@@ -209,7 +246,11 @@ async function showRelated(traceId: string, segments: Entity[]): Promise<void> {
     return;
   }
   const { start } = traceBounds(segments);
-  const { summaries } = await allTraceSummaries({ StartTime: start - RELATED_WINDOW_SECONDS, EndTime: start + RELATED_WINDOW_SECONDS, FilterExpression: filter });
+  const { summaries } = await allTraceSummaries({
+    StartTime: start - RELATED_WINDOW_SECONDS,
+    EndTime: start + RELATED_WINDOW_SECONDS,
+    FilterExpression: filter,
+  });
   const others = summaries.filter((t) => t.Id !== traceId).sort((a, b) => (a.StartTime ?? 0) - (b.StartTime ?? 0));
   const range = timeRangeOf(location.search);
   container.replaceChildren(

@@ -35,13 +35,18 @@ function render(summaries: TraceSummaryJson[], processed: number): void {
   const body = h('tbody');
   for (const t of summaries) {
     const http = t.Http ?? {};
-    const request = `${http.HttpMethod ?? ''} ${http.HttpURL ?? ''}${http.HttpStatus ? ` → ${http.HttpStatus}` : ''}`.trim();
+    const request =
+      `${http.HttpMethod ?? ''} ${http.HttpURL ?? ''}${http.HttpStatus ? ` → ${http.HttpStatus}` : ''}`.trim();
     body.append(
       h(
         'tr',
         {},
         h('td', { text: t.StartTime ? new Date(t.StartTime * 1000).toLocaleTimeString() : '-' }),
-        h('td', { className: 'mono' }, h('a', { href: withRange(`/traces/${encodeURIComponent(t.Id)}`, currentRange()), text: t.Id })),
+        h(
+          'td',
+          { className: 'mono' },
+          h('a', { href: withRange(`/traces/${encodeURIComponent(t.Id)}`, currentRange()), text: t.Id }),
+        ),
         statusCell(t),
         h('td', { className: 'mono', text: request || '-' }),
         h('td', { text: formatSeconds(t.ResponseTime) }),
