@@ -1,6 +1,6 @@
 /**
  * One full synth of the app (every environment, every stack, into a temporary outdir), then the properties
- * the issue requires, read from the written `cdk.tf.json` files.
+ * each stack must have, read from the written `cdk.tf.json` files.
  */
 import { App, Testing } from 'cdktf';
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control';

@@ -1,6 +1,8 @@
 /**
  * `runCheck`: sends the probes, waits for X-Ray (backoff, overall timeout, progress lines), judges every
  * expected flow and returns the report. The CLI (`cli.ts`) is a thin shell around it; tests call it in-process.
+ * Why one file: probing, polling and judging share the run's clock and its progress lines; the trace graph, the
+ * expectations and the report formats are already modules of their own.
  */
 import type { XRayClient } from '@aws-sdk/client-xray';
 import { names, type ApiKey, type TraceProbe } from '../../system/definition';
