@@ -8,6 +8,8 @@
  * (https://github.com/open-telemetry/opentelemetry-proto); OTLP/JSON encodes trace and span ids as hex and
  * 64-bit integers as decimal strings or numbers (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding).
  * Anything malformed throws an OtlpDecodeError naming what is wrong: the daemon never stores half a request.
+ * Why one file: the plain model and its protobuf reader mirror the same .proto messages field by field, so a
+ * change to one is made beside the other.
  */
 
 export type OtlpValue = string | number | boolean | null | OtlpValue[] | { [key: string]: OtlpValue };
