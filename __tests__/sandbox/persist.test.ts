@@ -21,6 +21,7 @@ import { startFauxqs } from '../../sandbox/services/local-services';
 import { openPersistFolder, PERSIST_MARKER_FILE } from '../../sandbox/services/persist-folder';
 import { openTraceJournal, readJournal } from '../../sandbox/xray/trace-journal';
 import { MAX_TRACES, TraceStore } from '../../sandbox/xray/trace-store';
+import { eventually } from '../support/eventually';
 
 const temporaryDirs: string[] = [];
 function temporaryDir(): string {
@@ -31,22 +32,6 @@ function temporaryDir(): string {
 afterAll(() => {
   for (const dir of temporaryDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function clientsFor(sandbox: Sandbox) {
   const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };

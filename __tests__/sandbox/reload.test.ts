@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../../build/bundle';
 import mysfits from '../../data/mysfits.json';
 import { FREE_PORTS, startSandbox, type Sandbox } from '../../sandbox/index';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/local-aws';
+import { eventually } from '../support/eventually';
 
 // Inside the repository, so the copy's imports find node_modules.
 fs.mkdirSync(path.join(REPO_ROOT, '.cache'), { recursive: true });
@@ -35,20 +36,6 @@ const linesLike = (pattern: RegExp) => logs.filter((line) => pattern.test(line))
 /** The functions' log lines that match (one entry may hold START to REPORT). */
 const functionLinesLike = (pattern: RegExp) =>
   logs.flatMap((entry) => entry.split('\n')).filter((line) => pattern.test(line));
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function postQuestion(questionText: string) {
   const res = await fetch(`${sandbox.apis.questions}/questions`, {

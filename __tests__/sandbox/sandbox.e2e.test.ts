@@ -20,6 +20,7 @@ import mysfits from '../../data/mysfits.json';
 import { FREE_PORTS, startSandbox, type Sandbox } from '../../sandbox/index';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/local-aws';
 import { ANNOTATIONS, CLICKS_DELIVERY, names } from '../../system/definition';
+import { eventually } from '../support/eventually';
 
 let sandbox: Sandbox;
 let dynamodb: DynamoDBClient;
@@ -41,22 +42,6 @@ afterAll(async () => {
   for (const client of [dynamodb, sqs, s3, xray]) client?.destroy();
   await sandbox?.stop();
 });
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Every message on a queue, left on it (visibility timeout 0), as the mailbox page reads it. */
 async function peekQueue(queueUrl: string): Promise<string[]> {

@@ -5,8 +5,9 @@
  *   Markdown or shell. Exempt: a line whose overflow is one word (nothing but a URL or a path past the width, as
  *   markdownlint's MD013 allows); in Markdown, table rows and fenced blocks (verbatim commands, output, diagrams);
  *   in JSON, a line holding one string (JSON has no way to split it).
- * - No reference to an issue number ("issue 12", "fixes #12", "(#12)") or to seed files: code, comments, help
- *   text and logs say what and why, not where a change came from. Links to other projects' issues are fine.
+ * - No reference to an issue number (the word issue or "fixes" followed by a number, or a hash and a number in
+ *   parentheses) or to seed files: code, comments, help text and logs say what and why, not where a change came
+ *   from. Links to other projects' issues are fine.
  *
  * Usage: `tsx tools/lint/line-width.ts [file...]` (default: all covered files); exit 1 with `file:line: problem`.
  */
