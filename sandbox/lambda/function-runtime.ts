@@ -15,6 +15,7 @@ import * as AWSXRay from 'aws-xray-sdk-core';
 import { bundleHandlerFor, type TracingBackend } from '../../build/tracing-variant';
 import { FUNCTIONS, LAMBDA_RUNTIME, type FunctionDefinition, type FunctionKey } from '../../system/definition';
 import { endLine, reportLine, startLine } from './platform-log';
+import type { SegmentDocument } from '../../system/segment-document';
 
 export interface FunctionRuntimeOptions {
   key: FunctionKey;
@@ -496,19 +497,6 @@ function lambdaSegment(name: string, traceId: string, parentId: string | undefin
 function lambdaFunctionSegment(name: string, traceId: string, parentId: string, startMs: number) {
   const segment = new AWSXRay.Segment(name, traceId, parentId) as AWSXRay.Segment & Record<string, unknown>;
   return toDocument(segment, 'AWS::Lambda::Function', startMs);
-}
-
-interface SegmentDocument {
-  trace_id: string;
-  id: string;
-  name: string;
-  parent_id?: string;
-  origin: string;
-  start_time: number;
-  end_time?: number;
-  fault?: boolean;
-  cause?: unknown;
-  subsegments?: object[];
 }
 
 /** Takes the ids the SDK's Segment generated, without the SDK/service data the Lambda service would not add. */
