@@ -26,8 +26,10 @@ import { CLIENT_IDENTITY, histogram, nodeKey, statistics, type Observation, type
 import type { TraceStore } from './trace-store';
 
 /**
- * Periods X-Ray aggregates by: one minute and five minutes. The API reference only says "aggregation period in
- * seconds"; any other value is refused rather than silently rounded. Absent, one minute.
+ * The periods this daemon aggregates by: one minute and five minutes. An assumption, not AWS's documented rule: the
+ * API reference (docs.aws.amazon.com/xray/latest/api/API_GetTimeSeriesServiceStatistics.html) only says
+ * "aggregation period in seconds" and lists no allowed values; any other value is refused here rather than silently
+ * rounded, so a client relying on another period finds out locally. Absent, one minute.
  */
 export const TIME_SERIES_PERIODS = [60, 300] as const;
 const MAX_SELECTOR_LENGTH = 500;
